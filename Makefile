@@ -1,0 +1,129 @@
+# memberd: one Makefile for the binaries, the tests and the developer stack.
+# See README.md. Variables worth overriding: CC, PREFIX, DESTDIR.
+
+CC	?= cc
+PKGS	 = libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CSTD	 = -std=c17 -D_GNU_SOURCE
+HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(HARDEN) -Iinclude $(PKG_CFLAGS) -MMD -MP
+LDFLAGS	?=
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+SAN_CFLAGS = $(CSTD) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
+
+MAINS	 = src/memberd.c src/mailer.c src/memberctl.c
+LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
+SQL	 = $(sort $(wildcard sql/*.sql))
+GEN	 = build/gen/migrations.c
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+BINS	 = memberd memberd-mailer memberctl
+
+# release objects in build/obj, sanitizer objects in build/asan/obj
+OBJ	 = $(patsubst src/%.c,build/obj/%.o,$(LIB_SRCS)) build/obj/gen/migrations.o
+SOBJ	 = $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS)) build/asan/obj/gen/migrations.o
+UNIT	 = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
+SUNIT	 = $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
+
+.PHONY: all asan unit unit-run test test-e2e test-browser check-clang deps \
+	run up down status clean distclean install bench
+.DEFAULT_GOAL := all
+
+all: $(addprefix build/,$(BINS))
+asan: $(addprefix build/asan/,$(BINS))
+unit: $(UNIT) $(SUNIT)
+
+$(GEN): tools/embed-sql.sh $(SQL)
+	@mkdir -p $(@D)
+	tools/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -c -o $@ $<
+build/asan/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -c -o $@ $<
+
+build/libmemberd.a: $(OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/asan/libmemberd.a: $(SOBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/memberd: build/obj/memberd.o build/libmemberd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+build/memberd-mailer: build/obj/mailer.o build/libmemberd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+build/memberctl: build/obj/memberctl.o build/libmemberd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/memberd: build/asan/obj/memberd.o build/asan/libmemberd.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+build/asan/memberd-mailer: build/asan/obj/mailer.o build/asan/libmemberd.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+build/asan/memberctl: build/asan/obj/memberctl.o build/asan/libmemberd.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/tests/%: tests/unit/%.c build/libmemberd.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< build/libmemberd.a $(PKG_LIBS) -lcmocka
+build/asan/tests/%: tests/unit/%.c build/asan/libmemberd.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(SAN_FLAGS) -o $@ $< build/asan/libmemberd.a $(PKG_LIBS) -lcmocka
+
+# Unit tests, plain and under ASan/UBSan.
+unit-run: unit
+	@set -e; for t in $(UNIT) $(SUNIT); do echo "== $$t"; $$t; done
+
+# The code must also be clean under clang's warnings.
+check-clang: $(GEN)
+	@set -e; for f in $(LIB_SRCS) $(MAINS) $(UNIT_SRCS); do \
+		clang $(CSTD) $(WARN) -Iinclude $(PKG_CFLAGS) -fsyntax-only $$f; \
+	done; echo "clang: clean"
+
+# Install what is missing on Debian (needs root), then the npm packages.
+deps:
+	tools/deps.sh
+
+# End-to-end tests: their own throwaway stack on free loopback ports.
+test-e2e: all asan
+	tools/run-tests.sh e2e
+
+test-browser: all asan
+	tools/run-tests.sh browser
+
+test: deps all asan check-clang unit-run
+	tools/run-tests.sh all
+
+# The developer stack under var/ (see README.md).
+run: deps all
+	tools/stack.sh run
+up: deps all
+	tools/stack.sh up
+down:
+	tools/stack.sh down
+status:
+	tools/stack.sh status
+
+bench: all
+	@echo "see bench/README.md"
+
+clean:
+	rm -rf build
+distclean: clean
+	-tools/stack.sh down
+	rm -rf var node_modules
+
+-include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(wildcard build/obj/*.d build/asan/obj/*.d)

@@ -1,0 +1,101 @@
+/*
+ * config.h: the one configuration file of memberd, memberd-mailer and
+ * memberctl. Lines are "key = value"; '#' starts a comment. Every key, its
+ * type and its default live in the table in config.c, and are documented
+ * in README.md and memberd.conf(5). Secrets never sit in this file: they
+ * come from the environment, a file the key names, or a systemd credential.
+ */
+#ifndef MEMBERD_CONFIG_H
+#define MEMBERD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum starttls_mode {
+	STARTTLS_AUTO,		/* required, unless smtp_host is loopback */
+	STARTTLS_REQUIRED,
+	STARTTLS_OPPORTUNISTIC,
+	STARTTLS_OFF,
+};
+
+enum invite_accept_mode {
+	INVITE_ACCEPT_ANY,
+	INVITE_ACCEPT_MATCHING_VERIFIED_EMAIL,
+};
+
+struct config {
+	/* the FastCGI service */
+	char	*listen;
+	long	 socket_mode;
+	char	*socket_group;
+	long	 workers;
+	char	*public_url;
+	bool	 plain_http;
+	int	 log_level;		/* enum log_level */
+
+	/* PostgreSQL */
+	char	*db_host;
+	long	 db_port;
+	char	*db_name;
+	char	*db_user;
+	char	*db_password_file;
+	char	*db_sslmode;
+	long	 db_connect_timeout;
+	char	*db_password;		/* resolved secret, never from the file */
+
+	/* identity */
+	long	 argon2_memory_kib;
+	long	 argon2_iterations;
+	long	 argon2_parallelism;
+	long	 session_idle_timeout;
+	long	 session_lifetime;
+	long	 login_max_failures;
+	long	 login_failure_window;
+	long	 password_reset_ttl;
+
+	/* invitations */
+	long	 invite_ttl;
+	int	 invite_accept;		/* enum invite_accept_mode */
+	long	 invite_pending_limit;
+	long	 invite_resend_cooldown;
+
+	/* mail */
+	char	*mail_from;
+	char	*mail_from_name;
+	char	*smtp_host;
+	long	 smtp_port;
+	int	 smtp_starttls;		/* enum starttls_mode */
+	char	*smtp_ca_file;
+	char	*smtp_user;
+	char	*smtp_password_file;
+	long	 smtp_connect_timeout;
+	long	 smtp_command_timeout;
+	char	*smtp_password;		/* resolved secret */
+	long	 mailer_batch_size;
+	long	 mailer_poll_interval;
+	long	 mailer_lease;
+	long	 mailer_max_attempts;
+	long	 mail_retention;
+};
+
+/* Fill every key with its default. Release with config_release. */
+void	config_defaults(struct config *);
+/*
+ * Apply "key = value" lines from text (name is used in messages). Returns
+ * 0, or -1 with a message naming the line and the key in err.
+ */
+int	config_parse(struct config *, const char *name, const char *text,
+	    char *err, size_t errlen);
+/*
+ * Defaults, then the file (path, or $MEMBERD_CONFIG when path is NULL, or
+ * nothing when neither is set), then the secrets. 0 or -1 with err set.
+ */
+int	config_load(struct config *, const char *path, char *err, size_t errlen);
+/* Resolve db_password and smtp_password from env, file or credential. */
+int	config_load_secrets(struct config *, char *err, size_t errlen);
+void	config_release(struct config *);
+
+/* One line per key: "key = default" and its description, for docs. */
+void	config_print_reference(void);
+
+#endif

@@ -1,0 +1,387 @@
+/* config.c: the key table, the parser and secret resolution. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+#include "banned.h"
+
+enum key_type { K_STR, K_INT, K_DURATION, K_BOOL, K_OCTAL, K_ENUM };
+
+struct key {
+	const char	*name;
+	enum key_type	 type;
+	size_t		 off;
+	const char	*def;
+	long		 min, max;	/* K_INT, K_DURATION (max), K_OCTAL */
+	const char	*choices;	/* K_ENUM: "a|b|c", index stored */
+	const char	*doc;
+};
+
+#define O(f) offsetof(struct config, f)
+#define DAY 86400L
+
+static const struct key keys[] = {
+	{ "listen", K_STR, O(listen), "/run/memberd/memberd.sock", 0, 0, NULL,
+	  "unix socket path for FastCGI (unused under socket activation)" },
+	{ "socket_mode", K_OCTAL, O(socket_mode), "0660", 0, 0777, NULL,
+	  "permissions of the socket memberd creates" },
+	{ "socket_group", K_STR, O(socket_group), "", 0, 0, NULL,
+	  "group given to the socket memberd creates (empty: unchanged)" },
+	{ "workers", K_INT, O(workers), "4", 1, 256, NULL,
+	  "FastCGI worker processes" },
+	{ "public_url", K_STR, O(public_url), "http://127.0.0.1:8080", 0, 0,
+	  NULL, "base URL of the portal, used in links sent by email" },
+	{ "plain_http", K_BOOL, O(plain_http), "false", 0, 0, NULL,
+	  "true when the portal is served without TLS: cookies lose Secure" },
+	{ "log_level", K_ENUM, O(log_level), "info", 0, 0, "debug|info|warn",
+	  "least severe log line written" },
+
+	{ "db_host", K_STR, O(db_host), "", 0, 0, NULL,
+	  "PostgreSQL host or socket directory (empty: libpq default)" },
+	{ "db_port", K_INT, O(db_port), "5432", 1, 65535, NULL,
+	  "PostgreSQL port" },
+	{ "db_name", K_STR, O(db_name), "memberd", 0, 0, NULL,
+	  "database name" },
+	{ "db_user", K_STR, O(db_user), "memberd", 0, 0, NULL,
+	  "database role" },
+	{ "db_password_file", K_STR, O(db_password_file), "", 0, 0, NULL,
+	  "file holding the database password (else $MEMBERD_DB_PASSWORD "
+	  "or the credential db_password)" },
+	{ "db_sslmode", K_STR, O(db_sslmode), "prefer", 0, 0, NULL,
+	  "libpq sslmode" },
+	{ "db_connect_timeout", K_DURATION, O(db_connect_timeout), "5s", 0,
+	  300, NULL, "time allowed to connect to PostgreSQL" },
+
+	{ "argon2_memory_kib", K_INT, O(argon2_memory_kib), "19456", 8,
+	  4194304, NULL, "Argon2id memory cost in KiB" },
+	{ "argon2_iterations", K_INT, O(argon2_iterations), "2", 1, 100, NULL,
+	  "Argon2id time cost" },
+	{ "argon2_parallelism", K_INT, O(argon2_parallelism), "1", 1, 64,
+	  NULL, "Argon2id lanes" },
+	{ "session_idle_timeout", K_DURATION, O(session_idle_timeout), "2h",
+	  0, 365 * DAY, NULL, "a session unused this long ends" },
+	{ "session_lifetime", K_DURATION, O(session_lifetime), "24h", 0,
+	  365 * DAY, NULL, "a session ends this long after login" },
+	{ "login_max_failures", K_INT, O(login_max_failures), "10", 1, 100000,
+	  NULL, "failed logins for one email before 429" },
+	{ "login_failure_window", K_DURATION, O(login_failure_window), "15m",
+	  1, 30 * DAY, NULL, "window in which failed logins are counted" },
+	{ "password_reset_ttl", K_DURATION, O(password_reset_ttl), "1h", 60,
+	  30 * DAY, NULL, "validity of a password reset link" },
+
+	{ "invite_ttl", K_DURATION, O(invite_ttl), "7d", 60, 365 * DAY, NULL,
+	  "validity of an invitation link" },
+	{ "invite_accept", K_ENUM, O(invite_accept), "any", 0, 0,
+	  "any|matching_verified_email",
+	  "who may accept an invitation" },
+	{ "invite_pending_limit", K_INT, O(invite_pending_limit), "50", 1,
+	  100000, NULL, "pending invitations per account" },
+	{ "invite_resend_cooldown", K_DURATION, O(invite_resend_cooldown),
+	  "60s", 0, DAY, NULL, "least time between two sends of an invite" },
+
+	{ "mail_from", K_STR, O(mail_from), "memberd@localhost", 0, 0, NULL,
+	  "sender address of every email" },
+	{ "mail_from_name", K_STR, O(mail_from_name), "memberd", 0, 0, NULL,
+	  "sender display name" },
+	{ "smtp_host", K_STR, O(smtp_host), "127.0.0.1", 0, 0, NULL,
+	  "SMTP relay host" },
+	{ "smtp_port", K_INT, O(smtp_port), "25", 1, 65535, NULL,
+	  "SMTP relay port" },
+	{ "smtp_starttls", K_ENUM, O(smtp_starttls), "auto", 0, 0,
+	  "auto|required|opportunistic|off",
+	  "STARTTLS policy; auto is required unless smtp_host is loopback" },
+	{ "smtp_ca_file", K_STR, O(smtp_ca_file), "", 0, 0, NULL,
+	  "CA bundle for the relay's certificate (empty: system store)" },
+	{ "smtp_user", K_STR, O(smtp_user), "", 0, 0, NULL,
+	  "SMTP AUTH user (empty: no AUTH)" },
+	{ "smtp_password_file", K_STR, O(smtp_password_file), "", 0, 0, NULL,
+	  "file holding the SMTP password (else $MEMBERD_SMTP_PASSWORD or "
+	  "the credential smtp_password)" },
+	{ "smtp_connect_timeout", K_DURATION, O(smtp_connect_timeout), "30s",
+	  1, 3600, NULL, "time allowed to connect to the relay" },
+	{ "smtp_command_timeout", K_DURATION, O(smtp_command_timeout), "60s",
+	  1, 3600, NULL, "time allowed for each SMTP reply" },
+	{ "mailer_batch_size", K_INT, O(mailer_batch_size), "20", 1, 1000,
+	  NULL, "messages claimed and sent over one connection" },
+	{ "mailer_poll_interval", K_DURATION, O(mailer_poll_interval), "5s", 1,
+	  3600, NULL, "fallback poll when no notification arrives" },
+	{ "mailer_lease", K_DURATION, O(mailer_lease), "10m", 10, DAY, NULL,
+	  "how long a claimed message belongs to its mailer" },
+	{ "mailer_max_attempts", K_INT, O(mailer_max_attempts), "10", 1, 1000,
+	  NULL, "attempts before a message is dead" },
+	{ "mail_retention", K_DURATION, O(mail_retention), "30d", 0,
+	  3650 * DAY, NULL, "sent mail kept this long, then purged" },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int
+key_set(struct config *c, const struct key *k, const char *v,
+    char *err, size_t errlen)
+{
+	char	*base = (char *)c + k->off;
+	long	 n;
+	char	*end;
+	size_t	 i, len;
+	const char *p, *bar;
+
+	switch (k->type) {
+	case K_STR:
+		free(*(char **)(void *)base);
+		*(char **)(void *)base = xstrdup(v);
+		return 0;
+	case K_INT:
+		if (!parse_long(v, k->min, k->max, &n)) {
+			snprintf(err, errlen, "%s: expected an integer from "
+			    "%ld to %ld, got \"%s\"", k->name, k->min, k->max,
+			    v);
+			return -1;
+		}
+		*(long *)(void *)base = n;
+		return 0;
+	case K_DURATION:
+		if (!parse_duration(v, k->max, &n) || n < k->min) {
+			snprintf(err, errlen, "%s: expected a duration such "
+			    "as 30s, 15m, 2h or 7d (from %lds to %lds), got "
+			    "\"%s\"", k->name, k->min, k->max, v);
+			return -1;
+		}
+		*(long *)(void *)base = n;
+		return 0;
+	case K_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+		    strcmp(v, "1") == 0)
+			*(bool *)(void *)base = true;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+		    strcmp(v, "0") == 0)
+			*(bool *)(void *)base = false;
+		else {
+			snprintf(err, errlen, "%s: expected true or false, "
+			    "got \"%s\"", k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_OCTAL:
+		errno = 0;
+		n = *v == '\0' ? -1 : strtol(v, &end, 8);
+		if (n < 0 || errno != 0 || *end != '\0' || n > k->max) {
+			snprintf(err, errlen, "%s: expected an octal mode such "
+			    "as 0660, got \"%s\"", k->name, v);
+			return -1;
+		}
+		*(long *)(void *)base = n;
+		return 0;
+	case K_ENUM:
+		len = strlen(v);
+		for (i = 0, p = k->choices; p != NULL; i++) {
+			bar = strchr(p, '|');
+			n = bar ? (long)(bar - p) : (long)strlen(p);
+			if ((size_t)n == len && strncmp(p, v, len) == 0) {
+				*(int *)(void *)base = (int)i;
+				return 0;
+			}
+			p = bar ? bar + 1 : NULL;
+		}
+		snprintf(err, errlen, "%s: expected one of %s, got \"%s\"",
+		    k->name, k->choices, v);
+		return -1;
+	}
+	return -1;
+}
+
+static const struct key *
+key_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+void
+config_defaults(struct config *c)
+{
+	char	err[256];
+	size_t	i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (key_set(c, &keys[i], keys[i].def, err, sizeof(err)) != 0)
+			fatalx("bad built-in default: %s", err);
+}
+
+int
+config_parse(struct config *c, const char *name, const char *text,
+    char *err, size_t errlen)
+{
+	const struct key *k;
+	char		*copy, *line, *next, *eq, *key, *val, msg[512];
+	int		 lineno = 0, rc = 0;
+	size_t		 vlen;
+
+	copy = xstrdup(text);
+	for (line = copy; line != NULL && rc == 0; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		line = str_trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected \"key = "
+			    "value\"", name, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = str_trim(line);
+		val = str_trim(eq + 1);
+		vlen = strlen(val);
+		if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+			val[vlen - 1] = '\0';
+			val++;
+		}
+		if ((k = key_find(key)) == NULL) {
+			snprintf(err, errlen, "%s:%d: %s: unknown key", name,
+			    lineno, key);
+			rc = -1;
+		} else if (key_set(c, k, val, msg, sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%d: %s", name, lineno, msg);
+			rc = -1;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/* Read a small file whole. Returns a string the caller frees, or NULL. */
+static char *
+slurp(const char *path, size_t max)
+{
+	FILE		*f;
+	struct buf	 b = { 0 };
+	char		 chunk[4096];
+	size_t		 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_append(&b, chunk, n);
+		if (b.len > max) {
+			fclose(f);
+			buf_release(&b);
+			errno = EFBIG;
+			return NULL;
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		buf_release(&b);
+		return NULL;
+	}
+	fclose(f);
+	return buf_detach(&b);
+}
+
+/*
+ * A secret comes from the environment, else the file named by its key,
+ * else a systemd credential of that name. Trailing newlines are dropped.
+ */
+static int
+secret_resolve(char **out, const char *env, const char *file_key,
+    const char *file, const char *cred, char *err, size_t errlen)
+{
+	const char	*v = getenv(env), *credir;
+	char		 path[4096], *s;
+	size_t		 n;
+
+	free(*out);
+	*out = NULL;
+	if (v != NULL && *v != '\0') {
+		*out = xstrdup(v);
+		return 0;
+	}
+	if (*file != '\0') {
+		if ((s = slurp(file, 4096)) == NULL) {
+			snprintf(err, errlen, "%s: cannot read \"%s\": %s",
+			    file_key, file, strerror(errno));
+			return -1;
+		}
+	} else if ((credir = getenv("CREDENTIALS_DIRECTORY")) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", credir, cred);
+		if ((s = slurp(path, 4096)) == NULL)
+			return 0;
+	} else
+		return 0;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	*out = s;
+	return 0;
+}
+
+int
+config_load_secrets(struct config *c, char *err, size_t errlen)
+{
+	if (secret_resolve(&c->db_password, "MEMBERD_DB_PASSWORD",
+	    "db_password_file", c->db_password_file, "db_password", err,
+	    errlen) != 0)
+		return -1;
+	return secret_resolve(&c->smtp_password, "MEMBERD_SMTP_PASSWORD",
+	    "smtp_password_file", c->smtp_password_file, "smtp_password", err,
+	    errlen);
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char	*text;
+
+	config_defaults(c);
+	if (path == NULL)
+		path = getenv("MEMBERD_CONFIG");
+	if (path != NULL && *path != '\0') {
+		if ((text = slurp(path, 1 << 20)) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (config_parse(c, path, text, err, errlen) != 0) {
+			free(text);
+			return -1;
+		}
+		free(text);
+	}
+	return config_load_secrets(c, err, errlen);
+}
+
+void
+config_release(struct config *c)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].type == K_STR)
+			free(*(char **)(void *)((char *)c + keys[i].off));
+	free(c->db_password);
+	free(c->smtp_password);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+config_print_reference(void)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		printf("%-24s %-28s %s\n", keys[i].name,
+		    *keys[i].def ? keys[i].def : "(empty)", keys[i].doc);
+}
