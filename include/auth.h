@@ -1,0 +1,35 @@
+/*
+ * auth.h: who is calling. http_handle() calls auth_check_or_reply() for
+ * every route before its handler; a handler only ever runs for a caller
+ * the route's flags admit.
+ */
+#ifndef MEMBERD_AUTH_H
+#define MEMBERD_AUTH_H
+
+#include <stdbool.h>
+
+enum principal_kind {
+	PRINCIPAL_NONE,
+	PRINCIPAL_USER,		/* memberd_session cookie */
+	PRINCIPAL_ADMIN,	/* memberd_admin cookie */
+	PRINCIPAL_API_TOKEN,	/* Authorization: Bearer, an admin's token */
+};
+
+struct principal {
+	enum principal_kind kind;
+	long long	 id;		/* users.id or admins.id */
+	long long	 session_id;	/* 0 for an API token */
+	long long	 active_client_id;	/* 0 when none */
+	char		 csrf[64];	/* the session's CSRF token */
+};
+
+struct req;
+
+/*
+ * Resolve the caller from cookie or bearer token and check the route's
+ * flags (AUTH_*, NEED_CSRF). Returns 0, or -1 with the reply sent
+ * (401 not_authenticated, 403 csrf_failed, 503 unavailable).
+ */
+int	auth_check_or_reply(struct req *);
+
+#endif

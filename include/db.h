@@ -1,0 +1,95 @@
+/*
+ * db.h: the only door to PostgreSQL (db.c is the one file that includes
+ * libpq). One connection per process, opened after fork. Statements are
+ * declared next to the code that uses them, prepared once per connection on
+ * first use, and prepared again by themselves after a reconnect.
+ *
+ * Connection states:
+ *   up ──query fails, socket closed──> broken ──db_ensure()──> up
+ *   broken ──db_ensure() fails──> broken (retried at most every 500 ms)
+ * While broken, every call fails with DB_UNAVAILABLE: the caller answers
+ * 503 and the next request tries again.
+ */
+#ifndef MEMBERD_DB_H
+#define MEMBERD_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct config;
+struct db;
+struct db_res;
+
+struct stmt {
+	const char	*sql;
+	int		 nparams;
+	/* bookkeeping of db.c */
+	unsigned	 id;
+	unsigned long	 prepared_gen;
+};
+
+#define STMT(sql_, nparams_) { .sql = (sql_), .nparams = (nparams_) }
+
+enum db_err {
+	DB_OK,
+	DB_UNAVAILABLE,		/* no connection: answer 503 */
+	DB_UNIQUE,		/* 23505, see db_constraint() */
+	DB_FOREIGN_KEY,		/* 23503 */
+	DB_CHECK,		/* 23514, 22xxx: data refused by the schema */
+	DB_CONFLICT,		/* 40001, 40P01: retry the transaction */
+	DB_OTHER,		/* a bug or a schema mismatch: logged */
+};
+
+/* Never NULL; the connection may still be down (see db_ensure). */
+struct db	*db_open(const struct config *, const char *application_name);
+void		 db_close(struct db *);
+/* Reconnect when needed. True when the connection is up. */
+bool		 db_ensure(struct db *);
+bool		 db_is_up(const struct db *);
+/* Changes at every new connection: session state (LISTEN) must be redone. */
+unsigned long	 db_generation(const struct db *);
+
+/*
+ * Run a prepared statement with stmt->nparams text parameters (NULL is SQL
+ * NULL). Returns a result the caller frees with db_res_free, or NULL with
+ * db_error() telling why.
+ */
+struct db_res	*db_exec(struct db *, struct stmt *, const char *const *params)
+		    MUST_CHECK;
+#define DB_EXEC(db, st, ...) \
+	db_exec((db), (st), (const char *const[]){ __VA_ARGS__ })
+
+/* Run fixed SQL without parameters (BEGIN, migrations). 0 or -1. */
+int		 db_command(struct db *, const char *sql) MUST_CHECK;
+int		 db_begin(struct db *) MUST_CHECK;
+int		 db_commit(struct db *) MUST_CHECK;
+/* Safe to call in any state; logs nothing when there is no transaction. */
+void		 db_rollback(struct db *);
+
+enum db_err	 db_error(const struct db *);
+/* Name of the violated constraint of the last DB_UNIQUE/DB_FOREIGN_KEY. */
+const char	*db_constraint(const struct db *);
+/* The server's message for the last failure (for operators' tools). */
+const char	*db_message(const struct db *);
+
+int		 db_rows(const struct db_res *);
+int		 db_affected(const struct db_res *);
+/* NULL for SQL NULL. Valid until db_res_free. */
+const char	*db_str(const struct db_res *, int row, int col);
+bool		 db_isnull(const struct db_res *, int row, int col);
+long long	 db_int(const struct db_res *, int row, int col);
+bool		 db_bool(const struct db_res *, int row, int col);
+void		 db_res_free(struct db_res *);
+
+/* LISTEN support for the mailer: the socket to poll, and draining. */
+int		 db_socket(const struct db *);
+int		 db_listen(struct db *, const char *channel) MUST_CHECK;
+/* Reads pending input; returns how many notifications arrived, -1 if down. */
+int		 db_drain_notifications(struct db *);
+
+/* Format an integer parameter into buf (>= 24 bytes); returns buf. */
+const char	*db_fmt_int(char *buf, long long v);
+
+#endif

@@ -1,0 +1,378 @@
+/*
+ * http.c: routing, body checks and replies for one request. Untrusted input
+ * (path, query, cookies, body) is parsed here and nowhere else.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+#include "banned.h"
+
+void
+req_init(struct req *r, struct db *db, const struct config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	r->method = r->path = "";
+	r->query = "";
+	r->content_length = -1;
+	r->db = db;
+	r->cfg = cfg;
+	r->status = 500;
+}
+
+void
+req_release(struct req *r)
+{
+	cJSON_Delete(r->json);
+	r->json = NULL;
+	buf_release(&r->head);
+	buf_release(&r->out);
+}
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+void
+reply_header(struct req *r, const char *name, const char *value)
+{
+	/* Header values we set never come from raw input; be sure anyway. */
+	if (strpbrk(value, "\r\n") != NULL || strpbrk(name, "\r\n:") != NULL) {
+		log_warnx("refusing a header with CR, LF or colon: %s", name);
+		return;
+	}
+	buf_printf(&r->head, "%s: %s\r\n", name, value);
+}
+
+void
+reply_json(struct req *r, int status, cJSON *body)
+{
+	char	*s;
+
+	if (r->replied) {
+		log_warnx("%s %s: second reply (%d) ignored", r->method,
+		    r->path, status);
+		cJSON_Delete(body);
+		return;
+	}
+	s = body ? cJSON_PrintUnformatted(body) : NULL;
+	cJSON_Delete(body);
+	if (s == NULL)
+		fatalx("cJSON_PrintUnformatted: out of memory");
+	buf_reset(&r->out);
+	buf_puts(&r->out, s);
+	free(s);
+	r->out_type = "application/json";
+	r->status = status;
+	r->replied = true;
+}
+
+void
+reply_empty(struct req *r, int status)
+{
+	if (r->replied)
+		return;
+	buf_reset(&r->out);
+	r->out_type = NULL;
+	r->status = status;
+	r->replied = true;
+}
+
+void
+reply_error(struct req *r, int status, const char *code, const char *message,
+    const char *field)
+{
+	cJSON	*root = cJSON_CreateObject(), *err;
+
+	err = cJSON_AddObjectToObject(root, "error");
+	cJSON_AddStringToObject(err, "code", code);
+	cJSON_AddStringToObject(err, "message", message);
+	if (field != NULL)
+		cJSON_AddStringToObject(err, "field", field);
+	reply_json(r, status, root);
+}
+
+void
+reply_db_error(struct req *r)
+{
+	switch (db_error(r->db)) {
+	case DB_UNAVAILABLE:
+		reply_error(r, 503, "unavailable",
+		    "The service is temporarily unavailable; try again.",
+		    NULL);
+		break;
+	default:
+		reply_error(r, 500, "internal", "An internal error occurred.",
+		    NULL);
+		break;
+	}
+}
+
+void
+http_render(const struct req *r, struct buf *dst)
+{
+	buf_printf(dst, "Status: %d %s\r\n", r->status,
+	    http_status_text(r->status));
+	buf_puts(dst, "Cache-Control: no-store\r\n");
+	buf_puts(dst, "X-Content-Type-Options: nosniff\r\n");
+	if (r->out_type != NULL)
+		buf_printf(dst, "Content-Type: %s\r\n", r->out_type);
+	if (r->status != 204 && r->status != 304)
+		buf_printf(dst, "Content-Length: %zu\r\n", r->out.len);
+	if (r->head.len > 0)
+		buf_append(dst, r->head.data, r->head.len);
+	buf_puts(dst, "\r\n");
+	if (r->out.len > 0 && r->status != 204)
+		buf_append(dst, r->out.data, r->out.len);
+}
+
+bool
+route_match(const char *pattern, const char *path, long long *ids, int *nids)
+{
+	const char	*p = pattern, *s = path;
+	long long	 v;
+	int		 n = 0, digits;
+
+	while (*p != '\0') {
+		if (strncmp(p, "{id}", 4) == 0) {
+			/* a positive decimal integer without leading zero */
+			if (*s < '1' || *s > '9')
+				return false;
+			v = 0;
+			for (digits = 0; *s >= '0' && *s <= '9'; s++) {
+				if (++digits > 18)
+					return false;
+				v = v * 10 + (*s - '0');
+			}
+			if (n >= HTTP_MAX_IDS)
+				return false;
+			ids[n++] = v;
+			p += 4;
+			continue;
+		}
+		if (*p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	if (*s != '\0')
+		return false;
+	*nids = n;
+	return true;
+}
+
+static bool
+content_type_is_json(const char *ct)
+{
+	size_t	n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	/* allow parameters such as "; charset=utf-8" */
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* Returns 0, or -1 with 413, 415 or 400 sent. */
+static int
+body_parse_or_reply(struct req *r)
+{
+	const char	*end = NULL;
+
+	if (r->body_too_large || r->content_length > HTTP_BODY_MAX ||
+	    r->body_len > HTTP_BODY_MAX) {
+		reply_error(r, 413, "payload_too_large",
+		    "The request body is larger than 64 KiB.", NULL);
+		return -1;
+	}
+	if (r->body_len == 0)
+		return 0;
+	if (!content_type_is_json(r->content_type)) {
+		reply_error(r, 415, "unsupported_media_type",
+		    "The request body must be application/json.", NULL);
+		return -1;
+	}
+	r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
+	if (r->json == NULL || end != r->body + r->body_len) {
+		/* trailing whitespace is fine, anything else is not */
+		while (r->json != NULL && end < r->body + r->body_len &&
+		    isspace((unsigned char)*end))
+			end++;
+		if (r->json == NULL || end != r->body + r->body_len) {
+			reply_error(r, 400, "invalid_json",
+			    "The request body is not valid JSON.", NULL);
+			return -1;
+		}
+	}
+	if (!cJSON_IsObject(r->json)) {
+		reply_error(r, 400, "invalid_json",
+		    "The request body must be a JSON object.", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_handle(struct req *r, const struct route *routes, size_t nroutes)
+{
+	struct buf	 allow = { 0 };
+	size_t		 i;
+	bool		 path_known = false;
+
+	for (i = 0; i < nroutes; i++) {
+		if (!route_match(routes[i].pattern, r->path, r->ids, &r->nids))
+			continue;
+		path_known = true;
+		if (strcmp(routes[i].method, r->method) == 0) {
+			r->route = &routes[i];
+			break;
+		}
+		buf_printf(&allow, "%s%s", allow.len ? ", " : "",
+		    routes[i].method);
+	}
+	if (r->route == NULL) {
+		if (path_known) {
+			reply_header(r, "Allow", allow.data);
+			reply_error(r, 405, "method_not_allowed",
+			    "This method is not allowed on this path.", NULL);
+		} else
+			reply_error(r, 404, "not_found", "No such resource.",
+			    NULL);
+		buf_release(&allow);
+		return;
+	}
+	buf_release(&allow);
+	if (body_parse_or_reply(r) != 0)
+		return;
+	if (auth_check_or_reply(r) != 0)
+		return;
+	r->route->handler(r);
+	if (!r->replied) {
+		log_warnx("%s %s: handler sent no reply", r->method,
+		    r->route->pattern);
+		reply_error(r, 500, "internal", "An internal error occurred.",
+		    NULL);
+	}
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode n bytes of a query component. Caller frees; NULL if malformed. */
+static char *
+query_decode(const char *s, size_t n)
+{
+	struct buf	b = { 0 };
+	size_t		i;
+	int		hi, lo;
+	char		c;
+
+	buf_append(&b, "", 0);
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (c == '+')
+			c = ' ';
+		else if (c == '%') {
+			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0) {
+				buf_release(&b);
+				return NULL;
+			}
+			c = (char)(hi * 16 + lo);
+			i += 2;
+			if (c == '\0') {
+				buf_release(&b);
+				return NULL;
+			}
+		}
+		buf_putc(&b, c);
+	}
+	return buf_detach(&b);
+}
+
+int
+req_query(const struct req *r, const char *name, char **out)
+{
+	const char	*p = r->query, *amp, *eq;
+	size_t		 nlen = strlen(name), klen;
+
+	while (*p != '\0') {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		klen = eq ? (size_t)(eq - p) : (size_t)(amp - p);
+		if (klen == nlen && strncmp(p, name, nlen) == 0) {
+			if (eq == NULL)
+				*out = xstrdup("");
+			else
+				*out = query_decode(eq + 1,
+				    (size_t)(amp - eq - 1));
+			return *out ? 1 : -1;
+		}
+		p = *amp ? amp + 1 : amp;
+	}
+	return 0;
+}
+
+bool
+req_cookie(const struct req *r, const char *name, char *dst, size_t dstlen)
+{
+	const char	*p = r->cookie, *end;
+	size_t		 nlen = strlen(name), vlen;
+
+	if (p == NULL)
+		return false;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			vlen = (size_t)(end - p) - nlen - 1;
+			if (vlen + 1 > dstlen)
+				return false;
+			memcpy(dst, p + nlen + 1, vlen);
+			dst[vlen] = '\0';
+			return true;
+		}
+		p = end;
+	}
+	return false;
+}
