@@ -1,0 +1,239 @@
+/* message.c: RFC 5322 / MIME rendering of one email. */
+#include <stdio.h>
+#include <string.h>
+
+#include "message.h"
+#include "util.h"
+#include "banned.h"
+
+#define QP_LINE_MAX	76
+
+static const char hexdigits[] = "0123456789ABCDEF";
+
+bool
+header_value_ok(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+bool
+mail_address_ok(const char *s)
+{
+	const char	*at = strrchr(s, '@');
+	const unsigned char *p;
+
+	if (at == NULL || at == s || at[1] == '\0' || strlen(s) > 254)
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' ||
+		    *p == '"' || *p == ',' || *p == ';' || *p == '\\')
+			return false;
+	return true;
+}
+
+/* Append one encoded byte, breaking the line softly when it would be long. */
+static void
+qp_put(struct buf *out, size_t *col, const char *piece, size_t n)
+{
+	if (*col + n > QP_LINE_MAX - 1) {
+		buf_puts(out, "=\r\n");
+		*col = 0;
+	}
+	buf_append(out, piece, n);
+	*col += n;
+}
+
+void
+qp_encode(const char *in, size_t n, struct buf *out)
+{
+	size_t		 i, col = 0;
+	unsigned char	 c;
+	char		 esc[3];
+	bool		 line_end;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)in[i];
+		if (c == '\r' && i + 1 < n && in[i + 1] == '\n')
+			continue;
+		if (c == '\n') {
+			buf_puts(out, "\r\n");
+			col = 0;
+			continue;
+		}
+		line_end = i + 1 == n || in[i + 1] == '\n' ||
+		    (in[i + 1] == '\r' && i + 2 < n && in[i + 2] == '\n');
+		/*
+		 * Literal: printable ASCII but '=', and space or tab unless
+		 * they end a line. A leading '.' or "From " is escaped so no
+		 * transport can mangle it.
+		 */
+		if (((c >= 33 && c <= 126 && c != '=') ||
+		    ((c == ' ' || c == '\t') && !line_end)) &&
+		    !(col == 0 && c == '.') &&
+		    !(col == 0 && c == 'F' && n - i >= 5 &&
+		    strncmp(in + i, "From ", 5) == 0)) {
+			esc[0] = (char)c;
+			qp_put(out, &col, esc, 1);
+		} else {
+			esc[0] = '=';
+			esc[1] = hexdigits[c >> 4];
+			esc[2] = hexdigits[c & 15];
+			qp_put(out, &col, esc, 3);
+		}
+	}
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+base64_put(struct buf *out, const unsigned char *p, size_t n)
+{
+	size_t	i;
+	char	q[4];
+
+	for (i = 0; i + 2 < n; i += 3) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		q[2] = b64[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+		q[3] = b64[p[i + 2] & 63];
+		buf_append(out, q, 4);
+	}
+	if (n - i == 1) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[(p[i] & 3) << 4];
+		q[2] = q[3] = '=';
+		buf_append(out, q, 4);
+	} else if (n - i == 2) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		q[2] = b64[(p[i + 1] & 15) << 2];
+		q[3] = '=';
+		buf_append(out, q, 4);
+	}
+}
+
+static bool
+plain_ascii(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			return false;
+	/* "=?" would be read as the start of an encoded word */
+	return strstr(s, "=?") == NULL;
+}
+
+void
+header_encode(const char *in, struct buf *out)
+{
+	const unsigned char	*p = (const unsigned char *)in;
+	size_t			 n = strlen(in), i = 0, take;
+	bool			 first = true;
+
+	if (plain_ascii(in)) {
+		buf_puts(out, in);
+		return;
+	}
+	/* 45 bytes make 60 base64 characters: a 72-character word. */
+	while (i < n) {
+		take = n - i > 45 ? 45 : n - i;
+		/* never split a UTF-8 sequence across two words */
+		while (take > 0 && i + take < n &&
+		    (p[i + take] & 0xC0) == 0x80)
+			take--;
+		if (take == 0)
+			take = n - i > 45 ? 45 : n - i;
+		if (!first)
+			buf_puts(out, "\r\n ");
+		buf_puts(out, "=?UTF-8?B?");
+		base64_put(out, p + i, take);
+		buf_puts(out, "?=");
+		first = false;
+		i += take;
+	}
+}
+
+/* A display name and address: "Name" <a@b>, =?UTF-8?B?..?= <a@b>, or a@b. */
+static void
+mailbox_put(struct buf *out, const char *name, const char *addr)
+{
+	const char	*p;
+
+	if (name == NULL || *name == '\0') {
+		buf_puts(out, addr);
+		return;
+	}
+	if (plain_ascii(name)) {
+		buf_putc(out, '"');
+		for (p = name; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_putc(out, '\\');
+			buf_putc(out, *p);
+		}
+		buf_putc(out, '"');
+	} else
+		header_encode(name, out);
+	buf_printf(out, " <%s>", addr);
+}
+
+int
+message_render(const struct mail *m, struct buf *out)
+{
+	struct buf	 b = { 0 };
+	char		 date[64], boundary[64];
+	struct tm	 tm;
+	unsigned long	 h = 5381;
+	const char	*p;
+
+	if (!mail_address_ok(m->from_addr) || !mail_address_ok(m->to_addr) ||
+	    !header_value_ok(m->subject) || !header_value_ok(m->message_id) ||
+	    (m->from_name && !header_value_ok(m->from_name)) ||
+	    (m->to_name && !header_value_ok(m->to_name)) || m->text == NULL)
+		return -1;
+
+	gmtime_r(&m->date, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	for (p = m->message_id; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	/* "=_" never occurs in quoted-printable text: a safe boundary. */
+	snprintf(boundary, sizeof(boundary), "=_memberd_%016lx", h);
+
+	buf_puts(&b, "From: ");
+	mailbox_put(&b, m->from_name, m->from_addr);
+	buf_puts(&b, "\r\nTo: ");
+	mailbox_put(&b, m->to_name, m->to_addr);
+	buf_puts(&b, "\r\nSubject: ");
+	header_encode(m->subject, &b);
+	buf_printf(&b, "\r\nDate: %s\r\nMessage-ID: %s\r\n"
+	    "MIME-Version: 1.0\r\n", date, m->message_id);
+	if (m->html == NULL) {
+		buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		qp_encode(m->text, strlen(m->text), &b);
+		buf_puts(&b, "\r\n");
+	} else {
+		buf_printf(&b, "Content-Type: multipart/alternative; "
+		    "boundary=\"%s\"\r\n\r\n"
+		    "This is a multi-part message in MIME format.\r\n\r\n",
+		    boundary);
+		buf_printf(&b, "--%s\r\nContent-Type: text/plain; "
+		    "charset=UTF-8\r\nContent-Transfer-Encoding: "
+		    "quoted-printable\r\n\r\n", boundary);
+		qp_encode(m->text, strlen(m->text), &b);
+		buf_printf(&b, "\r\n--%s\r\nContent-Type: text/html; "
+		    "charset=UTF-8\r\nContent-Transfer-Encoding: "
+		    "quoted-printable\r\n\r\n", boundary);
+		qp_encode(m->html, strlen(m->html), &b);
+		buf_printf(&b, "\r\n--%s--\r\n", boundary);
+	}
+	buf_append(out, b.data, b.len);
+	buf_release(&b);
+	return 0;
+}

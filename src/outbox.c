@@ -1,0 +1,174 @@
+/* outbox.c: claim and settle rows of email_queue; see outbox.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "outbox.h"
+#include "util.h"
+#include "banned.h"
+
+static struct stmt st_claim = STMT(
+    "UPDATE email_queue q SET state = 'sending', locked_by = $1,"
+    " lease_until = now() + make_interval(secs => $2::int),"
+    " attempts = q.attempts + 1,"
+    " message_id = COALESCE(q.message_id, format('<%s.%s@%s>', q.id,"
+    "   substr(md5(random()::text || clock_timestamp()::text), 1, 16), $4::text))"
+    " WHERE q.id IN (SELECT id FROM email_queue"
+    "   WHERE state IN ('queued', 'failed') AND next_attempt_at <= now()"
+    "   ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+    " RETURNING q.id, q.recipient, q.recipient_name, q.subject,"
+    "   q.body_text, q.body_html, q.message_id, q.attempts,"
+    "   extract(epoch FROM q.created_at)::bigint", 4);
+
+static struct stmt st_sent = STMT(
+    "UPDATE email_queue SET state = 'sent', sent_at = now(),"
+    " body_text = NULL, body_html = NULL, lease_until = NULL,"
+    " last_reply_code = $3, last_error = NULL"
+    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 3);
+
+static struct stmt st_failed = STMT(
+    "UPDATE email_queue SET state = 'failed', lease_until = NULL,"
+    " locked_by = NULL,"
+    " next_attempt_at = now() + make_interval(secs => $3::int),"
+    " last_reply_code = $4, last_error = $5"
+    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 5);
+
+static struct stmt st_dead = STMT(
+    "UPDATE email_queue SET state = 'dead', lease_until = NULL,"
+    " last_reply_code = $3, last_error = $4"
+    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 4);
+
+static struct stmt st_release = STMT(
+    "UPDATE email_queue SET state = CASE WHEN attempts > 1 THEN 'failed'"
+    "   ELSE 'queued' END,"
+    " attempts = attempts - 1, lease_until = NULL, locked_by = NULL"
+    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 2);
+
+static struct stmt st_sweep = STMT(
+    "UPDATE email_queue SET"
+    " state = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'queued' END,"
+    " last_error = COALESCE(last_error, 'lease expired while sending'),"
+    " lease_until = NULL, locked_by = NULL"
+    " WHERE state = 'sending' AND lease_until < now()", 1);
+
+int
+outbox_claim(struct db *db, const char *mailer_id, long lease_s,
+    const char *domain, struct outbox_msg *msgs, int max)
+{
+	struct db_res	*res;
+	char		 lease[24], lim[24];
+	int		 i, n;
+
+	res = DB_EXEC(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
+	    db_fmt_int(lim, max), domain);
+	if (res == NULL)
+		return -1;
+	n = db_rows(res);
+	for (i = 0; i < n && i < max; i++) {
+		msgs[i].id = db_int(res, i, 0);
+		msgs[i].recipient = xstrdup(db_str(res, i, 1));
+		msgs[i].recipient_name = xstrdup(db_str(res, i, 2));
+		msgs[i].subject = xstrdup(db_str(res, i, 3));
+		msgs[i].body_text = xstrdup(db_isnull(res, i, 4) ? "" :
+		    db_str(res, i, 4));
+		msgs[i].body_html = db_isnull(res, i, 5) ? NULL :
+		    xstrdup(db_str(res, i, 5));
+		msgs[i].message_id = xstrdup(db_str(res, i, 6));
+		msgs[i].attempts = (int)db_int(res, i, 7);
+		msgs[i].created_at = (time_t)db_int(res, i, 8);
+	}
+	db_res_free(res);
+	return n;
+}
+
+void
+outbox_msg_release(struct outbox_msg *m)
+{
+	free(m->recipient);
+	free(m->recipient_name);
+	free(m->subject);
+	free(m->body_text);
+	free(m->body_html);
+	free(m->message_id);
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+affected(struct db_res *res)
+{
+	int	n;
+
+	if (res == NULL)
+		return -1;
+	n = db_affected(res);
+	db_res_free(res);
+	return n > 0 ? 1 : 0;
+}
+
+int
+outbox_mark_sent(struct db *db, const char *me, long long id, int code)
+{
+	char	sid[24], scode[24];
+
+	return affected(DB_EXEC(db, &st_sent, db_fmt_int(sid, id), me,
+	    db_fmt_int(scode, code)));
+}
+
+int
+outbox_mark_failed(struct db *db, const char *me, long long id, long retry_s,
+    int code, const char *error)
+{
+	char	sid[24], sretry[24], scode[24];
+
+	return affected(DB_EXEC(db, &st_failed, db_fmt_int(sid, id), me,
+	    db_fmt_int(sretry, retry_s), db_fmt_int(scode, code), error));
+}
+
+int
+outbox_mark_dead(struct db *db, const char *me, long long id, int code,
+    const char *error)
+{
+	char	sid[24], scode[24];
+
+	return affected(DB_EXEC(db, &st_dead, db_fmt_int(sid, id), me,
+	    db_fmt_int(scode, code), error));
+}
+
+int
+outbox_release(struct db *db, const char *me, long long id)
+{
+	char	sid[24];
+
+	return affected(DB_EXEC(db, &st_release, db_fmt_int(sid, id), me));
+}
+
+int
+outbox_sweep(struct db *db, long max_attempts)
+{
+	struct db_res	*res;
+	char		 smax[24];
+	int		 n;
+
+	res = DB_EXEC(db, &st_sweep, db_fmt_int(smax, max_attempts));
+	if (res == NULL)
+		return -1;
+	n = db_affected(res);
+	db_res_free(res);
+	return n;
+}
+
+long
+outbox_backoff(int attempts, double unit_random)
+{
+	double	base, s;
+
+	if (attempts < 1)
+		attempts = 1;
+	base = (double)attempts * attempts * attempts * attempts;
+	if (base > 3600)
+		base = 3600;
+	s = base * (0.9 + 0.2 * unit_random);
+	if (s > 3600)
+		s = 3600;
+	return s < 1 ? 1 : (long)s;
+}
