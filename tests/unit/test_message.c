@@ -1,0 +1,188 @@
+/* Unit tests: email rendering (quoted-printable, RFC 2047, header safety). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "message.h"
+#include "outbox.h"
+
+static struct mail
+sample(void)
+{
+	struct mail	m = {
+		.from_addr = "memberd@example.com",
+		.from_name = "Example Portal",
+		.to_addr = "ann@example.org",
+		.to_name = "Ann",
+		.subject = "Account Access Invitation",
+		.text = "Hello\n",
+		.html = "<p>Hello</p>",
+		.message_id = "<1.abc@example.com>",
+		.date = 0,
+	};
+	return m;
+}
+
+static void
+assert_lines_at_most(const char *s, size_t max)
+{
+	const char	*p = s, *e;
+
+	while ((e = strstr(p, "\r\n")) != NULL) {
+		assert_true((size_t)(e - p) <= max);
+		p = e + 2;
+	}
+}
+
+static void
+test_qp_escapes_equals_8bit_and_trailing_space(void **state)
+{
+	struct buf	b = { 0 };
+	const char	in[] = "a=b Zo\xc3\xab end \nnext";
+
+	(void)state;
+	qp_encode(in, strlen(in), &b);
+	assert_string_equal(b.data, "a=3Db Zo=C3=AB end=20\r\nnext");
+	buf_release(&b);
+}
+
+static void
+test_qp_escapes_leading_dot_and_from(void **state)
+{
+	struct buf	b = { 0 };
+	const char	in[] = ".\n.hidden\nFrom me\nX.y";
+
+	(void)state;
+	qp_encode(in, strlen(in), &b);
+	assert_string_equal(b.data,
+	    "=2E\r\n=2Ehidden\r\n=46rom me\r\nX.y");
+	buf_release(&b);
+}
+
+static void
+test_qp_lines_never_exceed_76(void **state)
+{
+	struct buf	b = { 0 };
+	char		in[3000];
+
+	(void)state;
+	memset(in, 'x', sizeof(in) - 1);
+	in[sizeof(in) - 1] = '\0';
+	in[100] = '=';
+	qp_encode(in, strlen(in), &b);
+	buf_puts(&b, "\r\n");
+	assert_lines_at_most(b.data, 76);
+	buf_release(&b);
+}
+
+static void
+test_header_encode_ascii_stays_and_utf8_becomes_words(void **state)
+{
+	struct buf	b = { 0 };
+
+	(void)state;
+	header_encode("Plain subject", &b);
+	assert_string_equal(b.data, "Plain subject");
+	buf_reset(&b);
+	header_encode("Gr\xc3\xbc\xc3\x9f" "e", &b);
+	assert_string_equal(b.data, "=?UTF-8?B?R3LDvMOfZQ==?=");
+	buf_reset(&b);
+	header_encode("looks =?like?= a word", &b);
+	assert_true(str_has_prefix(b.data, "=?UTF-8?B?"));
+	buf_release(&b);
+}
+
+static void
+test_long_utf8_header_is_folded_into_short_words(void **state)
+{
+	struct buf	b = { 0 };
+	char		in[400] = "";
+	int		i;
+
+	(void)state;
+	for (i = 0; i < 60; i++)
+		memcpy(in + i * 3, "\xe2\x82\xac", 3);	/* euro sign */
+	header_encode(in, &b);
+	buf_puts(&b, "\r\n");
+	assert_lines_at_most(b.data, 76);
+	assert_non_null(strstr(b.data, "?=\r\n =?UTF-8?B?"));
+	buf_release(&b);
+}
+
+static void
+test_render_has_every_header(void **state)
+{
+	struct mail	m = sample();
+	struct buf	b = { 0 };
+
+	(void)state;
+	assert_int_equal(message_render(&m, &b), 0);
+	assert_true(str_has_prefix(b.data,
+	    "From: \"Example Portal\" <memberd@example.com>\r\n"
+	    "To: \"Ann\" <ann@example.org>\r\n"
+	    "Subject: Account Access Invitation\r\n"
+	    "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"
+	    "Message-ID: <1.abc@example.com>\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative;"));
+	assert_non_null(strstr(b.data, "Content-Type: text/plain; charset=UTF-8"));
+	assert_non_null(strstr(b.data, "Content-Type: text/html; charset=UTF-8"));
+	assert_lines_at_most(b.data, 998);
+	buf_release(&b);
+}
+
+static void
+test_email_with_crlf_is_refused(void **state)
+{
+	struct mail	m;
+	struct buf	b = { 0 };
+
+	(void)state;
+	m = sample();
+	m.to_name = "Ann\r\nBcc: victim@example.net";
+	assert_int_equal(message_render(&m, &b), -1);
+	m = sample();
+	m.subject = "Hi\nBcc: victim@example.net";
+	assert_int_equal(message_render(&m, &b), -1);
+	m = sample();
+	m.to_addr = "ann@example.org\r\nBcc: victim@example.net";
+	assert_int_equal(message_render(&m, &b), -1);
+	m = sample();
+	m.to_addr = "ann@example.org>, <victim@example.net";
+	assert_int_equal(message_render(&m, &b), -1);
+	assert_int_equal(b.len, 0);
+	buf_release(&b);
+}
+
+static void
+test_backoff_grows_with_jitter_and_is_capped(void **state)
+{
+	(void)state;
+	assert_int_equal(outbox_backoff(1, 0.5), 1);
+	assert_int_equal(outbox_backoff(2, 0.5), 16);
+	assert_int_equal(outbox_backoff(3, 0.5), 81);
+	assert_in_range(outbox_backoff(4, 0.0), 230, 231);
+	assert_in_range(outbox_backoff(4, 1.0), 281, 282);
+	assert_true(outbox_backoff(50, 1.0) <= 3600);
+	assert_true(outbox_backoff(50, 0.0) >= 3240);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qp_escapes_equals_8bit_and_trailing_space),
+		cmocka_unit_test(test_qp_escapes_leading_dot_and_from),
+		cmocka_unit_test(test_qp_lines_never_exceed_76),
+		cmocka_unit_test(test_header_encode_ascii_stays_and_utf8_becomes_words),
+		cmocka_unit_test(test_long_utf8_header_is_folded_into_short_words),
+		cmocka_unit_test(test_render_has_every_header),
+		cmocka_unit_test(test_email_with_crlf_is_refused),
+		cmocka_unit_test(test_backoff_grows_with_jitter_and_is_capped),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
