@@ -20,7 +20,11 @@ struct principal {
 	long long	 id;		/* users.id or admins.id */
 	long long	 session_id;	/* 0 for an API token */
 	long long	 active_client_id;	/* 0 when none */
+	bool		 via_cookie;	/* false for a bearer token */
 	char		 csrf[64];	/* the session's CSRF token */
+	char		 email[256];	/* of the user or administrator */
+	char		 name[256];	/* display name: "First Last" or email */
+	char		 token[64];	/* the cookie value, for rotation */
 };
 
 struct req;
@@ -31,5 +35,8 @@ struct req;
  * (401 not_authenticated, 403 csrf_failed, 503 unavailable).
  */
 int	auth_check_or_reply(struct req *);
+
+/* The caller as the audit log names it: "user", "admin" or "anonymous". */
+const char *auth_actor_kind(const struct principal *);
 
 #endif

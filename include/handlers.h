@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "http.h"
 
 extern const struct route	routes[];
@@ -15,5 +16,27 @@ extern const size_t		nroutes;
 
 /* h_health.c */
 void	h_health(struct req *);
+
+/* h_auth.c: users signing up, in and out, and resetting passwords */
+void	h_register(struct req *);
+void	h_login(struct req *);
+void	h_logout(struct req *);
+void	h_password_reset(struct req *);
+void	h_password_reset_confirm(struct req *);
+/* {user, accounts, csrf_token} for who's new session, with its cookie */
+void	reply_logged_in(struct req *, int status, const struct principal *who);
+
+/* h_me.c */
+void	h_me(struct req *);
+void	h_me_active_account(struct req *);
+
+/* h_admin.c: the Admin Area's sign-in, clients and user search */
+void	h_admin_login(struct req *);
+void	h_admin_logout(struct req *);
+void	h_admin_me(struct req *);
+void	h_admin_client_create(struct req *);
+void	h_admin_client_list(struct req *);
+void	h_admin_client_get(struct req *);
+void	h_admin_user_search(struct req *);
 
 #endif

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db.h"
 #include "http.h"
 #include "log.h"
 #include "util.h"
+#include "validate.h"
 #include "banned.h"
 
 void
@@ -198,7 +200,28 @@ content_type_is_json(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-/* Returns 0, or -1 with 413, 415 or 400 sent. */
+/*
+ * True when a JSON text escapes a NUL character ("\u0000"): cJSON would
+ * silently cut the string there, so such input is refused instead.
+ */
+static bool
+json_escapes_nul(const char *s, size_t n)
+{
+	size_t	i, k;
+
+	for (i = 0; i + 6 <= n; i++) {
+		if (s[i] != '\\' || strncasecmp(s + i + 1, "u0000", 5) != 0)
+			continue;
+		/* an odd run of backslashes means this one escapes */
+		for (k = 0; k < i && s[i - 1 - k] == '\\'; k++)
+			;
+		if (k % 2 == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Returns 0, or -1 with 413, 415, 400 or 422 sent. */
 static int
 body_parse_or_reply(struct req *r)
 {
@@ -215,6 +238,16 @@ body_parse_or_reply(struct req *r)
 	if (!content_type_is_json(r->content_type)) {
 		reply_error(r, 415, "unsupported_media_type",
 		    "The request body must be application/json.", NULL);
+		return -1;
+	}
+	if (!utf8_valid(r->body, r->body_len)) {
+		reply_error(r, 400, "invalid_json",
+		    "The request body is not UTF-8.", NULL);
+		return -1;
+	}
+	if (json_escapes_nul(r->body, r->body_len)) {
+		reply_error(r, 422, "invalid_input",
+		    "Text may not contain NUL characters.", NULL);
 		return -1;
 	}
 	r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);

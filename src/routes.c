@@ -7,8 +7,31 @@
 #include "http.h"
 #include "banned.h"
 
+#define V1 "/api/v1"
+
 const struct route routes[] = {
-	{ "GET",  "/api/v1/health", AUTH_ANYONE, h_health },
+	{ "GET",  V1 "/health", AUTH_ANYONE, h_health },
+
+	{ "POST", V1 "/auth/register", AUTH_ANYONE, h_register },
+	{ "POST", V1 "/auth/login", AUTH_ANYONE, h_login },
+	{ "POST", V1 "/auth/logout", AUTH_USER | NEED_CSRF, h_logout },
+	{ "POST", V1 "/auth/password-reset", AUTH_ANYONE, h_password_reset },
+	{ "POST", V1 "/auth/password-reset/confirm", AUTH_ANYONE,
+	  h_password_reset_confirm },
+
+	{ "GET",  V1 "/me", AUTH_USER, h_me },
+	{ "POST", V1 "/me/active-account", AUTH_USER | NEED_CSRF,
+	  h_me_active_account },
+
+	{ "POST", V1 "/admin/auth/login", AUTH_ANYONE, h_admin_login },
+	{ "POST", V1 "/admin/auth/logout", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_logout },
+	{ "GET",  V1 "/admin/me", AUTH_ADMIN, h_admin_me },
+	{ "POST", V1 "/admin/clients", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_client_create },
+	{ "GET",  V1 "/admin/clients", AUTH_ADMIN, h_admin_client_list },
+	{ "GET",  V1 "/admin/clients/{id}", AUTH_ADMIN, h_admin_client_get },
+	{ "GET",  V1 "/admin/users", AUTH_ADMIN, h_admin_user_search },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

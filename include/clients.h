@@ -1,0 +1,44 @@
+/*
+ * clients.h: client accounts and their members, as the API shows them.
+ * JSON builders read rows laid out by the matching *_COLS lists; the
+ * caller owns what they return.
+ */
+#ifndef MEMBERD_CLIENTS_H
+#define MEMBERD_CLIENTS_H
+
+#include <cjson/cJSON.h>
+
+#include "util.h"
+
+struct db;
+struct db_res;
+
+/* client: {id, company_name, first_name, last_name, status,
+ * owner_user_id, created_at} from a table aliased c */
+#define CLIENT_COLS "c.id, c.company_name, c.first_name, c.last_name," \
+	" c.status, c.owner_user_id, rfc3339(c.created_at)"
+#define CLIENT_NCOLS 7
+
+/* member: {user_id, email, first_name, last_name, is_owner, permissions,
+ * last_login_at, added_at} from users u, client_users cu, clients c */
+#define MEMBER_COLS "u.id, u.email, u.first_name, u.last_name," \
+	" c.owner_user_id = u.id, cu.permissions, rfc3339(u.last_login_at)," \
+	" rfc3339(cu.added_at)"
+#define MEMBER_NCOLS 8
+
+cJSON	*client_json(const struct db_res *, int row, int col);
+cJSON	*member_json(const struct db_res *, int row, int col);
+
+/* The client object of id. 1 found, 0 not, -1 db error. */
+int	 clients_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
+/* Members of a client, the owner first. 0 or -1. */
+int	 clients_members_json(struct db *, long long id, cJSON **out)
+	    MUST_CHECK;
+/* One member. 1 found, 0 not a member, -1 db error. */
+int	 clients_member_json(struct db *, long long client_id,
+	    long long user_id, cJSON **out) MUST_CHECK;
+/* "Company", else "First Last": how emails and pages name an account. */
+void	 client_display_name(const char *company, const char *first,
+	    const char *last, char *out, size_t outlen);
+
+#endif

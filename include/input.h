@@ -1,0 +1,50 @@
+/*
+ * input.h: reading fields of a JSON request body. Each reader validates
+ * one field and, when it is wrong, sends 422 invalid_input naming the
+ * field itself; handlers read straight down:
+ *
+ *	if (input_email_or_reply(r, r->json, "email", "email", email) < 0)
+ *		return;
+ *
+ * Readers return 1 when the field is present and valid, 0 when it is
+ * absent and optional, -1 when they replied. obj may be NULL (absent).
+ * "field" is the name reported to the client ("owner.email").
+ */
+#ifndef MEMBERD_INPUT_H
+#define MEMBERD_INPUT_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "perms.h"
+#include "validate.h"
+
+struct req;
+
+#define INPUT_STR_MAX	(16 * 1024)
+
+void	reply_invalid(struct req *, const char *field, const char *message);
+
+int	input_string_or_reply(struct req *, const cJSON *obj, const char *name,
+	    const char *field, bool required, const char **out);
+/* out: EMAIL_MAX + 1 bytes, trimmed. */
+int	input_email_or_reply(struct req *, const cJSON *obj, const char *name,
+	    const char *field, bool required, char *out);
+/* out: 4 * NAME_MAX_CHARS + 1 bytes; min_chars 0 allows "". */
+int	input_name_or_reply(struct req *, const cJSON *obj, const char *name,
+	    const char *field, bool required, size_t min_chars, char *out);
+int	input_password_or_reply(struct req *, const cJSON *obj,
+	    const char *name, const char *field, const char **out);
+/* A positive integer id. */
+int	input_id_or_reply(struct req *, const cJSON *obj, const char *name,
+	    const char *field, bool required, long long *out);
+int	input_bool_or_reply(struct req *, const cJSON *obj, const char *name,
+	    const char *field, bool required, bool *out);
+int	input_perms_or_reply(struct req *, const cJSON *obj, const char *name,
+	    const char *field, bool required, perms_t *out);
+/* A token of the right shape; any other string is "not found" later. */
+int	input_token_or_reply(struct req *, const cJSON *obj, const char *name,
+	    const char **out);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * invites.h: invitations as the API shows them. An invite's status is
+ * computed when read: a pending invite past expires_at shows as
+ * "expired" even before housekeeping marks it. Its delivery is the state
+ * of its latest email in email_queue ("sending" shows as "queued").
+ */
+#ifndef MEMBERD_INVITES_H
+#define MEMBERD_INVITES_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "util.h"
+
+struct db;
+struct db_res;
+
+/* invite: {id, client_id, email, permissions, status, created_at,
+ * expires_at, last_sent_at, sent_count, delivery, invited_by:{kind, name}}
+ * from invites i LEFT JOIN email_queue e ON e.id = i.last_email_id */
+#define INVITE_COLS "i.id, i.client_id, i.email, i.permissions," \
+	" CASE WHEN i.status = 'pending' AND i.expires_at <= now()" \
+	"  THEN 'expired' ELSE i.status END," \
+	" rfc3339(i.created_at), rfc3339(i.expires_at)," \
+	" rfc3339(i.last_sent_at), i.sent_count," \
+	" CASE e.state WHEN 'sending' THEN 'queued' ELSE e.state END," \
+	" i.created_by_kind, i.inviter_name"
+#define INVITE_FROM " FROM invites i" \
+	" LEFT JOIN email_queue e ON e.id = i.last_email_id"
+#define INVITE_NCOLS 12
+
+cJSON	*invite_json(const struct db_res *, int row, int col);
+/*
+ * Invites of a client, newest first: pending ones, and expired ones too
+ * when with_expired. 0 or -1.
+ */
+int	 invites_list_json(struct db *, long long client_id, bool with_expired,
+	    cJSON **out) MUST_CHECK;
+/* One invite by id. 1 found, 0 not, -1 db error. */
+int	 invites_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
+
+#endif

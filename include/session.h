@@ -1,0 +1,49 @@
+/*
+ * session.h: user and administrator sessions. The cookie holds a random
+ * token; the sessions table holds its SHA-256, the CSRF token, the active
+ * client account and the times that end it (idle and absolute).
+ */
+#ifndef MEMBERD_SESSION_H
+#define MEMBERD_SESSION_H
+
+#include <stdbool.h>
+
+#include "auth.h"
+#include "token.h"
+
+struct config;
+struct db;
+struct req;
+
+#define COOKIE_USER	"memberd_session"
+#define COOKIE_ADMIN	"memberd_admin"
+
+/*
+ * Start a session for a user (admin false) or an administrator. Fills
+ * who (kind, ids, csrf, token). 0, or -1 on a database error.
+ */
+int	session_create(struct db *, const struct config *, bool admin,
+	    long long id, long long active_client_id, struct principal *who)
+	    MUST_CHECK;
+/*
+ * Resolve a cookie token into who, refreshing last_seen_at now and then.
+ * 1 found and alive, 0 not (unknown, idle too long or too old), -1 on a
+ * database error.
+ */
+int	session_find(struct db *, const struct config *, bool admin,
+	    const char *token, struct principal *who) MUST_CHECK;
+/* End one session. 0 or -1. */
+int	session_end(struct db *, long long session_id) MUST_CHECK;
+/* End every session of a user. 0 or -1. */
+int	session_end_all_of_user(struct db *, long long user_id) MUST_CHECK;
+/* A new token for the same session (after a privilege change). 0 or -1. */
+int	session_rotate(struct db *, struct principal *who) MUST_CHECK;
+/* Make a client account the session's active one. 0 or -1. */
+int	session_set_active(struct db *, long long session_id,
+	    long long client_id) MUST_CHECK;
+
+/* Set-Cookie for who's token (lifetime from the config), or clear it. */
+void	session_cookie_set(struct req *, bool admin, const char *token);
+void	session_cookie_clear(struct req *, bool admin);
+
+#endif

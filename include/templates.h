@@ -1,0 +1,39 @@
+/*
+ * templates.h: the emails memberd sends, as text and HTML. Pure code:
+ * every value from users is HTML-escaped; subjects never hold CR or LF.
+ * The filled struct email owns its bodies (email_release).
+ */
+#ifndef MEMBERD_TEMPLATES_H
+#define MEMBERD_TEMPLATES_H
+
+#include <stdbool.h>
+
+#include "enqueue.h"
+#include "util.h"
+
+struct config;
+
+/* Password Reset: link valid for ttl seconds. */
+void	template_password_reset(const struct config *, const char *to,
+	    const char *first_name, const char *link, long ttl,
+	    struct email *out);
+
+struct invite_mail {
+	const char	*to;
+	const char	*account_name;	/* company, else the client's name */
+	const char	*inviter_name;
+	bool		 by_admin;	/* sent by an administrator */
+	const char	*link;
+	long		 ttl;		/* seconds the link stays valid */
+	const char	*permissions;	/* "View domains, View invoices" */
+};
+
+/* Account Access Invitation. */
+void	template_invite(const struct config *, const struct invite_mail *,
+	    struct email *out);
+
+void	html_escape(struct buf *, const char *);
+/* "7 days", "1 hour", "30 minutes". */
+void	duration_words(long seconds, char *out, size_t outlen);
+
+#endif

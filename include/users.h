@@ -1,0 +1,41 @@
+/*
+ * users.h: users and the accounts they reach, as the API shows them.
+ * JSON builders read a row laid out by the matching *_COLS list, from
+ * column col on; the caller owns what they return.
+ */
+#ifndef MEMBERD_USERS_H
+#define MEMBERD_USERS_H
+
+#include <cjson/cJSON.h>
+
+#include "util.h"
+
+struct db;
+struct db_res;
+
+/* user: {id, email, first_name, last_name, email_verified, created_at,
+ * last_login_at} from a table aliased u */
+#define USER_COLS "u.id, u.email, u.first_name, u.last_name," \
+	" u.email_verified_at IS NOT NULL, rfc3339(u.created_at)," \
+	" rfc3339(u.last_login_at)"
+#define USER_NCOLS 7
+
+cJSON	*user_json(const struct db_res *, int row, int col);
+/* The user object of id. 1 found, 0 not, -1 db error. */
+int	 users_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
+/*
+ * The accounts of /me: [{client_id, company_name, is_owner, permissions,
+ * status}], owned first. *first_open gets the first account that is not
+ * closed (0 if none). 0 or -1.
+ */
+int	 accounts_json(struct db *, long long user_id, cJSON **out,
+	    long long *first_open) MUST_CHECK;
+/*
+ * Whether user is a member of client and the client's status. 1 member
+ * (status copied into status[16]), 0 not a member, 2 no such client,
+ * -1 db error.
+ */
+int	 users_membership(struct db *, long long user_id, long long client_id,
+	    char *status) MUST_CHECK;
+
+#endif

@@ -1,0 +1,36 @@
+-- 003_invites: invitations to a client account, sent by email with a
+-- one-time link whose token is stored only as its SHA-256.
+
+CREATE TABLE invites (
+	id		bigserial PRIMARY KEY,
+	client_id	bigint NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+	email		text NOT NULL
+			CHECK (length(email) BETWEEN 3 AND 254 AND email !~ '[[:cntrl:]]'),
+	token_hash	bytea NOT NULL UNIQUE,	-- replaced by a resend
+	permissions	text[] NOT NULL
+			CHECK (cardinality(permissions) > 0
+			    AND permissions <@ memberd_permission_keys()),
+	status		text NOT NULL DEFAULT 'pending'
+			CHECK (status IN ('pending', 'accepted', 'cancelled', 'expired')),
+	created_by_kind	text NOT NULL CHECK (created_by_kind IN ('admin', 'user')),
+	created_by_admin_id bigint REFERENCES admins (id) ON DELETE SET NULL,
+	created_by_user_id bigint REFERENCES users (id) ON DELETE SET NULL,
+	inviter_name	text NOT NULL,	-- as the email named the sender
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	expires_at	timestamptz NOT NULL,
+	last_sent_at	timestamptz NOT NULL DEFAULT now(),
+	sent_count	integer NOT NULL DEFAULT 1,
+	last_email_id	bigint REFERENCES email_queue (id) ON DELETE SET NULL,
+	accepted_by_user_id bigint REFERENCES users (id) ON DELETE SET NULL,
+	accepted_at	timestamptz,
+	ended_at	timestamptz	-- when cancelled or marked expired
+);
+
+-- At most one pending invitation per account and address.
+CREATE UNIQUE INDEX invites_one_pending ON invites (client_id, lower(email))
+	WHERE status = 'pending';
+CREATE INDEX invites_client ON invites (client_id, created_at DESC);
+-- The pending invitations a member sent (cancelled when they lose "users").
+CREATE INDEX invites_pending_by_user ON invites (client_id, created_by_user_id)
+	WHERE status = 'pending';
+CREATE INDEX invites_pending_expiry ON invites (expires_at) WHERE status = 'pending';

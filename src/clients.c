@@ -1,0 +1,121 @@
+/* clients.c: client account and member objects. */
+#include <stdio.h>
+#include <string.h>
+
+#include "clients.h"
+#include "db.h"
+#include "perms.h"
+#include "banned.h"
+
+static struct stmt st_client = STMT(
+    "SELECT " CLIENT_COLS " FROM clients c WHERE c.id = $1", 1);
+static struct stmt st_members = STMT(
+    "SELECT " MEMBER_COLS " FROM client_users cu"
+    " JOIN users u ON u.id = cu.user_id JOIN clients c ON c.id = cu.client_id"
+    " WHERE cu.client_id = $1"
+    " ORDER BY c.owner_user_id = u.id DESC, cu.added_at, u.id", 1);
+static struct stmt st_member = STMT(
+    "SELECT " MEMBER_COLS " FROM client_users cu"
+    " JOIN users u ON u.id = cu.user_id JOIN clients c ON c.id = cu.client_id"
+    " WHERE cu.client_id = $1 AND cu.user_id = $2", 2);
+
+cJSON *
+client_json(const struct db_res *res, int row, int col)
+{
+	cJSON	*c = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(c, "id", (double)db_int(res, row, col));
+	cJSON_AddStringToObject(c, "company_name", db_str(res, row, col + 1));
+	cJSON_AddStringToObject(c, "first_name", db_str(res, row, col + 2));
+	cJSON_AddStringToObject(c, "last_name", db_str(res, row, col + 3));
+	cJSON_AddStringToObject(c, "status", db_str(res, row, col + 4));
+	cJSON_AddNumberToObject(c, "owner_user_id",
+	    (double)db_int(res, row, col + 5));
+	cJSON_AddStringToObject(c, "created_at", db_str(res, row, col + 6));
+	return c;
+}
+
+cJSON *
+member_json(const struct db_res *res, int row, int col)
+{
+	cJSON	*m = cJSON_CreateObject();
+	bool	 owner = db_bool(res, row, col + 4);
+
+	cJSON_AddNumberToObject(m, "user_id", (double)db_int(res, row, col));
+	cJSON_AddStringToObject(m, "email", db_str(res, row, col + 1));
+	cJSON_AddStringToObject(m, "first_name", db_str(res, row, col + 2));
+	cJSON_AddStringToObject(m, "last_name", db_str(res, row, col + 3));
+	cJSON_AddBoolToObject(m, "is_owner", owner);
+	/* the owner holds every permission, whatever the row says */
+	cJSON_AddItemToObject(m, "permissions", perms_to_json(owner ?
+	    PERMS_ALL : perms_from_pg(db_str(res, row, col + 5))));
+	if (db_isnull(res, row, col + 6))
+		cJSON_AddNullToObject(m, "last_login_at");
+	else
+		cJSON_AddStringToObject(m, "last_login_at",
+		    db_str(res, row, col + 6));
+	cJSON_AddStringToObject(m, "added_at", db_str(res, row, col + 7));
+	return m;
+}
+
+int
+clients_get_json(struct db *db, long long id, cJSON **out)
+{
+	struct db_res	*res;
+	char		 sid[24];
+	int		 found;
+
+	if ((res = DB_EXEC(db, &st_client, db_fmt_int(sid, id))) == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	if (found)
+		*out = client_json(res, 0, 0);
+	db_res_free(res);
+	return found;
+}
+
+int
+clients_members_json(struct db *db, long long id, cJSON **out)
+{
+	struct db_res	*res;
+	char		 sid[24];
+	int		 i;
+
+	if ((res = DB_EXEC(db, &st_members, db_fmt_int(sid, id))) == NULL)
+		return -1;
+	*out = cJSON_CreateArray();
+	for (i = 0; i < db_rows(res); i++)
+		cJSON_AddItemToArray(*out, member_json(res, i, 0));
+	db_res_free(res);
+	return 0;
+}
+
+int
+clients_member_json(struct db *db, long long client_id, long long user_id,
+    cJSON **out)
+{
+	struct db_res	*res;
+	char		 cid[24], uid[24];
+	int		 found;
+
+	res = DB_EXEC(db, &st_member, db_fmt_int(cid, client_id),
+	    db_fmt_int(uid, user_id));
+	if (res == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	if (found)
+		*out = member_json(res, 0, 0);
+	db_res_free(res);
+	return found;
+}
+
+void
+client_display_name(const char *company, const char *first, const char *last,
+    char *out, size_t outlen)
+{
+	if (company != NULL && *company != '\0')
+		snprintf(out, outlen, "%s", company);
+	else
+		snprintf(out, outlen, "%s%s%s", first, *first && *last ? " " :
+		    "", last);
+}

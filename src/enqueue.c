@@ -1,0 +1,33 @@
+/* enqueue.c: insert outgoing email into email_queue. */
+#include <stdlib.h>
+
+#include "db.h"
+#include "enqueue.h"
+#include "banned.h"
+
+static struct stmt st_enqueue = STMT(
+    "INSERT INTO email_queue (template, recipient, recipient_name, subject,"
+    " body_text, body_html) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6);
+
+int
+email_enqueue(struct db *db, const struct email *e, long long *id)
+{
+	struct db_res	*res;
+
+	res = DB_EXEC(db, &st_enqueue, e->template, e->to,
+	    e->to_name ? e->to_name : "", e->subject, e->text, e->html);
+	if (res == NULL)
+		return -1;
+	*id = db_int(res, 0, 0);
+	db_res_free(res);
+	return 0;
+}
+
+void
+email_release(struct email *e)
+{
+	free(e->subject);
+	free(e->text);
+	free(e->html);
+	e->subject = e->text = e->html = NULL;
+}

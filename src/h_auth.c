@@ -1,0 +1,347 @@
+/* h_auth.c: register, login, logout and password reset for users. */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "config.h"
+#include "db.h"
+#include "enqueue.h"
+#include "handlers.h"
+#include "http.h"
+#include "input.h"
+#include "login.h"
+#include "password.h"
+#include "session.h"
+#include "templates.h"
+#include "token.h"
+#include "tx.h"
+#include "users.h"
+#include "banned.h"
+
+/* one reset email per user per this many seconds, so nobody is mail-bombed */
+#define RESET_COOLDOWN	"60"
+
+static struct stmt st_email_taken = STMT(
+    "SELECT 1 FROM users WHERE lower(email) = lower($1)", 1);
+static struct stmt st_register = STMT(
+    "INSERT INTO users (email, first_name, last_name, password_hash,"
+    " last_login_at) VALUES ($1, $2, $3, $4, now()) RETURNING id", 4);
+static struct stmt st_logged_in = STMT(
+    "UPDATE users SET last_login_at = now() WHERE id = $1", 1);
+static struct stmt st_reset_user = STMT(
+    "SELECT u.id, u.email, u.first_name, EXISTS (SELECT 1 FROM"
+    " password_resets p WHERE p.user_id = u.id AND p.created_at > now()"
+    " - interval '" RESET_COOLDOWN " seconds')"
+    " FROM users u WHERE lower(u.email) = lower($1)", 1);
+static struct stmt st_reset_insert = STMT(
+    "INSERT INTO password_resets (user_id, token_hash, expires_at)"
+    " VALUES ($1, $2, now() + make_interval(secs => $3::int)) RETURNING id",
+    3);
+static struct stmt st_reset_email = STMT(
+    "UPDATE password_resets SET email_id = $2 WHERE id = $1", 2);
+static struct stmt st_reset_take = STMT(
+    "SELECT p.user_id, u.email FROM password_resets p"
+    " JOIN users u ON u.id = p.user_id"
+    " WHERE p.token_hash = $1 AND p.used_at IS NULL AND p.expires_at > now()"
+    " FOR UPDATE OF p", 1);
+static struct stmt st_reset_used = STMT(
+    "UPDATE password_resets SET used_at = now()"
+    " WHERE user_id = $1 AND used_at IS NULL", 1);
+static struct stmt st_set_password = STMT(
+    "UPDATE users SET password_hash = $2,"
+    " email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1",
+    2);
+static struct stmt st_forgive = STMT(
+    "DELETE FROM login_failures WHERE login_key = 'user:' || lower($1)", 1);
+
+/*
+ * Reply {user, accounts, csrf_token} for a fresh session and set its
+ * cookie. Used by login and register (and invitation acceptance).
+ */
+void
+reply_logged_in(struct req *r, int status, const struct principal *who)
+{
+	cJSON	*body, *user = NULL, *accounts = NULL;
+
+	if (users_get_json(r->db, who->id, &user) != 1 ||
+	    accounts_json(r->db, who->id, &accounts, NULL) != 0) {
+		cJSON_Delete(user);
+		reply_db_error(r);
+		return;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "user", user);
+	cJSON_AddItemToObject(body, "accounts", accounts);
+	cJSON_AddStringToObject(body, "csrf_token", who->csrf);
+	session_cookie_set(r, false, who->token);
+	reply_json(r, status, body);
+}
+
+/*
+ * POST /api/v1/auth/register {email, password, first_name, last_name}
+ * 201 {user, accounts, csrf_token} and a session cookie;
+ * 409 email_taken; 422 invalid_input.
+ */
+void
+h_register(struct req *r)
+{
+	struct principal who;
+	struct db_res	*res;
+	char		 email[EMAIL_MAX + 1], first[4 * NAME_MAX_CHARS + 1];
+	char		 last[4 * NAME_MAX_CHARS + 1], phc[PASSWORD_PHC_MAX];
+	const char	*password;
+	long long	 id;
+	int		 taken;
+
+	if (input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
+	    input_password_or_reply(r, r->json, "password", "password",
+	    &password) < 0 ||
+	    input_name_or_reply(r, r->json, "first_name", "first_name", true, 1,
+	    first) < 0 ||
+	    input_name_or_reply(r, r->json, "last_name", "last_name", true, 1,
+	    last) < 0)
+		return;
+	if ((res = DB_EXEC(r->db, &st_email_taken, email)) == NULL) {
+		reply_db_error(r);
+		return;
+	}
+	taken = db_rows(res);
+	db_res_free(res);
+	if (taken) {
+		reply_error(r, 409, "email_taken", "A user with this email "
+		    "already exists: sign in instead.", "email");
+		return;
+	}
+	if (password_hash(r->cfg, password, phc) != 0) {
+		reply_error(r, 500, "internal", "Could not hash the password.",
+		    NULL);
+		return;
+	}
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	res = DB_EXEC(r->db, &st_register, email, first, last, phc);
+	if (res == NULL) {
+		db_rollback(r->db);
+		if (db_error(r->db) == DB_UNIQUE)
+			reply_error(r, 409, "email_taken", "A user with this "
+			    "email already exists: sign in instead.", "email");
+		else
+			reply_db_error(r);
+		return;
+	}
+	id = db_int(res, 0, 0);
+	db_res_free(res);
+	if (session_create(r->db, r->cfg, false, id, 0, &who) != 0) {
+		tx_fail(r);
+		return;
+	}
+	r->who = who;
+	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
+	if (audit_write(r, 0, "user_registered", NULL) != 0) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_commit_or_reply(r) != 0)
+		return;
+	reply_logged_in(r, 201, &who);
+}
+
+/*
+ * POST /api/v1/auth/login {email, password}
+ * 200 {user, accounts, csrf_token} and a new session cookie;
+ * 401 invalid_credentials; 422; 429 too_many_attempts.
+ */
+void
+h_login(struct req *r)
+{
+	struct principal who;
+	char		 email[EMAIL_MAX + 1], sid[24];
+	const char	*password;
+	cJSON		*accounts = NULL;
+	long long	 id, first_open = 0;
+
+	if (input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
+	    input_string_or_reply(r, r->json, "password", "password", true,
+	    &password) < 0)
+		return;
+	if (!login_check_or_reply(r, false, email, password, &id))
+		return;
+	if (accounts_json(r->db, id, &accounts, &first_open) != 0) {
+		reply_db_error(r);
+		return;
+	}
+	cJSON_Delete(accounts);
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	if (session_create(r->db, r->cfg, false, id, first_open, &who) != 0) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_logged_in,
+	    db_fmt_int(sid, id))) != 0)
+		return;
+	r->who = who;
+	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
+	if (audit_write(r, 0, "login", NULL) != 0) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_commit_or_reply(r) != 0)
+		return;
+	reply_logged_in(r, 200, &who);
+}
+
+/*
+ * POST /api/v1/auth/logout
+ * 204; the session is deleted and its cookie cleared. 401, 403 csrf_failed.
+ */
+void
+h_logout(struct req *r)
+{
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	if (session_end(r->db, r->who.session_id) != 0 ||
+	    audit_write(r, 0, "logout", NULL) != 0) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_commit_or_reply(r) != 0)
+		return;
+	session_cookie_clear(r, false);
+	reply_empty(r, 204);
+}
+
+/*
+ * POST /api/v1/auth/password-reset {email}
+ * 202 whatever the email (no enumeration). When the user exists, queues a
+ * Password Reset email with a single-use link; 422 for a malformed email.
+ */
+void
+h_password_reset(struct req *r)
+{
+	struct db_res	*res = NULL, *ins;
+	struct email	 mail = { 0 };
+	struct buf	 link = { 0 };
+	char		 email[EMAIL_MAX + 1], token[TOKEN_LEN + 1];
+	char		 hash[TOKEN_HASH_PARAM], ttl[24], rid[24], eid[24];
+	long long	 user_id, reset_id, email_id;
+	cJSON		*details;
+
+	if (input_email_or_reply(r, r->json, "email", "email", true, email) < 0)
+		return;
+	if ((res = DB_EXEC(r->db, &st_reset_user, email)) == NULL) {
+		reply_db_error(r);
+		return;
+	}
+	if (db_rows(res) != 1 || db_bool(res, 0, 3)) {
+		/* unknown, or a link went out a moment ago */
+		db_res_free(res);
+		reply_empty(r, 202);
+		return;
+	}
+	user_id = db_int(res, 0, 0);
+	if (token_new(token) != 0) {
+		db_res_free(res);
+		reply_error(r, 500, "internal", "No randomness available.",
+		    NULL);
+		return;
+	}
+	buf_printf(&link, "%s/reset-password#%s", r->cfg->public_url, token);
+	template_password_reset(r->cfg, db_str(res, 0, 1), db_str(res, 0, 2),
+	    link.data, r->cfg->password_reset_ttl, &mail);
+
+	if (tx_begin_or_reply(r) != 0)
+		goto out;
+	ins = DB_EXEC(r->db, &st_reset_insert, db_fmt_int(rid, user_id),
+	    token_hash_param(token, hash),
+	    db_fmt_int(ttl, r->cfg->password_reset_ttl));
+	if (ins == NULL) {
+		tx_fail(r);
+		goto out;
+	}
+	reset_id = db_int(ins, 0, 0);
+	db_res_free(ins);
+	if (email_enqueue(r->db, &mail, &email_id) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_email,
+	    db_fmt_int(rid, reset_id), db_fmt_int(eid, email_id))) != 0) {
+		tx_fail(r);
+		goto out;
+	}
+	details = cJSON_CreateObject();
+	cJSON_AddNumberToObject(details, "user_id", (double)user_id);
+	if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr, 0,
+	    "password_reset_requested", details) != 0) {
+		tx_fail(r);
+		goto out;
+	}
+	if (tx_commit_or_reply(r) != 0)
+		goto out;
+	reply_empty(r, 202);
+out:
+	explicit_bzero(token, sizeof(token));
+	db_res_free(res);
+	buf_release(&link);
+	email_release(&mail);
+}
+
+/*
+ * POST /api/v1/auth/password-reset/confirm {token, password}
+ * 204: the password is set, the link and any other outstanding link are
+ * used up, every session of the user ends. 422 invalid_input (field token
+ * for an unknown, used or expired link; field password).
+ */
+void
+h_password_reset_confirm(struct req *r)
+{
+	struct db_res	*res;
+	const char	*token, *password;
+	char		 hash[TOKEN_HASH_PARAM], phc[PASSWORD_PHC_MAX], uid[24];
+	char		 email[EMAIL_MAX + 1];
+	long long	 user_id;
+
+	if (input_token_or_reply(r, r->json, "token", &token) < 0 ||
+	    input_password_or_reply(r, r->json, "password", "password",
+	    &password) < 0)
+		return;
+	if (!token_well_formed(token)) {
+		reply_invalid(r, "token", "This reset link is not valid: ask "
+		    "for a new one.");
+		return;
+	}
+	if (password_hash(r->cfg, password, phc) != 0) {
+		reply_error(r, 500, "internal", "Could not hash the password.",
+		    NULL);
+		return;
+	}
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	res = DB_EXEC(r->db, &st_reset_take, token_hash_param(token, hash));
+	if (res == NULL) {
+		tx_fail(r);
+		return;
+	}
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		db_rollback(r->db);
+		reply_invalid(r, "token", "This reset link is not valid "
+		    "any more (used or expired): ask for a new one.");
+		return;
+	}
+	user_id = db_int(res, 0, 0);
+	snprintf(email, sizeof(email), "%s", db_str(res, 0, 1));
+	db_res_free(res);
+	db_fmt_int(uid, user_id);
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_set_password, uid, phc)) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_used, uid)) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_forgive, email)) != 0)
+		return;
+	if (session_end_all_of_user(r->db, user_id) != 0 ||
+	    audit_write_as(r->db, "user", user_id, email, r->remote_addr, 0,
+	    "password_changed", NULL) != 0) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_commit_or_reply(r) != 0)
+		return;
+	reply_empty(r, 204);
+}

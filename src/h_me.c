@@ -1,0 +1,90 @@
+/* h_me.c: the signed-in user and the account they act in. */
+#include <string.h>
+
+#include "audit.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "input.h"
+#include "session.h"
+#include "tx.h"
+#include "users.h"
+#include "banned.h"
+
+/* {user, accounts, active_client_id, csrf_token} of the caller. */
+static void
+reply_me(struct req *r)
+{
+	cJSON	*body, *user = NULL, *accounts = NULL;
+
+	if (users_get_json(r->db, r->who.id, &user) != 1 ||
+	    accounts_json(r->db, r->who.id, &accounts, NULL) != 0) {
+		cJSON_Delete(user);
+		reply_db_error(r);
+		return;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "user", user);
+	cJSON_AddItemToObject(body, "accounts", accounts);
+	if (r->who.active_client_id > 0)
+		cJSON_AddNumberToObject(body, "active_client_id",
+		    (double)r->who.active_client_id);
+	else
+		cJSON_AddNullToObject(body, "active_client_id");
+	cJSON_AddStringToObject(body, "csrf_token", r->who.csrf);
+	reply_json(r, 200, body);
+}
+
+/*
+ * GET /api/v1/me
+ * 200 {user, accounts:[{client_id, company_name, is_owner, permissions,
+ * status}], active_client_id, csrf_token}; 401.
+ */
+void
+h_me(struct req *r)
+{
+	reply_me(r);
+}
+
+/*
+ * POST /api/v1/me/active-account {client_id}
+ * 200 as GET /me; 403 forbidden for an account the user does not belong
+ * to or a closed one; 404 not_found for no such account; 422.
+ */
+void
+h_me_active_account(struct req *r)
+{
+	long long	 client_id;
+	char		 status[16];
+	int		 rc;
+
+	if (input_id_or_reply(r, r->json, "client_id", "client_id", true,
+	    &client_id) < 0)
+		return;
+	rc = users_membership(r->db, r->who.id, client_id, status);
+	if (rc < 0) {
+		reply_db_error(r);
+		return;
+	}
+	if (rc == 2) {
+		reply_error(r, 404, "not_found", "No such account.",
+		    "client_id");
+		return;
+	}
+	if (rc == 0) {
+		reply_error(r, 403, "forbidden", "You do not have access to "
+		    "this account.", "client_id");
+		return;
+	}
+	if (strcmp(status, "closed") == 0) {
+		reply_error(r, 403, "forbidden", "This account is closed.",
+		    "client_id");
+		return;
+	}
+	if (session_set_active(r->db, r->who.session_id, client_id) != 0) {
+		reply_db_error(r);
+		return;
+	}
+	r->who.active_client_id = client_id;
+	reply_me(r);
+}

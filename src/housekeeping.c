@@ -1,0 +1,58 @@
+/* housekeeping.c: periodic clean-up; see housekeeping.h. */
+#include "config.h"
+#include "db.h"
+#include "housekeeping.h"
+#include "banned.h"
+
+/* Expiring an invitation is recorded like any other change of access. */
+static struct stmt st_expire_invites = STMT(
+    "WITH x AS (UPDATE invites SET status = 'expired', ended_at = now()"
+    "  WHERE status = 'pending' AND expires_at <= now()"
+    "  RETURNING id, client_id, email)"
+    " INSERT INTO audit_log (actor_kind, actor_name, client_id, action,"
+    "  details)"
+    " SELECT 'system', 'housekeeping', client_id, 'invite_expired',"
+    "  jsonb_build_object('invite_id', id, 'email', email) FROM x", 0);
+static struct stmt st_sessions = STMT(
+    "DELETE FROM sessions WHERE expires_at <= now()"
+    " OR last_seen_at <= now() - make_interval(secs => $1::int)", 1);
+static struct stmt st_resets = STMT(
+    "DELETE FROM password_resets"
+    " WHERE expires_at < now() - interval '1 day'", 0);
+static struct stmt st_failures = STMT(
+    "DELETE FROM login_failures"
+    " WHERE at < now() - make_interval(secs => $1::int)", 1);
+static struct stmt st_mail = STMT(
+    "DELETE FROM email_queue WHERE state = 'sent'"
+    " AND sent_at < now() - make_interval(secs => $1::int)", 1);
+
+static int
+step(struct db *db, struct stmt *st, const char *param, long *count)
+{
+	struct db_res	*res;
+
+	res = st->nparams ? DB_EXEC(db, st, param) : db_exec(db, st, NULL);
+	if (res == NULL)
+		return -1;
+	*count = db_affected(res);
+	db_res_free(res);
+	return 0;
+}
+
+int
+housekeeping_run(struct db *db, const struct config *cfg,
+    struct housekeeping_counts *n)
+{
+	char	idle[24], window[24], keep[24];
+
+	db_fmt_int(idle, cfg->session_idle_timeout);
+	db_fmt_int(window, cfg->login_failure_window);
+	db_fmt_int(keep, cfg->mail_retention);
+	if (step(db, &st_expire_invites, NULL, &n->invites_expired) != 0 ||
+	    step(db, &st_sessions, idle, &n->sessions_deleted) != 0 ||
+	    step(db, &st_resets, NULL, &n->resets_deleted) != 0 ||
+	    step(db, &st_failures, window, &n->login_failures_deleted) != 0 ||
+	    step(db, &st_mail, keep, &n->mail_purged) != 0)
+		return -1;
+	return 0;
+}

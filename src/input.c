@@ -1,0 +1,166 @@
+/* input.c: field readers that answer 422 themselves; see input.h. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "input.h"
+#include "perms.h"
+#include "validate.h"
+#include "banned.h"
+
+void
+reply_invalid(struct req *r, const char *field, const char *message)
+{
+	reply_error(r, 422, "invalid_input", message, field);
+}
+
+/* The item, NULL when absent (JSON null counts as absent). */
+static const cJSON *
+item(const cJSON *obj, const char *name)
+{
+	const cJSON	*j;
+
+	if (obj == NULL || !cJSON_IsObject(obj))
+		return NULL;
+	j = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return cJSON_IsNull(j) ? NULL : j;
+}
+
+static int
+missing(struct req *r, const char *field, bool required)
+{
+	char	msg[128];
+
+	if (!required)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s is required.", field);
+	reply_invalid(r, field, msg);
+	return -1;
+}
+
+int
+input_string_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char *field, bool required, const char **out)
+{
+	const cJSON	*j = item(obj, name);
+
+	if (j == NULL)
+		return missing(r, field, required);
+	if (!cJSON_IsString(j)) {
+		reply_invalid(r, field, "Expected a string.");
+		return -1;
+	}
+	if (strlen(j->valuestring) > INPUT_STR_MAX) {
+		reply_invalid(r, field, "The value is too long.");
+		return -1;
+	}
+	*out = j->valuestring;
+	return 1;
+}
+
+int
+input_email_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char *field, bool required, char *out)
+{
+	const char	*s, *why;
+	int		 rc;
+
+	if ((rc = input_string_or_reply(r, obj, name, field, required, &s)) <= 0)
+		return rc;
+	if ((why = email_check(s, out, EMAIL_MAX + 1)) != NULL) {
+		reply_invalid(r, field, why);
+		return -1;
+	}
+	return 1;
+}
+
+int
+input_name_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char *field, bool required, size_t min_chars, char *out)
+{
+	const char	*s, *why;
+	int		 rc;
+
+	if ((rc = input_string_or_reply(r, obj, name, field, required, &s)) <= 0)
+		return rc;
+	if ((why = name_check(s, out, 4 * NAME_MAX_CHARS + 1, min_chars,
+	    NAME_MAX_CHARS)) != NULL) {
+		reply_invalid(r, field, why);
+		return -1;
+	}
+	return 1;
+}
+
+int
+input_password_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char *field, const char **out)
+{
+	const char	*why;
+	int		 rc;
+
+	if ((rc = input_string_or_reply(r, obj, name, field, true, out)) <= 0)
+		return rc;
+	if ((why = password_check(*out)) != NULL) {
+		reply_invalid(r, field, why);
+		return -1;
+	}
+	return 1;
+}
+
+int
+input_id_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char *field, bool required, long long *out)
+{
+	const cJSON	*j = item(obj, name);
+	double		 v;
+
+	if (j == NULL)
+		return missing(r, field, required);
+	v = cJSON_IsNumber(j) ? j->valuedouble : -1;
+	if (!(v >= 1 && v <= 9007199254740991.0) || floor(v) != v) {
+		reply_invalid(r, field, "Expected a positive integer id.");
+		return -1;
+	}
+	*out = (long long)v;
+	return 1;
+}
+
+int
+input_bool_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char *field, bool required, bool *out)
+{
+	const cJSON	*j = item(obj, name);
+
+	if (j == NULL)
+		return missing(r, field, required);
+	if (!cJSON_IsBool(j)) {
+		reply_invalid(r, field, "Expected true or false.");
+		return -1;
+	}
+	*out = cJSON_IsTrue(j);
+	return 1;
+}
+
+int
+input_perms_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char *field, bool required, perms_t *out)
+{
+	const cJSON	*j = item(obj, name);
+	const char	*why = NULL;
+
+	if (j == NULL)
+		return missing(r, field, required);
+	if (perms_from_json(j, out, &why) != 0) {
+		reply_invalid(r, field, why);
+		return -1;
+	}
+	return 1;
+}
+
+int
+input_token_or_reply(struct req *r, const cJSON *obj, const char *name,
+    const char **out)
+{
+	return input_string_or_reply(r, obj, name, name, true, out);
+}

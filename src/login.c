@@ -1,0 +1,129 @@
+/* login.c: the password check behind both login endpoints. */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "login.h"
+#include "password.h"
+#include "banned.h"
+
+static struct stmt st_throttle = STMT(
+    "SELECT count(*), COALESCE(ceil(extract(epoch FROM"
+    " min(at) + make_interval(secs => $2::int) - now())), 0)::int"
+    " FROM login_failures"
+    " WHERE login_key = $1 AND at > now() - make_interval(secs => $2::int)",
+    2);
+static struct stmt st_fail = STMT(
+    "INSERT INTO login_failures (login_key) VALUES ($1)", 1);
+static struct stmt st_forgive = STMT(
+    "DELETE FROM login_failures WHERE login_key = $1", 1);
+static struct stmt st_user = STMT(
+    "SELECT id, password_hash FROM users WHERE lower(email) = lower($1)", 1);
+static struct stmt st_admin = STMT(
+    "SELECT id, password_hash FROM admins WHERE lower(email) = lower($1)", 1);
+static struct stmt st_rehash_user = STMT(
+    "UPDATE users SET password_hash = $2 WHERE id = $1", 2);
+static struct stmt st_rehash_admin = STMT(
+    "UPDATE admins SET password_hash = $2 WHERE id = $1", 2);
+
+static bool
+run(struct req *r, struct db_res *res)
+{
+	if (res == NULL) {
+		reply_db_error(r);
+		return false;
+	}
+	db_res_free(res);
+	return true;
+}
+
+/* Replace a hash made with other parameters; failure only costs a log. */
+static void
+rehash(struct req *r, bool admin, long long id, const char *password)
+{
+	char		 phc[PASSWORD_PHC_MAX], sid[24];
+	struct db_res	*res;
+
+	if (password_hash(r->cfg, password, phc) != 0)
+		return;
+	res = DB_EXEC(r->db, admin ? &st_rehash_admin : &st_rehash_user,
+	    db_fmt_int(sid, id), phc);
+	if (res != NULL) {
+		db_res_free(res);
+		log_info("req=%s: password hash upgraded to the configured "
+		    "parameters", r->request_id);
+	}
+}
+
+int
+login_check_or_reply(struct req *r, bool admin, const char *email,
+    const char *password, long long *id)
+{
+	struct db_res	*res;
+	char		 key[300], window[24], retry[24];
+	const char	*phc = NULL;
+	long long	 found_id = 0;
+	bool		 ok;
+
+	snprintf(key, sizeof(key), "%s:%s", admin ? "admin" : "user", email);
+	for (char *p = key; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+
+	res = DB_EXEC(r->db, &st_throttle, key,
+	    db_fmt_int(window, r->cfg->login_failure_window));
+	if (res == NULL) {
+		reply_db_error(r);
+		return 0;
+	}
+	if (db_int(res, 0, 0) >= r->cfg->login_max_failures) {
+		db_fmt_int(retry, db_int(res, 0, 1) > 0 ? db_int(res, 0, 1) : 1);
+		db_res_free(res);
+		reply_header(r, "Retry-After", retry);
+		reply_error(r, 429, "too_many_attempts", "Too many failed "
+		    "sign-in attempts for this address; try again later.",
+		    NULL);
+		return 0;
+	}
+	db_res_free(res);
+
+	if ((res = DB_EXEC(r->db, admin ? &st_admin : &st_user, email)) == NULL) {
+		reply_db_error(r);
+		return 0;
+	}
+	if (db_rows(res) == 1) {
+		found_id = db_int(res, 0, 0);
+		phc = db_str(res, 0, 1);
+	}
+	if (phc != NULL)
+		ok = password_verify(phc, password);
+	else {
+		password_burn(r->cfg, password);
+		ok = false;
+	}
+	if (!ok) {
+		db_res_free(res);
+		if (!run(r, DB_EXEC(r->db, &st_fail, key)))
+			return 0;
+		if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr,
+		    0, admin ? "admin_login_failed" : "login_failed",
+		    NULL) != 0) {
+			reply_db_error(r);
+			return 0;
+		}
+		reply_error(r, 401, "invalid_credentials",
+		    "The email or password is not correct.", NULL);
+		return 0;
+	}
+	if (password_needs_rehash(r->cfg, phc))
+		rehash(r, admin, found_id, password);
+	db_res_free(res);
+	if (!run(r, DB_EXEC(r->db, &st_forgive, key)))
+		return 0;
+	*id = found_id;
+	return 1;
+}

@@ -1,0 +1,166 @@
+/* templates.c: Password Reset and Account Access Invitation emails. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "templates.h"
+#include "banned.h"
+
+void
+html_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_putc(b, *s); break;
+		}
+	}
+}
+
+void
+duration_words(long s, char *out, size_t outlen)
+{
+	if (s % 86400 == 0)
+		snprintf(out, outlen, "%ld day%s", s / 86400,
+		    s == 86400 ? "" : "s");
+	else if (s % 3600 == 0)
+		snprintf(out, outlen, "%ld hour%s", s / 3600,
+		    s == 3600 ? "" : "s");
+	else
+		snprintf(out, outlen, "%ld minute%s", (s + 59) / 60,
+		    s <= 60 ? "" : "s");
+}
+
+static void
+html_open(struct buf *b, const char *title)
+{
+	buf_puts(b, "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>");
+	html_escape(b, title);
+	buf_puts(b, "</title></head>\n<body style=\"margin:0;padding:24px;"
+	    "background:#f4f6f8;font-family:Helvetica,Arial,sans-serif;"
+	    "color:#1f2933\">\n<table role=\"presentation\" width=\"100%\" "
+	    "style=\"max-width:560px;margin:0 auto;background:#ffffff;"
+	    "border-radius:8px;padding:32px\"><tr><td>\n<h1 style=\""
+	    "font-size:20px;margin:0 0 16px\">");
+	html_escape(b, title);
+	buf_puts(b, "</h1>\n");
+}
+
+static void
+html_button(struct buf *b, const char *link, const char *label)
+{
+	buf_puts(b, "<p style=\"margin:24px 0\"><a href=\"");
+	html_escape(b, link);
+	buf_puts(b, "\" style=\"background:#1d4ed8;color:#ffffff;"
+	    "padding:12px 20px;border-radius:6px;text-decoration:none;"
+	    "display:inline-block\">");
+	html_escape(b, label);
+	buf_puts(b, "</a></p>\n<p style=\"font-size:13px;color:#52606d\">"
+	    "If the button does not work, copy this address into your "
+	    "browser:<br>");
+	html_escape(b, link);
+	buf_puts(b, "</p>\n");
+}
+
+static void
+html_close(struct buf *b, const struct config *cfg)
+{
+	buf_puts(b, "<p style=\"font-size:12px;color:#7b8794;margin-top:32px\">"
+	    "Sent by ");
+	html_escape(b, cfg->mail_from_name);
+	buf_puts(b, " &middot; ");
+	html_escape(b, cfg->public_url);
+	buf_puts(b, "</p>\n</td></tr></table>\n</body></html>\n");
+}
+
+void
+template_password_reset(const struct config *cfg, const char *to,
+    const char *first_name, const char *link, long ttl, struct email *out)
+{
+	struct buf	 t = { 0 }, h = { 0 };
+	char		 valid[32];
+	const char	*hello = first_name && *first_name ? first_name : to;
+
+	duration_words(ttl, valid, sizeof(valid));
+	buf_printf(&t, "Hello %s,\n\n"
+	    "Someone asked to reset the password of the account %s at %s.\n"
+	    "To choose a new password, open this link:\n\n%s\n\n"
+	    "The link works once and for %s. If you did not ask for it, "
+	    "ignore this email: your password stays as it is.\n\n-- \n%s\n",
+	    hello, to, cfg->public_url, link, valid, cfg->mail_from_name);
+
+	html_open(&h, "Reset your password");
+	buf_puts(&h, "<p>Hello ");
+	html_escape(&h, hello);
+	buf_puts(&h, ",</p>\n<p>Someone asked to reset the password of the "
+	    "account <strong>");
+	html_escape(&h, to);
+	buf_puts(&h, "</strong>.</p>\n");
+	html_button(&h, link, "Choose a new password");
+	buf_puts(&h, "<p>The link works once and for ");
+	html_escape(&h, valid);
+	buf_puts(&h, ". If you did not ask for it, ignore this email: your "
+	    "password stays as it is.</p>\n");
+	html_close(&h, cfg);
+
+	out->template = "password_reset";
+	out->to = to;
+	out->to_name = first_name;
+	out->subject = xstrdup("Reset your password");
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+}
+
+void
+template_invite(const struct config *cfg, const struct invite_mail *m,
+    struct email *out)
+{
+	struct buf	 t = { 0 }, h = { 0 }, subj = { 0 };
+	char		 valid[32];
+
+	duration_words(m->ttl, valid, sizeof(valid));
+	buf_printf(&subj, "Account Access Invitation: %s", m->account_name);
+
+	buf_printf(&t, "Hello,\n\n"
+	    "%s%s has invited you to access the account \"%s\" at %s.\n\n"
+	    "Access granted: %s\n\n"
+	    "To accept, open this link and log in or register (with any "
+	    "email address you like):\n\n%s\n\n"
+	    "The invitation is valid for %s and can be used once. If you "
+	    "were not expecting it, you can ignore this email.\n\n-- \n%s\n",
+	    m->inviter_name, m->by_admin ? " (an administrator)" : "",
+	    m->account_name, cfg->public_url, m->permissions, m->link, valid,
+	    cfg->mail_from_name);
+
+	html_open(&h, "Account Access Invitation");
+	buf_puts(&h, "<p>Hello,</p>\n<p><strong>");
+	html_escape(&h, m->inviter_name);
+	buf_puts(&h, "</strong>");
+	if (m->by_admin)
+		buf_puts(&h, " (an administrator)");
+	buf_puts(&h, " has invited you to access the account <strong>");
+	html_escape(&h, m->account_name);
+	buf_puts(&h, "</strong>.</p>\n<p style=\"font-size:14px;color:#52606d\">"
+	    "Access granted: ");
+	html_escape(&h, m->permissions);
+	buf_puts(&h, "</p>\n");
+	html_button(&h, m->link, "Accept the invitation");
+	buf_puts(&h, "<p>Log in or register to accept, with any email "
+	    "address you like. The invitation is valid for ");
+	html_escape(&h, valid);
+	buf_puts(&h, " and can be used once. If you were not expecting it, "
+	    "you can ignore this email.</p>\n");
+	html_close(&h, cfg);
+
+	out->template = "invite";
+	out->to = m->to;
+	out->to_name = NULL;
+	out->subject = buf_detach(&subj);
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+}

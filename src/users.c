@@ -1,0 +1,121 @@
+/* users.c: user objects and the accounts a user reaches. */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "perms.h"
+#include "users.h"
+#include "banned.h"
+
+static struct stmt st_user = STMT(
+    "SELECT " USER_COLS " FROM users u WHERE u.id = $1", 1);
+
+static struct stmt st_accounts = STMT(
+    "SELECT c.id, c.company_name, c.owner_user_id = cu.user_id,"
+    " cu.permissions, c.status"
+    " FROM client_users cu JOIN clients c ON c.id = cu.client_id"
+    " WHERE cu.user_id = $1"
+    " ORDER BY c.owner_user_id = cu.user_id DESC, c.status = 'closed',"
+    " lower(c.company_name), c.id", 1);
+
+static struct stmt st_membership = STMT(
+    "SELECT c.status, cu.user_id IS NOT NULL FROM clients c"
+    " LEFT JOIN client_users cu ON cu.client_id = c.id AND cu.user_id = $1"
+    " WHERE c.id = $2", 2);
+
+static void
+add_nullable(cJSON *o, const char *key, const struct db_res *res, int row,
+    int col)
+{
+	if (db_isnull(res, row, col))
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, db_str(res, row, col));
+}
+
+cJSON *
+user_json(const struct db_res *res, int row, int col)
+{
+	cJSON	*u = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(u, "id", (double)db_int(res, row, col));
+	cJSON_AddStringToObject(u, "email", db_str(res, row, col + 1));
+	cJSON_AddStringToObject(u, "first_name", db_str(res, row, col + 2));
+	cJSON_AddStringToObject(u, "last_name", db_str(res, row, col + 3));
+	cJSON_AddBoolToObject(u, "email_verified", db_bool(res, row, col + 4));
+	cJSON_AddStringToObject(u, "created_at", db_str(res, row, col + 5));
+	add_nullable(u, "last_login_at", res, row, col + 6);
+	return u;
+}
+
+int
+users_get_json(struct db *db, long long id, cJSON **out)
+{
+	struct db_res	*res;
+	char		 sid[24];
+	int		 found;
+
+	if ((res = DB_EXEC(db, &st_user, db_fmt_int(sid, id))) == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	if (found)
+		*out = user_json(res, 0, 0);
+	db_res_free(res);
+	return found;
+}
+
+int
+accounts_json(struct db *db, long long user_id, cJSON **out,
+    long long *first_open)
+{
+	struct db_res	*res;
+	cJSON		*a, *o;
+	char		 sid[24];
+	int		 i;
+	bool		 owner;
+
+	if ((res = DB_EXEC(db, &st_accounts, db_fmt_int(sid, user_id))) == NULL)
+		return -1;
+	a = cJSON_CreateArray();
+	if (first_open != NULL)
+		*first_open = 0;
+	for (i = 0; i < db_rows(res); i++) {
+		owner = db_bool(res, i, 2);
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "client_id", (double)db_int(res, i, 0));
+		cJSON_AddStringToObject(o, "company_name", db_str(res, i, 1));
+		cJSON_AddBoolToObject(o, "is_owner", owner);
+		cJSON_AddItemToObject(o, "permissions", perms_to_json(owner ?
+		    PERMS_ALL : perms_from_pg(db_str(res, i, 3))));
+		cJSON_AddStringToObject(o, "status", db_str(res, i, 4));
+		cJSON_AddItemToArray(a, o);
+		if (first_open != NULL && *first_open == 0 &&
+		    strcmp(db_str(res, i, 4), "closed") != 0)
+			*first_open = db_int(res, i, 0);
+	}
+	db_res_free(res);
+	*out = a;
+	return 0;
+}
+
+int
+users_membership(struct db *db, long long user_id, long long client_id,
+    char *status)
+{
+	struct db_res	*res;
+	char		 uid[24], cid[24];
+	int		 rc;
+
+	res = DB_EXEC(db, &st_membership, db_fmt_int(uid, user_id),
+	    db_fmt_int(cid, client_id));
+	if (res == NULL)
+		return -1;
+	if (db_rows(res) != 1)
+		rc = 2;
+	else {
+		snprintf(status, 16, "%s", db_str(res, 0, 0));
+		rc = db_bool(res, 0, 1) ? 1 : 0;
+	}
+	db_res_free(res);
+	return rc;
+}
