@@ -1,0 +1,98 @@
+// The JSON API of memberd, as the pages call it. Cookies carry the session
+// (HttpOnly: script never sees them); state-changing calls echo the CSRF
+// token the API handed out at login or from /me.
+
+const BASE = '/api/v1';
+let csrfToken = null;
+
+export function setCsrf(token) {
+  csrfToken = token || null;
+}
+
+// An API answer other than 2xx, or no answer at all (status 0).
+export class ApiError extends Error {
+  constructor(status, code, message, field, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field || null;
+    this.retryAfter = retryAfter;
+  }
+}
+
+const GENERIC = {
+  400: 'The request was not understood. Reload the page and try again.',
+  401: 'Your session has ended. Sign in again.',
+  403: 'You are not allowed to do this.',
+  404: 'This was not found. It may have been removed.',
+  409: 'This conflicts with the current state. Reload the page and try again.',
+  413: 'What you sent is too large.',
+  422: 'Some of what you entered is not valid.',
+  429: 'Too many attempts. Wait a little and try again.',
+  500: 'Something went wrong on our side. Please try again in a moment.',
+  502: 'The service is not answering right now. Please try again in a moment.',
+  503: 'The service is briefly unavailable. Please try again in a moment.',
+  504: 'The service took too long to answer. Please try again in a moment.',
+};
+
+// call('POST', '/auth/login', {email, password}) -> parsed JSON, or null
+// for 204. Throws ApiError.
+export async function call(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await fetch(BASE + path, init);
+  } catch {
+    throw new ApiError(0, 'network',
+      'The service could not be reached. Check your connection and try again.');
+  }
+  if (res.status === 204) return null;
+  let json = null;
+  try {
+    json = await res.json();
+  } catch {
+    json = null;
+  }
+  if (res.ok) return json;
+  const e = (json && json.error) || {};
+  const retry = Number(res.headers.get('Retry-After')) || undefined;
+  throw new ApiError(res.status, e.code || `http_${res.status}`,
+    e.message || GENERIC[res.status] || `The service answered ${res.status}.`,
+    e.field, retry);
+}
+
+function waitWords(seconds) {
+  if (seconds < 90) return `${seconds} seconds`;
+  const m = Math.ceil(seconds / 60);
+  return m < 90 ? `${m} minutes` : `${Math.ceil(m / 60)} hours`;
+}
+
+// The sentence to show for an error, in words a user understands.
+export function describe(err) {
+  if (!(err instanceof ApiError)) {
+    return 'Something went wrong in this page. Reload it and try again.';
+  }
+  switch (err.code) {
+    case 'csrf_failed':
+      return 'Your session changed in another window. Reload the page and try again.';
+    case 'not_authenticated':
+      return 'Your session has ended. Sign in again to continue.';
+    case 'internal':
+    case 'unavailable':
+      return GENERIC[err.status] || GENERIC[500];
+    case 'too_many_attempts':
+    case 'resend_too_soon':
+    case 'invite_limit':
+      if (err.retryAfter) return `${err.message} Try again in ${waitWords(err.retryAfter)}.`;
+      return err.message;
+    default:
+      if (err.status >= 500 && !err.message) return GENERIC[500];
+      return err.message;
+  }
+}

@@ -1,0 +1,134 @@
+// Building the page from data. Names, emails and company names are typed
+// by users (attackers among them): they only ever become text nodes or
+// attribute values, never markup. The CSP's Trusted Types rule makes any
+// markup string an error anyway.
+
+// h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> element
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on') && typeof v === 'function') {
+        el.addEventListener(k.slice(2), v);
+      } else if (k === 'class') {
+        el.className = v;
+      } else if (k === 'dataset') {
+        Object.assign(el.dataset, v);
+      } else if (k === 'hidden' || k === 'disabled' || k === 'checked' || k === 'required') {
+        el[k] = Boolean(v);
+      } else {
+        el.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+export function $(sel, root = document) {
+  return root.querySelector(sel);
+}
+
+export function $$(sel, root = document) {
+  return [...root.querySelectorAll(sel)];
+}
+
+// Replace the children of el.
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+export function fullName(o) {
+  return [o.first_name, o.last_name].filter(Boolean).join(' ').trim();
+}
+
+export function initials(o) {
+  const a = (o.first_name || '').trim();
+  const b = (o.last_name || '').trim();
+  const s = (a.charAt(0) + b.charAt(0)) || (o.email || '?').charAt(0);
+  return s.toUpperCase();
+}
+
+// The person, as a block: avatar, name, email.
+export function whoBlock(o, ...badges) {
+  const name = fullName(o);
+  return h('div', { class: 'who' },
+    h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(o)),
+    h('div', { class: 'who-text' },
+      h('div', { class: 'who-name' }, name || o.email, badges.length ? ' ' : null, badges),
+      name ? h('div', { class: 'who-email' }, o.email) : null));
+}
+
+export function badge(text, kind) {
+  return h('span', { class: kind ? `badge badge-${kind}` : 'badge' }, text);
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+export function formatDateTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : dateTime.format(d);
+}
+
+export function formatDate(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : dateOnly.format(d);
+}
+
+// "in 6 days", "3 hours ago"
+export function fromNow(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const s = (d.getTime() - Date.now()) / 1000;
+  const abs = Math.abs(s);
+  if (abs < 60) return relative.format(Math.round(s), 'second');
+  if (abs < 3600) return relative.format(Math.round(s / 60), 'minute');
+  if (abs < 86400) return relative.format(Math.round(s / 3600), 'hour');
+  return relative.format(Math.round(s / 86400), 'day');
+}
+
+// <time> with the full date, and a muted relative line under it.
+export function when(iso, { never = 'Never', rel = true } = {}) {
+  if (!iso) return h('span', { class: 'muted' }, never);
+  return h('span', { class: 'when' },
+    h('time', { datetime: iso, title: iso }, formatDateTime(iso)),
+    rel ? h('small', null, fromNow(iso)) : null);
+}
+
+// A polite status line (role=status) that screen readers announce.
+export function flash(container, kind, ...text) {
+  const box = h('div', { class: `alert alert-${kind} flash`, role: kind === 'error' ? 'alert' : 'status' }, ...text);
+  fill(container, box);
+  return box;
+}
+
+export function clearFlash(container) {
+  container.replaceChildren();
+}
+
+// Sent to the sign-in page, coming back here afterwards.
+export function toLogin(loginPath = '/login') {
+  const next = location.pathname + location.search + location.hash;
+  location.replace(`${loginPath}?next=${encodeURIComponent(next)}`);
+}
+
+// Where to go after signing in: only a path on this site.
+export function safeNext(fallback) {
+  const next = new URLSearchParams(location.search).get('next');
+  if (next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')) return next;
+  return fallback;
+}

@@ -1,0 +1,181 @@
+// Forms: errors in words next to the field they concern, a busy state
+// while the API works, and a confirmation dialog.
+import { describe } from './api.js';
+import { h } from './dom.js';
+
+let uid = 0;
+
+// The control an API "field" names: "register.email" -> the form's email.
+function controlFor(form, field, aliases) {
+  if (!field) return null;
+  const names = [field, aliases?.[field], field.split('.').pop()].filter(Boolean);
+  for (const n of names) {
+    const q = CSS.escape(n);
+    const byData = form.querySelector(`[data-field="${q}"], [data-fields~="${q}"]`);
+    if (byData) return byData;
+    const el = form.elements.namedItem(n);
+    if (el instanceof RadioNodeList) return el[0] || null;
+    if (el) return el;
+  }
+  return null;
+}
+
+// The error line of a control (created under its .field or fieldset).
+function errorLine(control) {
+  const box = control.closest('.field, fieldset, [data-field], [data-fields]') || control.parentElement;
+  let p = box.querySelector(':scope > .field-error');
+  if (!p) {
+    p = h('p', { class: 'field-error', id: `err-${++uid}`, hidden: true });
+    box.appendChild(p);
+  }
+  return p;
+}
+
+// The form's own alert line, at its top.
+function formAlert(form) {
+  let a = form.querySelector(':scope > .form-alert');
+  if (!a) {
+    a = h('div', { class: 'alert alert-error form-alert', role: 'alert', hidden: true });
+    form.prepend(a);
+  }
+  return a;
+}
+
+export function clearErrors(form) {
+  for (const p of form.querySelectorAll('.field-error')) {
+    p.hidden = true;
+    p.textContent = '';
+  }
+  for (const c of form.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
+  const a = form.querySelector(':scope > .form-alert');
+  if (a) {
+    a.hidden = true;
+    a.replaceChildren();
+  }
+}
+
+// Put a message next to a named field, or at the top of the form.
+export function fieldError(form, field, message, { focus = true } = {}) {
+  const control = controlFor(form, field);
+  if (!control) {
+    const a = formAlert(form);
+    a.replaceChildren(document.createTextNode(message));
+    a.hidden = false;
+    if (focus) a.scrollIntoView({ block: 'nearest' });
+    return;
+  }
+  const p = errorLine(control);
+  p.textContent = message;
+  p.hidden = false;
+  const target = control.matches('fieldset, [data-field], [data-fields]')
+    ? control.querySelector('input:not([disabled]), button') || control
+    : control;
+  target.setAttribute('aria-invalid', 'true');
+  const ids = new Set((target.getAttribute('aria-describedby') || '').split(' ').filter(Boolean));
+  ids.add(p.id);
+  target.setAttribute('aria-describedby', [...ids].join(' '));
+  if (focus) target.focus();
+}
+
+// Show an ApiError: next to its field when the form has it. fieldFor maps
+// error codes to fields when the API names none (already_member -> email).
+export function showError(form, err, fieldFor = {}) {
+  const field = err.field || fieldFor[err.code] || null;
+  fieldError(form, field, describe(err));
+}
+
+// Run fn with the submit button busy; errors go to showError.
+export async function submitting(form, fn, fieldFor) {
+  const btn = form.querySelector('[type="submit"]');
+  clearErrors(form);
+  if (btn) {
+    btn.disabled = true;
+    btn.setAttribute('aria-busy', 'true');
+  }
+  try {
+    return await fn();
+  } catch (err) {
+    showError(form, err, fieldFor);
+    return undefined;
+  } finally {
+    if (btn) {
+      btn.disabled = false;
+      btn.removeAttribute('aria-busy');
+    }
+  }
+}
+
+// Trimmed values of the form's named text inputs.
+export function values(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.type === 'checkbox' || el.type === 'radio' || el.type === 'submit') continue;
+    out[el.name] = el.type === 'password' ? el.value : el.value.trim();
+  }
+  return out;
+}
+
+// Say which required fields are empty; true when none are.
+export function requireFilled(form, names, labels) {
+  let ok = true;
+  for (const n of names) {
+    const el = form.elements.namedItem(n);
+    if (el && !el.value.trim()) {
+      fieldError(form, n, `Enter ${labels[n] || 'this'}.`, { focus: ok });
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// A modal confirmation. Resolves true when confirmed. run, when given,
+// is awaited before closing; its ApiError stays shown in the dialog.
+export function confirmDialog({ title, body, confirm, danger = true, cancel = 'Keep', run }) {
+  return new Promise((resolve) => {
+    const titleId = `dlg-${++uid}`;
+    const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
+    const ok = h('button', { class: danger ? 'btn btn-danger' : 'btn btn-primary', type: 'submit' }, confirm);
+    const no = h('button', { class: 'btn', type: 'button' }, cancel);
+    const form = h('form', { method: 'dialog' },
+      h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title)),
+      h('div', { class: 'dialog-body' }, err, ...(Array.isArray(body) ? body : [body])),
+      h('div', { class: 'dialog-foot' }, no, ok));
+    const dlg = h('dialog', { 'aria-labelledby': titleId }, form);
+    let done = false;
+    const finish = (v) => {
+      if (done) return;
+      done = true;
+      dlg.close();
+      dlg.remove();
+      resolve(v);
+    };
+    no.addEventListener('click', () => finish(false));
+    dlg.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      finish(false);
+    });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (!run) {
+        finish(true);
+        return;
+      }
+      ok.disabled = true;
+      ok.setAttribute('aria-busy', 'true');
+      err.hidden = true;
+      try {
+        await run();
+        finish(true);
+      } catch (e2) {
+        err.textContent = describe(e2);
+        err.hidden = false;
+        ok.disabled = false;
+        ok.removeAttribute('aria-busy');
+        ok.focus();
+      }
+    });
+    document.body.appendChild(dlg);
+    dlg.showModal();
+    no.focus();
+  });
+}
