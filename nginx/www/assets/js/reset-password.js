@@ -1,0 +1,71 @@
+// /reset-password: without a token, ask for a link by email; with the
+// token in the URL fragment (never sent to a server), set a new password.
+import { call } from './api.js';
+import { $, fill, h } from './dom.js';
+import { fieldError, requireFilled, submitting, values } from './forms.js';
+
+function fragment() {
+  try {
+    return decodeURIComponent(location.hash.slice(1)).trim();
+  } catch {
+    return location.hash.slice(1);
+  }
+}
+
+const token = fragment();
+
+if (!token) {
+  const form = $('#request-form');
+  $('#request').hidden = false;
+  $('#email').focus();
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = values(form);
+    const done = await submitting(form, async () => {
+      if (!requireFilled(form, ['email'], { email: 'your email address' })) return null;
+      await call('POST', '/auth/password-reset', { email: v.email });
+      return true;
+    });
+    if (!done) return;
+    form.hidden = true;
+    const box = fill($('#request-done'),
+      h('div', { class: 'alert alert-ok', role: 'status' },
+        h('p', null, 'Check your inbox. If ', h('strong', null, v.email),
+          ' belongs to an account, we have sent it a link to choose a new password.'),
+        h('p', null, 'The link works once, for one hour. Nothing arrived? Check the spam folder, or ask again in a minute.')));
+    box.hidden = false;
+  });
+} else {
+  const form = $('#confirm-form');
+  $('#confirm').hidden = false;
+  $('#password').focus();
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = values(form);
+    const done = await submitting(form, async () => {
+      if (!requireFilled(form, ['password'], { password: 'a new password' })) return null;
+      if ([...v.password].length < 10) {
+        fieldError(form, 'password', 'Choose a password of at least 10 characters.');
+        return null;
+      }
+      if (v.password !== v.password2) {
+        fieldError(form, 'password2', 'The two passwords differ. Type the same password twice.');
+        return null;
+      }
+      await call('POST', '/auth/password-reset/confirm', { token, password: v.password });
+      return true;
+    });
+    if (form.querySelector('.form-alert:not([hidden])')) {
+      // the link itself is at fault: offer a new one
+      form.querySelector('.form-alert').append(' ',
+        h('a', { href: '/reset-password' }, 'Ask for a new link'));
+    }
+    if (!done) return;
+    form.hidden = true;
+    const box = fill($('#confirm-done'),
+      h('div', { class: 'alert alert-ok', role: 'status' },
+        h('p', null, 'Your password has been changed.')),
+      h('a', { class: 'btn btn-primary btn-block', href: '/login?reset=1' }, 'Sign in'));
+    box.hidden = false;
+  });
+}
