@@ -39,4 +39,25 @@ void	h_admin_client_list(struct req *);
 void	h_admin_client_get(struct req *);
 void	h_admin_user_search(struct req *);
 
+/* h_account.c: User Management of the active account (Client Area) */
+void	h_account_users(struct req *);
+void	h_account_invite_create(struct req *);
+void	h_account_invite_resend(struct req *);
+void	h_account_invite_cancel(struct req *);
+void	h_account_user_update(struct req *);
+void	h_account_user_remove(struct req *);
+
+/* h_invites.c: the invitation link */
+void	h_invite_lookup(struct req *);
+void	h_invite_accept(struct req *);
+
+/* h_admin_access.c: the Users tab of a client's profile (Admin Area) */
+void	h_admin_associate(struct req *);
+void	h_admin_member_update(struct req *);
+void	h_admin_member_remove(struct req *);
+void	h_admin_owner_change(struct req *);
+void	h_admin_invite_resend(struct req *);
+void	h_admin_invite_cancel(struct req *);
+void	h_admin_activity(struct req *);
+
 #endif

@@ -39,6 +39,8 @@ int	perms_from_json(const cJSON *, perms_t *out, const char **why);
 cJSON	*perms_to_json(perms_t);
 /* PostgreSQL text[] literal "{profile,contacts}" into buf. */
 void	perms_to_pg(perms_t, struct buf *);
+/* "View domains, View and pay invoices": the words of a set, for emails. */
+void	perms_words(perms_t, struct buf *);
 /* Parse a PostgreSQL text[] of keys; unknown keys are ignored. */
 perms_t	perms_from_pg(const char *);
 

@@ -34,6 +34,7 @@ struct slot {
 };
 
 static struct config	 cfg;
+static const char	*cfg_path;
 static struct slot	*slots;
 static long		 nslots;
 static int		 listen_fd = -1;
@@ -191,20 +192,42 @@ reap(bool replace)
 	}
 }
 
+/*
+ * SIGHUP: read the configuration again and replace every worker. The old
+ * workers finish the request they are serving, then exit. A configuration
+ * that does not load leaves everything as it was.
+ */
 static void
 reload(void)
 {
-	long	i;
-	pid_t	old;
+	struct config	 next;
+	struct slot	*old = slots;
+	long		 i, nold = nslots;
+	char		 err[1024];
 
 	sd_notify(0, "RELOADING=1");
-	log_info("reload: replacing %ld workers", nslots);
-	for (i = 0; i < nslots; i++) {
-		old = slots[i].pid;
-		if (spawn(&slots[i]) > 0 && old > 0)
-			kill(old, SIGTERM);	/* finishes its request */
+	if (config_load(&next, cfg_path, err, sizeof(err)) != 0) {
+		log_warnx("reload: keeping the running configuration: %s", err);
+		sd_notify(0, "READY=1");
+		return;
 	}
-	sd_notify(0, "READY=1");
+	if (strcmp(next.listen, cfg.listen) != 0)
+		log_warnx("reload: listen changes only at restart");
+	config_release(&cfg);
+	cfg = next;
+	log_set_level((enum log_level)cfg.log_level);
+	nslots = cfg.workers;
+	slots = xcalloc((size_t)nslots, sizeof(*slots));
+	for (i = 0; i < nslots; i++)
+		if (spawn(&slots[i]) < 0)
+			log_warnx("reload: could not start a worker");
+	for (i = 0; i < nold; i++)
+		if (old[i].pid > 0)
+			kill(old[i].pid, SIGTERM);
+	free(old);
+	log_info("reload: %ld workers started with the new configuration",
+	    nslots);
+	sd_notifyf(0, "READY=1\nSTATUS=%ld workers", nslots);
 }
 
 static void
@@ -239,7 +262,6 @@ shutdown_workers(void)
 int
 main(int argc, char **argv)
 {
-	const char	*path = NULL;
 	char		 err[1024];
 	bool		 check = false;
 	sigset_t	 set;
@@ -248,7 +270,7 @@ main(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "c:t")) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
+		case 'c': cfg_path = optarg; break;
 		case 't': check = true; break;
 		default: usage();
 		}
@@ -256,7 +278,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init("memberd", LOG_LVL_INFO);
-	if (config_load(&cfg, path, err, sizeof(err)) != 0) {
+	if (config_load(&cfg, cfg_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "memberd: %s\n", err);
 		return 1;
 	}

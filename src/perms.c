@@ -112,3 +112,19 @@ perms_from_pg(const char *s)
 	}
 	return p;
 }
+
+void
+perms_words(perms_t p, struct buf *b)
+{
+	int	i, n = 0;
+
+	if (p == PERMS_ALL) {
+		buf_puts(b, "All permissions");
+		return;
+	}
+	for (i = 0; i < PERM_COUNT; i++)
+		if (p & ((perms_t)1 << i)) {
+			buf_puts(b, n++ ? ", " : "");
+			buf_puts(b, perm_defs[i].label);
+		}
+}

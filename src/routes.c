@@ -23,6 +23,22 @@ const struct route routes[] = {
 	{ "POST", V1 "/me/active-account", AUTH_USER | NEED_CSRF,
 	  h_me_active_account },
 
+	{ "GET",  V1 "/account/users", AUTH_USER, h_account_users },
+	{ "POST", V1 "/account/invites", AUTH_USER | NEED_CSRF,
+	  h_account_invite_create },
+	{ "POST", V1 "/account/invites/{id}/resend", AUTH_USER | NEED_CSRF,
+	  h_account_invite_resend },
+	{ "POST", V1 "/account/invites/{id}/cancel", AUTH_USER | NEED_CSRF,
+	  h_account_invite_cancel },
+	{ "PATCH", V1 "/account/users/{id}", AUTH_USER | NEED_CSRF,
+	  h_account_user_update },
+	{ "DELETE", V1 "/account/users/{id}", AUTH_USER | NEED_CSRF,
+	  h_account_user_remove },
+
+	{ "POST", V1 "/invites/lookup", AUTH_ANYONE, h_invite_lookup },
+	{ "POST", V1 "/invites/accept", AUTH_OPTIONAL | NEED_CSRF,
+	  h_invite_accept },
+
 	{ "POST", V1 "/admin/auth/login", AUTH_ANYONE, h_admin_login },
 	{ "POST", V1 "/admin/auth/logout", AUTH_ADMIN | NEED_CSRF,
 	  h_admin_logout },
@@ -32,6 +48,20 @@ const struct route routes[] = {
 	{ "GET",  V1 "/admin/clients", AUTH_ADMIN, h_admin_client_list },
 	{ "GET",  V1 "/admin/clients/{id}", AUTH_ADMIN, h_admin_client_get },
 	{ "GET",  V1 "/admin/users", AUTH_ADMIN, h_admin_user_search },
+	{ "POST", V1 "/admin/clients/{id}/users", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_associate },
+	{ "PATCH", V1 "/admin/clients/{id}/users/{id}", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_member_update },
+	{ "DELETE", V1 "/admin/clients/{id}/users/{id}", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_member_remove },
+	{ "POST", V1 "/admin/clients/{id}/owner", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_owner_change },
+	{ "GET",  V1 "/admin/clients/{id}/activity", AUTH_ADMIN,
+	  h_admin_activity },
+	{ "POST", V1 "/admin/invites/{id}/resend", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_invite_resend },
+	{ "POST", V1 "/admin/invites/{id}/cancel", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_invite_cancel },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -1,0 +1,814 @@
+/* access.c: changes of access to a client account; see access.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "audit.h"
+#include "clients.h"
+#include "config.h"
+#include "db.h"
+#include "enqueue.h"
+#include "http.h"
+#include "invites.h"
+#include "perms.h"
+#include "templates.h"
+#include "token.h"
+#include "tx.h"
+#include "banned.h"
+
+/* The client row, locked for the rest of the transaction. */
+static struct stmt st_lock_client = STMT(
+    "SELECT company_name, first_name, last_name, status, owner_user_id"
+    " FROM clients WHERE id = $1 FOR NO KEY UPDATE", 1);
+/* The acting member's rights, read under the client lock. */
+static struct stmt st_actor = STMT(
+    "SELECT permissions FROM client_users WHERE client_id = $1"
+    " AND user_id = $2", 2);
+
+static struct stmt st_invite_check = STMT(
+    "SELECT EXISTS (SELECT 1 FROM client_users cu JOIN users u"
+    "   ON u.id = cu.user_id WHERE cu.client_id = $1"
+    "   AND lower(u.email) = lower($2)),"
+    " (SELECT id FROM invites WHERE client_id = $1 AND status = 'pending'"
+    "   AND lower(email) = lower($2) AND expires_at > now()),"
+    " (SELECT count(*) FROM invites WHERE client_id = $1"
+    "   AND status = 'pending' AND expires_at > now()),"
+    " EXISTS (SELECT 1 FROM invites WHERE client_id = $1"
+    "   AND status = 'pending' AND lower(email) = lower($2)"
+    "   AND expires_at <= now())", 2);
+static struct stmt st_expire_stale = STMT(
+    "UPDATE invites SET status = 'expired', ended_at = now()"
+    " WHERE client_id = $1 AND lower(email) = lower($2)"
+    " AND status = 'pending' AND expires_at <= now()", 2);
+
+/* The invitation, its email and its audit entry in one statement. */
+static struct stmt st_invite_insert = STMT(
+    "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
+    "   body_text, body_html) VALUES ('invite', $2, $6, $7, $8)"
+    "   RETURNING id),"
+    " i AS (INSERT INTO invites (client_id, email, token_hash, permissions,"
+    "   created_by_kind, created_by_admin_id, created_by_user_id,"
+    "   inviter_name, expires_at, last_email_id)"
+    "   SELECT $1, $2, $3, $4::text[], $9, $10, $11, $12,"
+    "   now() + make_interval(secs => $5::int), e.id FROM e"
+    "   RETURNING id, email, permissions, last_email_id),"
+    " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
+    "   client_id, action, details, ip)"
+    "   SELECT $9, COALESCE($10, $11), $13, $1, 'invite_created',"
+    "   jsonb_build_object('invite_id', i.id, 'email', i.email,"
+    "   'permissions', i.permissions, 'email_id', i.last_email_id), $14"
+    "   FROM i)"
+    " SELECT id FROM i", 14);
+
+static struct stmt st_invite_of = STMT(
+    "SELECT client_id FROM invites WHERE id = $1", 1);
+static struct stmt st_invite_lock = STMT(
+    "SELECT status, expires_at <= now(), email, permissions,"
+    " ceil(extract(epoch FROM last_sent_at"
+    "  + make_interval(secs => $2::int) - now()))::int,"
+    " inviter_name, created_by_kind"
+    " FROM invites WHERE id = $1 FOR UPDATE", 2);
+static struct stmt st_invite_resend = STMT(
+    "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
+    "   body_text, body_html) VALUES ('invite', $3, $4, $5, $6)"
+    "   RETURNING id)"
+    " UPDATE invites SET token_hash = $2, status = 'pending',"
+    " ended_at = NULL, expires_at = now() + make_interval(secs => $7::int),"
+    " last_sent_at = now(), sent_count = sent_count + 1,"
+    " last_email_id = (SELECT id FROM e)"
+    " WHERE id = $1 RETURNING last_email_id", 7);
+static struct stmt st_invite_cancel = STMT(
+    "UPDATE invites SET status = 'cancelled', ended_at = now()"
+    " WHERE id = $1", 1);
+/* The pending invitations a member sent, when it loses "users". */
+static struct stmt st_invites_of_member = STMT(
+    "UPDATE invites SET status = 'cancelled', ended_at = now()"
+    " WHERE client_id = $1 AND created_by_user_id = $2"
+    " AND status = 'pending' RETURNING id, email", 2);
+/* Pending invitations made moot by a direct association. */
+static struct stmt st_invites_for_email = STMT(
+    "UPDATE invites SET status = 'cancelled', ended_at = now()"
+    " WHERE client_id = $1 AND lower(email) = lower($2)"
+    " AND status = 'pending' RETURNING id, email", 2);
+
+static struct stmt st_user_email = STMT(
+    "SELECT email FROM users WHERE id = $1", 1);
+static struct stmt st_user_by_email = STMT(
+    "SELECT id, email FROM users WHERE lower(email) = lower($1)", 1);
+static struct stmt st_user_create = STMT(
+    "INSERT INTO users (email) VALUES ($1) ON CONFLICT DO NOTHING"
+    " RETURNING id, email", 1);
+static struct stmt st_member_insert = STMT(
+    "INSERT INTO client_users (client_id, user_id, permissions)"
+    " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
+    3);
+static struct stmt st_member_lock = STMT(
+    "SELECT permissions FROM client_users WHERE client_id = $1"
+    " AND user_id = $2 FOR UPDATE", 2);
+static struct stmt st_member_update = STMT(
+    "UPDATE client_users SET permissions = $3::text[]"
+    " WHERE client_id = $1 AND user_id = $2", 3);
+static struct stmt st_member_delete = STMT(
+    "DELETE FROM client_users WHERE client_id = $1 AND user_id = $2", 2);
+static struct stmt st_sessions_leave = STMT(
+    "UPDATE sessions SET active_client_id = NULL"
+    " WHERE user_id = $1 AND active_client_id = $2", 2);
+static struct stmt st_owner_set = STMT(
+    "UPDATE clients SET owner_user_id = $2 WHERE id = $1", 2);
+static struct stmt st_all_perms = STMT(
+    "UPDATE client_users SET permissions = memberd_permission_keys()"
+    " WHERE client_id = $1 AND user_id = $2", 2);
+
+struct locked {
+	long long	 id;
+	char		 name[256];	/* how the account is named */
+	char		 status[16];
+	long long	 owner;
+};
+
+struct rights {
+	bool		 admin;
+	bool		 owner;
+	perms_t		 perms;		/* what the actor may grant */
+};
+
+/* Lock the client. 0, or -1 after rolling back and replying 404. */
+static int
+lock_client_or_reply(struct req *r, long long client_id, struct locked *lc)
+{
+	struct db_res	*res;
+	char		 cid[24];
+
+	res = DB_EXEC(r->db, &st_lock_client, db_fmt_int(cid, client_id));
+	if (res == NULL)
+		return tx_fail(r);
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		db_rollback(r->db);
+		reply_error(r, 404, "not_found", "No such client account.",
+		    NULL);
+		return -1;
+	}
+	lc->id = client_id;
+	client_display_name(db_str(res, 0, 0), db_str(res, 0, 1),
+	    db_str(res, 0, 2), lc->name, sizeof(lc->name));
+	snprintf(lc->status, sizeof(lc->status), "%s", db_str(res, 0, 3));
+	lc->owner = db_int(res, 0, 4);
+	db_res_free(res);
+	return 0;
+}
+
+static int
+forbidden(struct req *r, const char *why)
+{
+	db_rollback(r->db);
+	reply_error(r, 403, "forbidden", why, NULL);
+	return -1;
+}
+
+static int
+fail(struct req *r, int status, const char *code, const char *why,
+    const char *field)
+{
+	db_rollback(r->db);
+	reply_error(r, status, code, why, field);
+	return -1;
+}
+
+/*
+ * The actor's rights over the locked account. A member must be the owner
+ * or hold "users"; otherwise 403 (rolled back, replied).
+ */
+static int
+rights_or_reply(struct req *r, enum actor_kind kind, const struct locked *lc,
+    struct rights *rt)
+{
+	struct db_res	*res;
+	char		 cid[24], uid[24];
+
+	memset(rt, 0, sizeof(*rt));
+	if (kind == ACTOR_ADMIN) {
+		rt->admin = true;
+		rt->perms = PERMS_ALL;
+		return 0;
+	}
+	res = DB_EXEC(r->db, &st_actor, db_fmt_int(cid, lc->id),
+	    db_fmt_int(uid, r->who.id));
+	if (res == NULL)
+		return tx_fail(r);
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		return forbidden(r, "You do not have access to this account.");
+	}
+	rt->owner = lc->owner == r->who.id;
+	rt->perms = rt->owner ? PERMS_ALL : perms_from_pg(db_str(res, 0, 0));
+	db_res_free(res);
+	if (strcmp(lc->status, "closed") == 0)
+		return forbidden(r, "This account is closed.");
+	if (!rt->owner && !(rt->perms & PERM_USERS))
+		return forbidden(r, "Only the owner or a user with the "
+		    "\"Manage users\" permission can do this.");
+	return 0;
+}
+
+/* Audit each invitation an UPDATE ... RETURNING id, email cancelled. */
+static int
+audit_cancelled(struct req *r, long long client_id, struct db_res *res,
+    const char *reason)
+{
+	cJSON	*d;
+	int	 i;
+
+	for (i = 0; i < db_rows(res); i++) {
+		d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "invite_id", (double)db_int(res, i, 0));
+		cJSON_AddStringToObject(d, "email", db_str(res, i, 1));
+		cJSON_AddStringToObject(d, "reason", reason);
+		if (audit_write(r, client_id, "invite_cancelled", d) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Cancel the pending invitations sent by user_id in client_id. */
+static int
+cancel_invites_of_or_reply(struct req *r, long long client_id,
+    long long user_id)
+{
+	struct db_res	*res;
+	char		 cid[24], uid[24];
+	int		 rc;
+
+	res = DB_EXEC(r->db, &st_invites_of_member, db_fmt_int(cid, client_id),
+	    db_fmt_int(uid, user_id));
+	if (res == NULL)
+		return tx_fail(r);
+	rc = audit_cancelled(r, client_id, res, "inviter_lost_access");
+	db_res_free(res);
+	return rc == 0 ? 0 : tx_fail(r);
+}
+
+/* The invitation email for token. out is filled (email_release). */
+static void
+invite_mail(struct req *r, const struct locked *lc, const char *to,
+    const char *inviter, bool by_admin, perms_t perms, const char *token,
+    struct email *out)
+{
+	struct buf		link = { 0 }, words = { 0 };
+	struct invite_mail	m;
+
+	buf_printf(&link, "%s/invite#%s", r->cfg->public_url, token);
+	perms_words(perms, &words);
+	memset(&m, 0, sizeof(m));
+	m.to = to;
+	m.account_name = lc->name;
+	m.inviter_name = inviter;
+	m.by_admin = by_admin;
+	m.link = link.data;
+	m.ttl = r->cfg->invite_ttl;
+	m.permissions = words.data;
+	template_invite(r->cfg, &m, out);
+	buf_release(&link);
+	buf_release(&words);
+}
+
+static void
+reply_invite_pending(struct req *r, long long invite_id)
+{
+	cJSON	*root = cJSON_CreateObject(), *e;
+
+	e = cJSON_AddObjectToObject(root, "error");
+	cJSON_AddStringToObject(e, "code", "invite_pending");
+	cJSON_AddStringToObject(e, "message", "An invitation to this address "
+	    "is already pending: resend it instead.");
+	cJSON_AddStringToObject(e, "field", "email");
+	cJSON_AddNumberToObject(e, "invite_id", (double)invite_id);
+	reply_json(r, 409, root);
+}
+
+int
+access_invite_create_or_reply(struct req *r, enum actor_kind kind,
+    long long client_id, const char *email, perms_t perms, cJSON **invite)
+{
+	struct locked	 lc;
+	struct rights	 rt;
+	struct db_res	*res;
+	struct email	 mail = { 0 };
+	struct buf	 pg = { 0 };
+	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
+	char		 cid[24], ttl[24], aid[24];
+	long long	 pending_id, id;
+	bool		 is_member, stale;
+	int		 rc = -1;
+
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	if (lock_client_or_reply(r, client_id, &lc) != 0 ||
+	    rights_or_reply(r, kind, &lc, &rt) != 0)
+		return -1;
+	if (perms & ~rt.perms)
+		return forbidden(r, "You can grant only permissions you hold "
+		    "yourself.");
+	db_fmt_int(cid, client_id);
+	if ((res = DB_EXEC(r->db, &st_invite_check, cid, email)) == NULL)
+		return tx_fail(r);
+	is_member = db_bool(res, 0, 0);
+	pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
+	stale = db_bool(res, 0, 3);
+	if (db_int(res, 0, 2) >= r->cfg->invite_pending_limit && !is_member &&
+	    pending_id == 0) {
+		db_res_free(res);
+		return fail(r, 429, "invite_limit", "This account has too many "
+		    "pending invitations: cancel some first.", NULL);
+	}
+	db_res_free(res);
+	if (is_member)
+		return fail(r, 409, "already_member", "A user with this email "
+		    "is already a member of the account.", "email");
+	if (pending_id != 0) {
+		db_rollback(r->db);
+		reply_invite_pending(r, pending_id);
+		return -1;
+	}
+	if (stale && tx_exec_or_reply(r, DB_EXEC(r->db, &st_expire_stale, cid,
+	    email)) != 0)
+		return -1;
+
+	if (token_new(token) != 0)
+		return fail(r, 500, "internal", "No randomness available.",
+		    NULL);
+	invite_mail(r, &lc, email, r->who.name, kind == ACTOR_ADMIN, perms,
+	    token, &mail);
+	perms_to_pg(perms, &pg);
+	db_fmt_int(aid, r->who.id);
+	res = DB_EXEC(r->db, &st_invite_insert, cid, email,
+	    token_hash_param(token, hash), pg.data,
+	    db_fmt_int(ttl, r->cfg->invite_ttl), mail.subject, mail.text,
+	    mail.html, kind == ACTOR_ADMIN ? "admin" : "user",
+	    kind == ACTOR_ADMIN ? aid : NULL, kind == ACTOR_ADMIN ? NULL : aid,
+	    r->who.name, r->who.email, r->remote_addr);
+	explicit_bzero(token, sizeof(token));
+	if (res == NULL) {
+		if (db_error(r->db) == DB_UNIQUE) {
+			/* another request invited the same address just now */
+			fail(r, 409, "invite_pending", "An invitation to this "
+			    "address is already pending.", "email");
+		} else
+			tx_fail(r);
+		goto out;
+	}
+	id = db_int(res, 0, 0);
+	db_res_free(res);
+	if (tx_commit_or_reply(r) != 0)
+		goto out;
+	if (invites_get_json(r->db, id, invite) != 1) {
+		reply_db_error(r);
+		goto out;
+	}
+	rc = 0;
+out:
+	email_release(&mail);
+	buf_release(&pg);
+	return rc;
+}
+
+/*
+ * Lock the invitation's account, then the invitation. Reads its client
+ * first; an invitation outside scope (a member's active account) is 404.
+ */
+static int
+lock_invite_or_reply(struct req *r, long long scope, long long invite_id,
+    struct locked *lc, struct db_res **inv)
+{
+	struct db_res	*res;
+	char		 iid[24], cool[24];
+	long long	 client_id;
+
+	db_fmt_int(iid, invite_id);
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	if ((res = DB_EXEC(r->db, &st_invite_of, iid)) == NULL)
+		return tx_fail(r);
+	client_id = db_rows(res) == 1 ? db_int(res, 0, 0) : 0;
+	db_res_free(res);
+	if (client_id == 0 || (scope != 0 && client_id != scope))
+		return fail(r, 404, "not_found", "No such invitation.", NULL);
+	if (lock_client_or_reply(r, client_id, lc) != 0)
+		return -1;
+	res = DB_EXEC(r->db, &st_invite_lock, iid,
+	    db_fmt_int(cool, r->cfg->invite_resend_cooldown));
+	if (res == NULL)
+		return tx_fail(r);
+	*inv = res;
+	return 0;
+}
+
+int
+access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
+    long long scope, long long invite_id, cJSON **invite)
+{
+	struct locked	 lc;
+	struct rights	 rt;
+	struct db_res	*inv = NULL, *res;
+	struct email	 mail = { 0 };
+	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
+	char		 iid[24], ttl[24], cid[24], retry[24], email[256];
+	const char	*status;
+	perms_t		 perms;
+	long long	 wait_s, pending_id;
+	bool		 past, is_member, by_admin;
+	cJSON		*d;
+	int		 rc = -1;
+
+	if (lock_invite_or_reply(r, scope, invite_id, &lc, &inv) != 0)
+		return -1;
+	if (rights_or_reply(r, kind, &lc, &rt) != 0)
+		goto out;
+	status = db_str(inv, 0, 0);
+	past = db_bool(inv, 0, 1);
+	snprintf(email, sizeof(email), "%s", db_str(inv, 0, 2));
+	perms = perms_from_pg(db_str(inv, 0, 3));
+	wait_s = db_int(inv, 0, 4);
+	by_admin = strcmp(db_str(inv, 0, 6), "admin") == 0;
+	if (perms & ~rt.perms) {
+		forbidden(r, "This invitation grants permissions you do not "
+		    "hold.");
+		goto out;
+	}
+	if (strcmp(status, "accepted") == 0) {
+		fail(r, 410, "invite_used", "This invitation was accepted "
+		    "already.", NULL);
+		goto out;
+	}
+	if (strcmp(status, "cancelled") == 0) {
+		fail(r, 410, "invite_cancelled", "This invitation was "
+		    "cancelled: send a new one.", NULL);
+		goto out;
+	}
+	if (wait_s > 0) {
+		db_rollback(r->db);
+		reply_header(r, "Retry-After", db_fmt_int(retry, wait_s));
+		reply_error(r, 429, "resend_too_soon", "This invitation was "
+		    "sent a moment ago; wait a little before resending it.",
+		    NULL);
+		goto out;
+	}
+	if (strcmp(status, "expired") == 0 || past) {
+		/* reviving it: the same checks as a new invitation */
+		db_fmt_int(cid, lc.id);
+		if ((res = DB_EXEC(r->db, &st_invite_check, cid, email)) == NULL) {
+			tx_fail(r);
+			goto out;
+		}
+		is_member = db_bool(res, 0, 0);
+		pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
+		if (!is_member && pending_id == 0 && db_int(res, 0, 2) >=
+		    r->cfg->invite_pending_limit) {
+			db_res_free(res);
+			fail(r, 429, "invite_limit", "This account has too "
+			    "many pending invitations.", NULL);
+			goto out;
+		}
+		db_res_free(res);
+		if (is_member) {
+			fail(r, 409, "already_member", "A user with this email "
+			    "is already a member of the account.", NULL);
+			goto out;
+		}
+		if (pending_id != 0 && pending_id != invite_id) {
+			db_rollback(r->db);
+			reply_invite_pending(r, pending_id);
+			goto out;
+		}
+	}
+	if (token_new(token) != 0) {
+		fail(r, 500, "internal", "No randomness available.", NULL);
+		goto out;
+	}
+	invite_mail(r, &lc, email, db_str(inv, 0, 5), by_admin, perms, token,
+	    &mail);
+	res = DB_EXEC(r->db, &st_invite_resend, db_fmt_int(iid, invite_id),
+	    token_hash_param(token, hash), email, mail.subject, mail.text,
+	    mail.html, db_fmt_int(ttl, r->cfg->invite_ttl));
+	explicit_bzero(token, sizeof(token));
+	if (res == NULL) {
+		if (db_error(r->db) == DB_UNIQUE)
+			fail(r, 409, "invite_pending", "An invitation to this "
+			    "address is already pending.", NULL);
+		else
+			tx_fail(r);
+		goto out;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "invite_id", (double)invite_id);
+	cJSON_AddStringToObject(d, "email", email);
+	cJSON_AddNumberToObject(d, "email_id", (double)db_int(res, 0, 0));
+	db_res_free(res);
+	if (audit_write(r, lc.id, "invite_resent", d) != 0) {
+		tx_fail(r);
+		goto out;
+	}
+	if (tx_commit_or_reply(r) != 0)
+		goto out;
+	if (invites_get_json(r->db, invite_id, invite) != 1) {
+		reply_db_error(r);
+		goto out;
+	}
+	rc = 0;
+out:
+	db_res_free(inv);
+	email_release(&mail);
+	return rc;
+}
+
+int
+access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
+    long long scope, long long invite_id, cJSON **invite)
+{
+	struct locked	 lc;
+	struct rights	 rt;
+	struct db_res	*inv = NULL;
+	char		 iid[24];
+	const char	*status;
+	cJSON		*d;
+	int		 rc = -1;
+
+	if (lock_invite_or_reply(r, scope, invite_id, &lc, &inv) != 0)
+		return -1;
+	if (rights_or_reply(r, kind, &lc, &rt) != 0)
+		goto out;
+	status = db_str(inv, 0, 0);
+	if (strcmp(status, "accepted") == 0) {
+		fail(r, 410, "invite_used", "This invitation was accepted "
+		    "already: remove the user's access instead.", NULL);
+		goto out;
+	}
+	if (strcmp(status, "cancelled") != 0) {
+		if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_invite_cancel,
+		    db_fmt_int(iid, invite_id))) != 0)
+			goto out;
+		d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "invite_id", (double)invite_id);
+		cJSON_AddStringToObject(d, "email", db_str(inv, 0, 2));
+		if (audit_write(r, lc.id, "invite_cancelled", d) != 0) {
+			tx_fail(r);
+			goto out;
+		}
+	}
+	if (tx_commit_or_reply(r) != 0)
+		goto out;
+	if (invites_get_json(r->db, invite_id, invite) != 1) {
+		reply_db_error(r);
+		goto out;
+	}
+	rc = 0;
+out:
+	db_res_free(inv);
+	return rc;
+}
+
+int
+access_member_add_or_reply(struct req *r, long long client_id,
+    long long user_id, const char *email, perms_t perms, cJSON **member)
+{
+	struct locked	 lc;
+	struct db_res	*res;
+	struct buf	 pg = { 0 };
+	char		 cid[24], uid[24], addr[256];
+	bool		 created = false;
+	cJSON		*d;
+	int		 rc = -1;
+
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	if (lock_client_or_reply(r, client_id, &lc) != 0)
+		return -1;
+	db_fmt_int(cid, client_id);
+	if (user_id > 0) {
+		res = DB_EXEC(r->db, &st_user_email, db_fmt_int(uid, user_id));
+		if (res == NULL)
+			return tx_fail(r);
+		if (db_rows(res) != 1) {
+			db_res_free(res);
+			return fail(r, 404, "not_found", "No such user.",
+			    "user_id");
+		}
+		snprintf(addr, sizeof(addr), "%s", db_str(res, 0, 0));
+		db_res_free(res);
+	} else {
+		for (;;) {
+			res = DB_EXEC(r->db, &st_user_by_email, email);
+			if (res != NULL && db_rows(res) == 0) {
+				/* unknown: a user without a password yet */
+				db_res_free(res);
+				res = DB_EXEC(r->db, &st_user_create, email);
+				created = res != NULL && db_rows(res) == 1;
+			}
+			if (res == NULL)
+				return tx_fail(r);
+			if (db_rows(res) == 1)
+				break;
+			db_res_free(res);	/* created meanwhile: again */
+		}
+		user_id = db_int(res, 0, 0);
+		snprintf(addr, sizeof(addr), "%s", db_str(res, 0, 1));
+		db_res_free(res);
+		db_fmt_int(uid, user_id);
+	}
+	perms_to_pg(perms, &pg);
+	res = DB_EXEC(r->db, &st_member_insert, cid, uid, pg.data);
+	buf_release(&pg);
+	if (res == NULL)
+		return tx_fail(r);
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		return fail(r, 409, "already_member", "This user is already a "
+		    "member of the account.", user_id > 0 && email == NULL ?
+		    "user_id" : "email");
+	}
+	db_res_free(res);
+	/* a pending invitation to that address has no purpose any more */
+	if ((res = DB_EXEC(r->db, &st_invites_for_email, cid, addr)) == NULL)
+		return tx_fail(r);
+	rc = audit_cancelled(r, client_id, res, "associated_directly");
+	db_res_free(res);
+	if (rc != 0)
+		return tx_fail(r);
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	cJSON_AddStringToObject(d, "email", addr);
+	cJSON_AddItemToObject(d, "permissions", perms_to_json(perms));
+	cJSON_AddBoolToObject(d, "user_created", created);
+	if (audit_write(r, client_id, "member_added", d) != 0)
+		return tx_fail(r);
+	if (tx_commit_or_reply(r) != 0)
+		return -1;
+	if (clients_member_json(r->db, client_id, user_id, member) != 1) {
+		reply_db_error(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The target's current permissions, locked. 404 when not a member. */
+static int
+member_lock_or_reply(struct req *r, long long client_id, long long user_id,
+    perms_t *current)
+{
+	struct db_res	*res;
+	char		 cid[24], uid[24];
+
+	res = DB_EXEC(r->db, &st_member_lock, db_fmt_int(cid, client_id),
+	    db_fmt_int(uid, user_id));
+	if (res == NULL)
+		return tx_fail(r);
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		return fail(r, 404, "not_found", "This user is not a member "
+		    "of the account.", NULL);
+	}
+	*current = perms_from_pg(db_str(res, 0, 0));
+	db_res_free(res);
+	return 0;
+}
+
+static int
+owner_untouchable(struct req *r, const struct rights *rt)
+{
+	if (rt->admin || rt->owner)
+		return fail(r, 409, "owner_protected", "The owner always has "
+		    "every permission and cannot be removed; make another "
+		    "user the owner first.", NULL);
+	return forbidden(r, "Only the owner can change the owner's access.");
+}
+
+int
+access_member_update_or_reply(struct req *r, enum actor_kind kind,
+    long long client_id, long long user_id, perms_t perms, cJSON **member)
+{
+	struct locked	 lc;
+	struct rights	 rt;
+	struct buf	 pg = { 0 };
+	perms_t		 current;
+	char		 cid[24], uid[24];
+	cJSON		*d;
+
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	if (lock_client_or_reply(r, client_id, &lc) != 0 ||
+	    rights_or_reply(r, kind, &lc, &rt) != 0 ||
+	    member_lock_or_reply(r, client_id, user_id, &current) != 0)
+		return -1;
+	if (user_id == lc.owner)
+		return owner_untouchable(r, &rt);
+	if ((perms & ~current) & ~rt.perms)
+		return forbidden(r, "You can grant only permissions you hold "
+		    "yourself.");
+	perms_to_pg(perms, &pg);
+	db_fmt_int(cid, client_id);
+	db_fmt_int(uid, user_id);
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_member_update, cid, uid,
+	    pg.data)) != 0) {
+		buf_release(&pg);
+		return -1;
+	}
+	buf_release(&pg);
+	if ((current & PERM_USERS) && !(perms & PERM_USERS) &&
+	    cancel_invites_of_or_reply(r, client_id, user_id) != 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	cJSON_AddItemToObject(d, "from", perms_to_json(current));
+	cJSON_AddItemToObject(d, "to", perms_to_json(perms));
+	if (audit_write(r, client_id, "member_permissions_changed", d) != 0)
+		return tx_fail(r);
+	if (tx_commit_or_reply(r) != 0)
+		return -1;
+	if (clients_member_json(r->db, client_id, user_id, member) != 1) {
+		reply_db_error(r);
+		return -1;
+	}
+	return 0;
+}
+
+int
+access_member_remove_or_reply(struct req *r, enum actor_kind kind,
+    long long client_id, long long user_id)
+{
+	struct locked	 lc;
+	struct rights	 rt = { 0 };
+	perms_t		 current;
+	char		 cid[24], uid[24];
+	bool		 self = kind == ACTOR_MEMBER && user_id == r->who.id;
+	cJSON		*d;
+
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	if (lock_client_or_reply(r, client_id, &lc) != 0)
+		return -1;
+	/* leaving needs no right but membership */
+	if (!self && rights_or_reply(r, kind, &lc, &rt) != 0)
+		return -1;
+	if (member_lock_or_reply(r, client_id, user_id, &current) != 0)
+		return -1;
+	if (user_id == lc.owner) {
+		rt.owner = rt.owner || self;
+		return owner_untouchable(r, &rt);
+	}
+	db_fmt_int(cid, client_id);
+	db_fmt_int(uid, user_id);
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_member_delete, cid,
+	    uid)) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_sessions_leave, uid,
+	    cid)) != 0 ||
+	    cancel_invites_of_or_reply(r, client_id, user_id) != 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	cJSON_AddItemToObject(d, "permissions", perms_to_json(current));
+	if (audit_write(r, client_id, self ? "member_left" : "member_removed",
+	    d) != 0)
+		return tx_fail(r);
+	return tx_commit_or_reply(r);
+}
+
+int
+access_owner_change_or_reply(struct req *r, long long client_id,
+    long long user_id, cJSON **client)
+{
+	struct locked	 lc;
+	perms_t		 current;
+	char		 cid[24], uid[24], old[24];
+	cJSON		*d;
+
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	if (lock_client_or_reply(r, client_id, &lc) != 0 ||
+	    member_lock_or_reply(r, client_id, user_id, &current) != 0)
+		return -1;
+	db_fmt_int(cid, client_id);
+	db_fmt_int(uid, user_id);
+	db_fmt_int(old, lc.owner);
+	if (user_id != lc.owner) {
+		if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_all_perms, cid,
+		    uid)) != 0 ||
+		    tx_exec_or_reply(r, DB_EXEC(r->db, &st_all_perms, cid,
+		    old)) != 0 ||
+		    tx_exec_or_reply(r, DB_EXEC(r->db, &st_owner_set, cid,
+		    uid)) != 0)
+			return -1;
+		d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "from_user_id", (double)lc.owner);
+		cJSON_AddNumberToObject(d, "to_user_id", (double)user_id);
+		if (audit_write(r, client_id, "owner_changed", d) != 0)
+			return tx_fail(r);
+	}
+	if (tx_commit_or_reply(r) != 0)
+		return -1;
+	if (clients_get_json(r->db, client_id, client) != 1) {
+		reply_db_error(r);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,188 @@
+/*
+ * h_account.c: User Management in the Client Area, always for the active
+ * account of the session. The owner, and members holding "users", manage
+ * users and invitations; any member may leave. access.c re-checks every
+ * right under the account's lock.
+ */
+#include <string.h>
+
+#include "access.h"
+#include "clients.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "input.h"
+#include "invites.h"
+#include "perms.h"
+#include "banned.h"
+
+static struct stmt st_rights = STMT(
+    "SELECT c.status, c.owner_user_id = cu.user_id, cu.permissions"
+    " FROM client_users cu JOIN clients c ON c.id = cu.client_id"
+    " WHERE cu.client_id = $1 AND cu.user_id = $2", 2);
+
+/* The session's active account. 0 with *id set, or -1 after a 403. */
+static int
+active_or_reply(struct req *r, long long *id)
+{
+	if (r->who.active_client_id <= 0) {
+		reply_error(r, 403, "forbidden", "Choose an account first.",
+		    NULL);
+		return -1;
+	}
+	*id = r->who.active_client_id;
+	return 0;
+}
+
+/*
+ * GET /api/v1/account/users
+ * 200 {client_id, users:[member] (owner first), invites:[pending invite]};
+ * 403 forbidden unless the caller is the owner or holds "users".
+ */
+void
+h_account_users(struct req *r)
+{
+	struct db_res	*res;
+	char		 cid[24], uid[24];
+	long long	 id;
+	bool		 allowed;
+	cJSON		*users = NULL, *invites = NULL, *body;
+
+	if (active_or_reply(r, &id) != 0)
+		return;
+	res = DB_EXEC(r->db, &st_rights, db_fmt_int(cid, id),
+	    db_fmt_int(uid, r->who.id));
+	if (res == NULL) {
+		reply_db_error(r);
+		return;
+	}
+	allowed = db_rows(res) == 1 && strcmp(db_str(res, 0, 0), "closed") != 0 &&
+	    (db_bool(res, 0, 1) ||
+	    (perms_from_pg(db_str(res, 0, 2)) & PERM_USERS));
+	db_res_free(res);
+	if (!allowed) {
+		reply_error(r, 403, "forbidden", "Only the account owner or a "
+		    "user allowed to manage users can see this.", NULL);
+		return;
+	}
+	if (clients_members_json(r->db, id, &users) != 0 ||
+	    invites_list_json(r->db, id, false, &invites) != 0) {
+		cJSON_Delete(users);
+		reply_db_error(r);
+		return;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddNumberToObject(body, "client_id", (double)id);
+	cJSON_AddItemToObject(body, "users", users);
+	cJSON_AddItemToObject(body, "invites", invites);
+	reply_json(r, 200, body);
+}
+
+/*
+ * POST /api/v1/account/invites {email, permissions}
+ * 201 {invite}; 403 forbidden (no right, or a permission the caller does
+ * not hold); 409 already_member | invite_pending; 422; 429 invite_limit.
+ */
+void
+h_account_invite_create(struct req *r)
+{
+	char		 email[EMAIL_MAX + 1];
+	perms_t		 perms;
+	long long	 id;
+	cJSON		*invite, *body;
+
+	if (active_or_reply(r, &id) != 0 ||
+	    input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
+	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
+	    &perms) < 0)
+		return;
+	if (access_invite_create_or_reply(r, ACTOR_MEMBER, id, email, perms,
+	    &invite) != 0)
+		return;
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "invite", invite);
+	reply_json(r, 201, body);
+}
+
+/*
+ * POST /api/v1/account/invites/{id}/resend
+ * 200 {invite}: a new token (the old link is dead) valid for a fresh
+ * period; 403; 404 not_found; 409; 410 invite_used | invite_cancelled;
+ * 429 resend_too_soon (Retry-After).
+ */
+void
+h_account_invite_resend(struct req *r)
+{
+	long long	 id;
+	cJSON		*invite, *body;
+
+	if (active_or_reply(r, &id) != 0)
+		return;
+	if (access_invite_resend_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
+	    &invite) != 0)
+		return;
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "invite", invite);
+	reply_json(r, 200, body);
+}
+
+/*
+ * POST /api/v1/account/invites/{id}/cancel
+ * 200 {invite} with status cancelled; 403; 404; 410 invite_used.
+ */
+void
+h_account_invite_cancel(struct req *r)
+{
+	long long	 id;
+	cJSON		*invite, *body;
+
+	if (active_or_reply(r, &id) != 0)
+		return;
+	if (access_invite_cancel_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
+	    &invite) != 0)
+		return;
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "invite", invite);
+	reply_json(r, 200, body);
+}
+
+/*
+ * PATCH /api/v1/account/users/{user_id} {permissions}
+ * 200 {member}; 403 forbidden (no right, the owner, or granting what the
+ * caller lacks); 404 not_found; 409 owner_protected; 422.
+ */
+void
+h_account_user_update(struct req *r)
+{
+	perms_t		 perms;
+	long long	 id;
+	cJSON		*member, *body;
+
+	if (active_or_reply(r, &id) != 0 ||
+	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
+	    &perms) < 0)
+		return;
+	if (access_member_update_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
+	    perms, &member) != 0)
+		return;
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "member", member);
+	reply_json(r, 200, body);
+}
+
+/*
+ * DELETE /api/v1/account/users/{user_id}
+ * 204: access removed, or the caller left; 403; 404; 409 owner_protected.
+ */
+void
+h_account_user_remove(struct req *r)
+{
+	long long	 id;
+
+	if (active_or_reply(r, &id) != 0)
+		return;
+	if (access_member_remove_or_reply(r, ACTOR_MEMBER, id,
+	    r->ids[0]) != 0)
+		return;
+	reply_empty(r, 204);
+}

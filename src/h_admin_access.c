@@ -1,0 +1,258 @@
+/*
+ * h_admin_access.c: the Users tab of a client's profile in the Admin
+ * Area: Associate User (with or without an invitation), permissions,
+ * removal, ownership, resend and cancel, and the account's activity.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "input.h"
+#include "perms.h"
+#include "banned.h"
+
+#define ACTIVITY_PER_PAGE	50
+
+static struct stmt st_user_email = STMT(
+    "SELECT email FROM users WHERE id = $1", 1);
+static struct stmt st_client_exists = STMT(
+    "SELECT 1 FROM clients WHERE id = $1", 1);
+static struct stmt st_activity_count = STMT(
+    "SELECT count(*) FROM audit_log WHERE client_id = $1", 1);
+static struct stmt st_activity = STMT(
+    "SELECT id, rfc3339(at), actor_kind, actor_id, actor_name, action,"
+    " details::text, ip FROM audit_log WHERE client_id = $1"
+    " ORDER BY id DESC LIMIT $2 OFFSET $3", 3);
+
+static void
+reply_wrapped(struct req *r, int status, const char *kind, cJSON *obj)
+{
+	cJSON	*body = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(body, kind, obj);
+	reply_json(r, status, body);
+}
+
+/*
+ * POST /api/v1/admin/clients/{id}/users {user_id | email, permissions,
+ * send_invite}
+ * send_invite true (the default): 201 {invite} and an Account Access
+ * Invitation email; false: 201 {member} at once, no email (an unknown
+ * email becomes a user without a password). 404 not_found (client or
+ * user); 409 already_member | invite_pending; 422; 429 invite_limit.
+ */
+void
+h_admin_associate(struct req *r)
+{
+	struct db_res	*res;
+	char		 email[EMAIL_MAX + 1] = "", uid[24];
+	long long	 user_id = 0;
+	perms_t		 perms;
+	bool		 send = true;
+	int		 has_id, has_email;
+	cJSON		*obj;
+
+	if ((has_id = input_id_or_reply(r, r->json, "user_id", "user_id", false,
+	    &user_id)) < 0 ||
+	    (has_email = input_email_or_reply(r, r->json, "email", "email",
+	    false, email)) < 0 ||
+	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
+	    &perms) < 0 ||
+	    input_bool_or_reply(r, r->json, "send_invite", "send_invite", false,
+	    &send) < 0)
+		return;
+	if (has_id == has_email) {
+		reply_invalid(r, "user_id", "Give either user_id (an existing "
+		    "user) or email.");
+		return;
+	}
+	if (!send) {
+		if (access_member_add_or_reply(r, r->ids[0], user_id,
+		    has_email ? email : NULL, perms, &obj) == 0)
+			reply_wrapped(r, 201, "member", obj);
+		return;
+	}
+	/* an invitation always goes to an address */
+	if (has_id) {
+		res = DB_EXEC(r->db, &st_user_email, db_fmt_int(uid, user_id));
+		if (res == NULL) {
+			reply_db_error(r);
+			return;
+		}
+		if (db_rows(res) != 1) {
+			db_res_free(res);
+			res = DB_EXEC(r->db, &st_client_exists,
+			    db_fmt_int(uid, r->ids[0]));
+			if (res != NULL && db_rows(res) == 0)
+				reply_error(r, 404, "not_found",
+				    "No such client account.", NULL);
+			else if (res != NULL)
+				reply_error(r, 404, "not_found", "No such "
+				    "user.", "user_id");
+			else
+				reply_db_error(r);
+			db_res_free(res);
+			return;
+		}
+		memcpy(email, db_str(res, 0, 0), strlen(db_str(res, 0, 0)) + 1);
+		db_res_free(res);
+	}
+	if (access_invite_create_or_reply(r, ACTOR_ADMIN, r->ids[0], email,
+	    perms, &obj) == 0)
+		reply_wrapped(r, 201, "invite", obj);
+}
+
+/*
+ * PATCH /api/v1/admin/clients/{id}/users/{user_id} {permissions}
+ * 200 {member}; 404 not_found; 409 owner_protected; 422.
+ */
+void
+h_admin_member_update(struct req *r)
+{
+	perms_t	 perms;
+	cJSON	*obj;
+
+	if (input_perms_or_reply(r, r->json, "permissions", "permissions", true,
+	    &perms) < 0)
+		return;
+	if (access_member_update_or_reply(r, ACTOR_ADMIN, r->ids[0], r->ids[1],
+	    perms, &obj) == 0)
+		reply_wrapped(r, 200, "member", obj);
+}
+
+/*
+ * DELETE /api/v1/admin/clients/{id}/users/{user_id}
+ * 204; 404 not_found; 409 owner_protected.
+ */
+void
+h_admin_member_remove(struct req *r)
+{
+	if (access_member_remove_or_reply(r, ACTOR_ADMIN, r->ids[0],
+	    r->ids[1]) == 0)
+		reply_empty(r, 204);
+}
+
+/*
+ * POST /api/v1/admin/clients/{id}/owner {user_id}
+ * 200 {client} with the new owner; the old owner stays a member with
+ * every permission. 404 not_found (client, or not a member); 422.
+ */
+void
+h_admin_owner_change(struct req *r)
+{
+	long long	 user_id;
+	cJSON		*obj;
+
+	if (input_id_or_reply(r, r->json, "user_id", "user_id", true,
+	    &user_id) < 0)
+		return;
+	if (access_owner_change_or_reply(r, r->ids[0], user_id, &obj) == 0)
+		reply_wrapped(r, 200, "client", obj);
+}
+
+/*
+ * POST /api/v1/admin/invites/{id}/resend
+ * 200 {invite}; 404; 409; 410 invite_used | invite_cancelled; 429.
+ */
+void
+h_admin_invite_resend(struct req *r)
+{
+	cJSON	*obj;
+
+	if (access_invite_resend_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
+	    &obj) == 0)
+		reply_wrapped(r, 200, "invite", obj);
+}
+
+/*
+ * POST /api/v1/admin/invites/{id}/cancel
+ * 200 {invite} with status cancelled; 404; 410 invite_used.
+ */
+void
+h_admin_invite_cancel(struct req *r)
+{
+	cJSON	*obj;
+
+	if (access_invite_cancel_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
+	    &obj) == 0)
+		reply_wrapped(r, 200, "invite", obj);
+}
+
+/*
+ * GET /api/v1/admin/clients/{id}/activity?page=
+ * 200 {entries:[{id, at, actor:{kind, id, name}, action, details, ip}],
+ * page, per_page, total}, newest first; 404 not_found; 422 for a bad page.
+ */
+void
+h_admin_activity(struct req *r)
+{
+	struct db_res	*res, *count;
+	char		 cid[24], lim[24], off[24], *s = NULL;
+	long		 page = 1;
+	cJSON		*body, *list, *e, *actor;
+	int		 i, q;
+
+	if ((q = req_query(r, "page", &s)) != 0 &&
+	    (q < 0 || !parse_long(s, 1, 1000000, &page))) {
+		free(s);
+		reply_invalid(r, "page", "page is a number from 1.");
+		return;
+	}
+	free(s);
+	db_fmt_int(cid, r->ids[0]);
+	if ((res = DB_EXEC(r->db, &st_client_exists, cid)) == NULL) {
+		reply_db_error(r);
+		return;
+	}
+	q = db_rows(res);
+	db_res_free(res);
+	if (q == 0) {
+		reply_error(r, 404, "not_found", "No such client account.",
+		    NULL);
+		return;
+	}
+	if ((count = DB_EXEC(r->db, &st_activity_count, cid)) == NULL) {
+		reply_db_error(r);
+		return;
+	}
+	res = DB_EXEC(r->db, &st_activity, cid,
+	    db_fmt_int(lim, ACTIVITY_PER_PAGE),
+	    db_fmt_int(off, (page - 1) * ACTIVITY_PER_PAGE));
+	if (res == NULL) {
+		db_res_free(count);
+		reply_db_error(r);
+		return;
+	}
+	body = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(body, "entries");
+	for (i = 0; i < db_rows(res); i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "id", (double)db_int(res, i, 0));
+		cJSON_AddStringToObject(e, "at", db_str(res, i, 1));
+		actor = cJSON_AddObjectToObject(e, "actor");
+		cJSON_AddStringToObject(actor, "kind", db_str(res, i, 2));
+		if (db_isnull(res, i, 3))
+			cJSON_AddNullToObject(actor, "id");
+		else
+			cJSON_AddNumberToObject(actor, "id",
+			    (double)db_int(res, i, 3));
+		cJSON_AddStringToObject(actor, "name", db_str(res, i, 4));
+		cJSON_AddStringToObject(e, "action", db_str(res, i, 5));
+		cJSON_AddItemToObject(e, "details",
+		    cJSON_Parse(db_str(res, i, 6)));
+		if (db_isnull(res, i, 7))
+			cJSON_AddNullToObject(e, "ip");
+		else
+			cJSON_AddStringToObject(e, "ip", db_str(res, i, 7));
+		cJSON_AddItemToArray(list, e);
+	}
+	cJSON_AddNumberToObject(body, "page", (double)page);
+	cJSON_AddNumberToObject(body, "per_page", ACTIVITY_PER_PAGE);
+	cJSON_AddNumberToObject(body, "total", (double)db_int(count, 0, 0));
+	db_res_free(count);
+	db_res_free(res);
+	reply_json(r, 200, body);
+}

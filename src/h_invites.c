@@ -1,0 +1,386 @@
+/*
+ * h_invites.c: the invitation link. Opening it changes nothing (the token
+ * travels in the URL fragment, and lookup is read-only); only the POST
+ * from the page accepts, as the signed-in user or by registering.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "clients.h"
+#include "config.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "input.h"
+#include "password.h"
+#include "perms.h"
+#include "session.h"
+#include "token.h"
+#include "tx.h"
+#include "users.h"
+#include "banned.h"
+
+#define FIND_SQL \
+    "SELECT i.id, i.client_id, i.email, i.permissions, i.status," \
+    " i.expires_at <= now(), c.status, c.company_name, c.first_name," \
+    " c.last_name, i.inviter_name, i.created_by_kind, rfc3339(i.expires_at)" \
+    " FROM invites i JOIN clients c ON c.id = i.client_id" \
+    " WHERE i.token_hash = $1"
+
+static struct stmt st_find = STMT(FIND_SQL, 1);
+static struct stmt st_find_lock = STMT(FIND_SQL " FOR UPDATE OF i", 1);
+static struct stmt st_member = STMT(
+    "INSERT INTO client_users (client_id, user_id, permissions)"
+    " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
+    3);
+static struct stmt st_accepted = STMT(
+    "UPDATE invites SET status = 'accepted', accepted_by_user_id = $2,"
+    " accepted_at = now() WHERE id = $1", 2);
+static struct stmt st_verified = STMT(
+    "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now())"
+    " WHERE id = $1", 1);
+static struct stmt st_email_taken = STMT(
+    "SELECT 1 FROM users WHERE lower(email) = lower($1)", 1);
+static struct stmt st_register = STMT(
+    "INSERT INTO users (email, first_name, last_name, password_hash,"
+    " email_verified_at, last_login_at)"
+    " VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END, now())"
+    " RETURNING id", 5);
+
+struct found {
+	long long	id;
+	long long	client_id;
+	char		email[256];
+	perms_t		perms;
+	char		client_name[256];
+	char		inviter[256];
+	char		inviter_kind[8];
+	char		expires_at[32];
+};
+
+/*
+ * Find the invitation of token, usable now. 1 found; otherwise the reply
+ * is sent (404 invite_not_found, 410 invite_used | invite_cancelled |
+ * invite_expired, 503), any transaction is rolled back, and 0 returned.
+ */
+static int
+invite_find_or_reply(struct req *r, const char *token, bool lock,
+    struct found *f)
+{
+	struct db_res	*res;
+	char		 hash[TOKEN_HASH_PARAM];
+	const char	*status, *code = NULL, *msg = NULL;
+
+	if (!token_well_formed(token)) {
+		if (lock)
+			db_rollback(r->db);
+		reply_error(r, 404, "invite_not_found", "This invitation link "
+		    "is not valid. Ask whoever invited you to send a new one.",
+		    "token");
+		return 0;
+	}
+	res = DB_EXEC(r->db, lock ? &st_find_lock : &st_find,
+	    token_hash_param(token, hash));
+	if (res == NULL) {
+		if (lock)
+			tx_fail(r);
+		else
+			reply_db_error(r);
+		return 0;
+	}
+	if (db_rows(res) != 1) {
+		code = "invite_not_found";
+		msg = "This invitation link is not valid (it may have been "
+		    "replaced by a newer one). Ask whoever invited you to send "
+		    "a new one.";
+	} else {
+		status = db_str(res, 0, 4);
+		if (strcmp(status, "accepted") == 0) {
+			code = "invite_used";
+			msg = "This invitation has been used already.";
+		} else if (strcmp(status, "cancelled") == 0) {
+			code = "invite_cancelled";
+			msg = "This invitation was cancelled. Ask whoever "
+			    "invited you if you still need access.";
+		} else if (strcmp(status, "expired") == 0 || db_bool(res, 0, 5)) {
+			code = "invite_expired";
+			msg = "This invitation has expired. Ask whoever invited "
+			    "you to send it again.";
+		} else if (strcmp(db_str(res, 0, 6), "closed") == 0) {
+			code = "invite_cancelled";
+			msg = "The account of this invitation is closed.";
+		}
+	}
+	if (code != NULL) {
+		db_res_free(res);
+		if (lock)
+			db_rollback(r->db);
+		reply_error(r, strcmp(code, "invite_not_found") == 0 ? 404 :
+		    410, code, msg, "token");
+		return 0;
+	}
+	f->id = db_int(res, 0, 0);
+	f->client_id = db_int(res, 0, 1);
+	snprintf(f->email, sizeof(f->email), "%s", db_str(res, 0, 2));
+	f->perms = perms_from_pg(db_str(res, 0, 3));
+	client_display_name(db_str(res, 0, 7), db_str(res, 0, 8),
+	    db_str(res, 0, 9), f->client_name, sizeof(f->client_name));
+	snprintf(f->inviter, sizeof(f->inviter), "%s", db_str(res, 0, 10));
+	snprintf(f->inviter_kind, sizeof(f->inviter_kind), "%s",
+	    db_str(res, 0, 11));
+	snprintf(f->expires_at, sizeof(f->expires_at), "%s",
+	    db_str(res, 0, 12));
+	db_res_free(res);
+	return 1;
+}
+
+/*
+ * POST /api/v1/invites/lookup {token}
+ * 200 {invite: {client_name, inviter_name, inviter_kind, email,
+ * permissions, expires_at}}; 404 invite_not_found; 410 invite_used |
+ * invite_cancelled | invite_expired. Changes nothing.
+ */
+void
+h_invite_lookup(struct req *r)
+{
+	struct found	 f;
+	const char	*token;
+	cJSON		*body, *inv;
+
+	if (input_token_or_reply(r, r->json, "token", &token) < 0)
+		return;
+	if (!invite_find_or_reply(r, token, false, &f))
+		return;
+	body = cJSON_CreateObject();
+	inv = cJSON_AddObjectToObject(body, "invite");
+	cJSON_AddStringToObject(inv, "client_name", f.client_name);
+	cJSON_AddStringToObject(inv, "inviter_name", f.inviter);
+	cJSON_AddStringToObject(inv, "inviter_kind", f.inviter_kind);
+	cJSON_AddStringToObject(inv, "email", f.email);
+	cJSON_AddItemToObject(inv, "permissions", perms_to_json(f.perms));
+	cJSON_AddStringToObject(inv, "expires_at", f.expires_at);
+	reply_json(r, 200, body);
+}
+
+/* May this address accept? With invite_accept = matching_verified_email
+ * only the invited address may. */
+static bool
+email_may_accept(struct req *r, const struct found *f, const char *email)
+{
+	if (r->cfg->invite_accept != INVITE_ACCEPT_MATCHING_VERIFIED_EMAIL)
+		return true;
+	return strcasecmp(email, f->email) == 0;
+}
+
+/* Inside the transaction: membership, invite used, audit. 0 or -1. */
+static int
+accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
+    const char *user_email)
+{
+	struct db_res	*res;
+	struct buf	 pg = { 0 };
+	char		 cid[24], uid[24], iid[24];
+	cJSON		*d;
+
+	perms_to_pg(f->perms, &pg);
+	db_fmt_int(uid, user_id);
+	res = DB_EXEC(r->db, &st_member, db_fmt_int(cid, f->client_id), uid,
+	    pg.data);
+	buf_release(&pg);
+	if (res == NULL)
+		return tx_fail(r);
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		db_rollback(r->db);
+		reply_error(r, 409, "already_member", "You are already a "
+		    "member of this account.", NULL);
+		return -1;
+	}
+	db_res_free(res);
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_accepted,
+	    db_fmt_int(iid, f->id), uid)) != 0)
+		return -1;
+	/* the link reached the invited mailbox: that address is proven */
+	if (strcasecmp(user_email, f->email) == 0 &&
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_verified, uid)) != 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "invite_id", (double)f->id);
+	cJSON_AddStringToObject(d, "invited_email", f->email);
+	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	cJSON_AddItemToObject(d, "permissions", perms_to_json(f->perms));
+	if (audit_write(r, f->client_id, "invite_accepted", d) != 0)
+		return tx_fail(r);
+	return 0;
+}
+
+/* Accept as the signed-in user: 200 {client_id, permissions}. */
+static void
+accept_as_user(struct req *r, const char *token)
+{
+	struct found	 f;
+	cJSON		*body;
+
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	if (!invite_find_or_reply(r, token, true, &f))
+		return;
+	if (!email_may_accept(r, &f, r->who.email)) {
+		db_rollback(r->db);
+		reply_error(r, 403, "forbidden", "This invitation is for "
+		    "another email address: sign in with that address.", NULL);
+		return;
+	}
+	if (accept_write_or_reply(r, &f, r->who.id, r->who.email) != 0)
+		return;
+	/* a privilege change: a new session token, the new account active */
+	if (session_rotate(r->db, &r->who) != 0 ||
+	    session_set_active(r->db, r->who.session_id, f.client_id) != 0) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_commit_or_reply(r) != 0)
+		return;
+	session_cookie_set(r, false, r->who.token);
+	body = cJSON_CreateObject();
+	cJSON_AddNumberToObject(body, "client_id", (double)f.client_id);
+	cJSON_AddItemToObject(body, "permissions", perms_to_json(f.perms));
+	reply_json(r, 200, body);
+}
+
+/*
+ * Register and accept at once: 201 {user, accounts, csrf_token, client_id,
+ * permissions} with a session cookie.
+ */
+static void
+accept_by_registering(struct req *r, const char *token, const cJSON *reg)
+{
+	struct principal who;
+	struct found	 f;
+	struct db_res	*res;
+	char		 email[EMAIL_MAX + 1], first[4 * NAME_MAX_CHARS + 1];
+	char		 last[4 * NAME_MAX_CHARS + 1], phc[PASSWORD_PHC_MAX];
+	const char	*password;
+	long long	 id;
+	cJSON		*body, *user = NULL, *accounts = NULL;
+	int		 taken;
+
+	if (!cJSON_IsObject(reg)) {
+		reply_invalid(r, "register", "register must be {email, "
+		    "password, first_name, last_name}.");
+		return;
+	}
+	if (!invite_find_or_reply(r, token, false, &f))
+		return;
+	if (input_email_or_reply(r, reg, "email", "register.email", true,
+	    email) < 0 ||
+	    input_password_or_reply(r, reg, "password", "register.password",
+	    &password) < 0 ||
+	    input_name_or_reply(r, reg, "first_name", "register.first_name",
+	    true, 1, first) < 0 ||
+	    input_name_or_reply(r, reg, "last_name", "register.last_name",
+	    true, 1, last) < 0)
+		return;
+	if (!email_may_accept(r, &f, email)) {
+		reply_error(r, 403, "forbidden", "This invitation can only be "
+		    "accepted with the address it was sent to.",
+		    "register.email");
+		return;
+	}
+	if ((res = DB_EXEC(r->db, &st_email_taken, email)) == NULL) {
+		reply_db_error(r);
+		return;
+	}
+	taken = db_rows(res);
+	db_res_free(res);
+	if (taken) {
+		reply_error(r, 409, "email_taken", "A user with this email "
+		    "already exists: sign in to accept instead.",
+		    "register.email");
+		return;
+	}
+	if (password_hash(r->cfg, password, phc) != 0) {
+		reply_error(r, 500, "internal", "Could not hash the password.",
+		    NULL);
+		return;
+	}
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	if (!invite_find_or_reply(r, token, true, &f))
+		return;
+	res = DB_EXEC(r->db, &st_register, email, first, last, phc,
+	    strcasecmp(email, f.email) == 0 ? "true" : "false");
+	if (res == NULL) {
+		if (db_error(r->db) == DB_UNIQUE) {
+			db_rollback(r->db);
+			reply_error(r, 409, "email_taken", "A user with this "
+			    "email already exists: sign in to accept instead.",
+			    "register.email");
+		} else
+			tx_fail(r);
+		return;
+	}
+	id = db_int(res, 0, 0);
+	db_res_free(res);
+	if (session_create(r->db, r->cfg, false, id, f.client_id, &who) != 0) {
+		tx_fail(r);
+		return;
+	}
+	r->who = who;
+	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
+	if (audit_write(r, 0, "user_registered", NULL) != 0) {
+		tx_fail(r);
+		return;
+	}
+	if (accept_write_or_reply(r, &f, id, email) != 0)
+		return;
+	if (tx_commit_or_reply(r) != 0)
+		return;
+	if (users_get_json(r->db, id, &user) != 1 ||
+	    accounts_json(r->db, id, &accounts, NULL) != 0) {
+		cJSON_Delete(user);
+		reply_db_error(r);
+		return;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "user", user);
+	cJSON_AddItemToObject(body, "accounts", accounts);
+	cJSON_AddStringToObject(body, "csrf_token", who.csrf);
+	cJSON_AddNumberToObject(body, "client_id", (double)f.client_id);
+	cJSON_AddItemToObject(body, "permissions", perms_to_json(f.perms));
+	session_cookie_set(r, false, who.token);
+	reply_json(r, 201, body);
+}
+
+/*
+ * POST /api/v1/invites/accept {token}           (signed in)
+ * POST /api/v1/invites/accept {token, register}  (signed out)
+ * 200 {client_id, permissions} and a rotated session cookie, the account
+ * made active; or 201 {user, accounts, csrf_token, client_id, permissions}
+ * for a new user. 401 without a session or register; 403 (a closed
+ * account, or invite_accept = matching_verified_email and another
+ * address); 404 invite_not_found; 409 already_member | email_taken; 410
+ * invite_used | invite_cancelled | invite_expired; 422.
+ */
+void
+h_invite_accept(struct req *r)
+{
+	const char	*token;
+	const cJSON	*reg;
+
+	if (input_token_or_reply(r, r->json, "token", &token) < 0)
+		return;
+	if (r->who.kind == PRINCIPAL_USER) {
+		accept_as_user(r, token);
+		return;
+	}
+	reg = cJSON_GetObjectItemCaseSensitive(r->json, "register");
+	if (reg == NULL || cJSON_IsNull(reg)) {
+		reply_error(r, 401, "not_authenticated", "Sign in or register "
+		    "to accept this invitation.", NULL);
+		return;
+	}
+	accept_by_registering(r, token, reg);
+}
