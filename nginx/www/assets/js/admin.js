@@ -8,7 +8,7 @@ import { userPicker } from './combobox.js';
 import { $, badge, clearFlash, fill, flash, formatDate, fullName, h, when } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
 import { invitesTable, isExpired, membersTable, permissionsDialog, rowButton } from './people.js';
-import { permPicker } from './perms.js';
+import { hasAll, permPicker, permWords } from './perms.js';
 
 const view = $('#view');
 const flashBox = $('#flash');
@@ -228,7 +228,7 @@ function newClientView() {
 
 // ---- a client's profile ----
 
-async function profileView(id, tab) {
+async function profileView(id, tab, query) {
   fill(view, h('p', { class: 'loading', role: 'status' }, 'Loading the client…'));
   let data;
   try {
@@ -257,7 +257,7 @@ async function profileView(id, tab) {
         owner ? h('span', null, `Owner: ${owner.email}`) : null,
         h('span', null, `Since ${formatDate(c.created_at)}`)))),
     tabs, body);
-  if (tab === 'activity') await activityTab(c, body);
+  if (tab === 'activity') await activityTab(c, body, query, new Map(data.users.map((m) => [m.user_id, m.email])));
   else usersTab(c, data, body);
 }
 
@@ -419,20 +419,19 @@ function associateCard(c, reload) {
 const ACTIONS = {
   client_created: 'Client created',
   member_added: 'User associated',
-  user_associated: 'User associated',
   member_removed: 'Access removed',
-  access_removed: 'Access removed',
   member_left: 'User left the account',
-  permissions_changed: 'Permissions changed',
-  member_updated: 'Permissions changed',
+  member_permissions_changed: 'Permissions changed',
   owner_changed: 'Owner changed',
   invite_created: 'Invitation sent',
-  invite_sent: 'Invitation sent',
   invite_resent: 'Invitation resent',
   invite_cancelled: 'Invitation cancelled',
   invite_accepted: 'Invitation accepted',
-  invite_expired: 'Invitation expired',
-  user_created: 'User created',
+};
+
+const REASONS = {
+  associated_directly: 'the user was associated directly instead',
+  inviter_lost_access: 'the sender lost the right to manage users',
 };
 
 function actionWords(a) {
@@ -441,39 +440,71 @@ function actionWords(a) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function detailItems(details) {
-  if (!details || typeof details !== 'object') return null;
-  const items = Object.entries(details).map(([k, v]) => {
-    let text;
-    if (Array.isArray(v)) text = v.join(', ');
-    else if (v && typeof v === 'object') text = JSON.stringify(v);
-    else text = String(v);
-    return h('li', null, h('span', { class: 'muted' }, `${k.replace(/_/g, ' ')}: `), text);
-  });
+function permText(keys) {
+  if (!Array.isArray(keys)) return String(keys);
+  if (hasAll(keys)) return 'All permissions';
+  return keys.map(permWords).join(', ');
+}
+
+// The details of an audit entry, in words; unknown keys as they are.
+function detailItems(d, people) {
+  if (!d || typeof d !== 'object') return null;
+  const user = (id) => (people.has(id) ? people.get(id) : `user #${id}`);
+  const items = [];
+  const add = (label, text) => items.push(h('li', null, h('span', { class: 'muted' }, `${label}: `), text));
+  for (const [k, v] of Object.entries(d)) {
+    switch (k) {
+      case 'email': add('Email', String(v)); break;
+      case 'invited_email': add('Invited address', String(v)); break;
+      case 'company_name': if (v) add('Company', String(v)); break;
+      case 'permissions': add('Permissions', permText(v)); break;
+      case 'from': add('Before', permText(v)); break;
+      case 'to': add('After', permText(v)); break;
+      case 'user_id': add('User', user(v)); break;
+      case 'from_user_id': add('Previous owner', user(v)); break;
+      case 'to_user_id': case 'owner_user_id': add('Owner', user(v)); break;
+      case 'invite_id': add('Invitation', `#${v}`); break;
+      case 'user_created': case 'owner_created': if (v) items.push(h('li', null, 'A new user was created')); break;
+      case 'reason': add('Why', REASONS[v] || String(v)); break;
+      case 'email_id': break;
+      default: add(k.replace(/_/g, ' '), v && typeof v === 'object' ? JSON.stringify(v) : String(v));
+    }
+  }
   return items.length ? h('ul', { class: 'detail-list' }, items) : null;
 }
 
 function actorOf(e) {
-  const a = e.actor && typeof e.actor === 'object' ? e.actor : { kind: e.actor_kind || e.actor, name: e.actor_name };
+  const a = e.actor || {};
   const kind = { admin: 'Staff', user: 'User', system: 'System', anonymous: 'Visitor' }[a.kind] || a.kind || '';
   return h('div', null,
-    h('div', { class: 'who-name' }, a.name || a.email || kind || 'Unknown'),
+    h('div', { class: 'who-name' }, a.name || kind || 'Unknown'),
     a.name && kind ? h('div', { class: 'who-email' }, kind) : null);
 }
 
-async function activityTab(c, body) {
+// people: user id -> email of the current members, to name ids.
+async function activityTab(c, body, query, people) {
+  const page = parseQuery(query).page;
   fill(body, h('p', { class: 'loading', role: 'status' }, 'Loading the activity…'));
   let r;
   try {
-    r = await call('GET', `/admin/clients/${c.id}/activity`);
+    r = await call('GET', `/admin/clients/${c.id}/activity?page=${page}`);
   } catch (err) {
     fill(body, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
     return;
   }
-  const entries = r.activity || r.entries || r.events || [];
+  const entries = r.entries || [];
+  const first = (r.page - 1) * r.per_page + 1;
+  const last = first + entries.length - 1;
+  const pager = r.total > entries.length
+    ? h('div', { class: 'pager' },
+      h('span', null, `Showing ${first}–${last} of ${r.total}`),
+      h('div', { class: 'btns' },
+        r.page > 1 ? h('a', { class: 'btn btn-sm', href: `#/clients/${c.id}/activity?page=${r.page - 1}` }, 'Newer') : null,
+        last < r.total ? h('a', { class: 'btn btn-sm', href: `#/clients/${c.id}/activity?page=${r.page + 1}` }, 'Older') : null))
+    : null;
   fill(body, h('section', { class: 'card', id: 'activity', 'aria-labelledby': 'activity-title' },
     h('div', { class: 'card-head' }, h('div', null,
-      h('h2', { id: 'activity-title' }, 'Activity'),
+      h('h2', { id: 'activity-title' }, 'Activity', h('span', { class: 'count' }, String(r.total ?? entries.length))),
       h('p', null, 'Every change to who can reach this account, newest first.'))),
     entries.length
       ? h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
@@ -482,12 +513,13 @@ async function activityTab(c, body) {
           h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'What'),
           h('th', { scope: 'col' }, 'By'), h('th', { scope: 'col' }, 'Details'), h('th', { scope: 'col' }, 'IP address'))),
         h('tbody', null, entries.map((e) => h('tr', { dataset: { action: e.action } },
-          h('td', { class: 'cell-main nowrap' }, when(e.at || e.created_at)),
+          h('td', { class: 'cell-main nowrap' }, when(e.at)),
           h('td', { 'data-label': 'What' }, h('strong', null, actionWords(e.action))),
           h('td', { 'data-label': 'By' }, actorOf(e)),
-          h('td', { 'data-label': 'Details' }, detailItems(e.details) || h('span', { class: 'muted' }, '—')),
-          h('td', { 'data-label': 'IP address', class: 'nowrap' }, e.ip || e.ip_address || h('span', { class: 'muted' }, '—')))))))
-      : h('p', { class: 'empty' }, 'Nothing has happened on this account yet.')));
+          h('td', { 'data-label': 'Details' }, detailItems(e.details, people) || h('span', { class: 'muted' }, '—')),
+          h('td', { 'data-label': 'IP address', class: 'nowrap' }, e.ip || h('span', { class: 'muted' }, '—')))))))
+      : h('p', { class: 'empty' }, 'Nothing has happened on this account yet.'),
+    pager));
 }
 
 // ---- routing ----
@@ -499,7 +531,7 @@ async function route() {
   const [path, query] = hash.split('?');
   const m = path.match(/^\/clients\/(\d+)(\/activity)?$/);
   if (path === '/clients/new') newClientView();
-  else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users');
+  else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users', query);
   else await clientsView(query);
   showNextFlash();
   window.scrollTo(0, 0);

@@ -31,7 +31,7 @@ export function rowButton(label, fn, { kind = '', title } = {}) {
 }
 
 function actionsCell(buttons) {
-  return h('td', { class: 'actions', 'data-label': buttons.length ? 'Actions' : null },
+  return h('td', { class: buttons.length ? 'actions' : 'actions is-empty', 'data-label': buttons.length ? 'Actions' : null },
     h('div', { class: 'btns' }, buttons),
     h('p', { class: 'field-error row-error', role: 'alert', hidden: true }));
 }
@@ -83,7 +83,7 @@ function sentCell(inv) {
   const who = by.name ? `by ${by.name}${by.kind === 'admin' ? ' (staff)' : ''}` : null;
   return h('td', { 'data-label': 'Sent' },
     when(inv.last_sent_at, { rel: false }),
-    h('small', { class: 'muted', hidden: !who && inv.sent_count < 2 },
+    h('small', { class: 'sent-by', hidden: !who && inv.sent_count < 2 },
       [who, inv.sent_count > 1 ? `sent ${inv.sent_count} times` : null].filter(Boolean).join(' · ')));
 }
 

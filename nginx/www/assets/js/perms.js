@@ -46,8 +46,10 @@ export function permSummary(keys, { owner = false } = {}) {
 }
 
 // A plain list of what the keys grant.
-export function grantList(keys, cls = 'grants') {
-  return h('ul', { class: cls }, sorted(keys).map((k) => h('li', { dataset: { perm: k } }, permWords(k))));
+export function grantList(keys) {
+  const list = sorted(keys);
+  return h('ul', { class: list.length > 4 ? 'grants many' : 'grants' },
+    list.map((k) => h('li', { dataset: { perm: k } }, permWords(k))));
 }
 
 let seq = 0;
@@ -64,8 +66,7 @@ export function permCheckboxes({ checked = [], allowed = ALL_KEYS, legend = 'Per
       input,
       label: h('label', { class: can ? 'choice' : 'choice is-disabled', for: input.id },
         input,
-        h('span', { class: 'choice-text' }, words,
-          can ? null : h('small', null, 'You do not hold this permission yourself'))),
+        h('span', { class: 'choice-text' }, words)),
     };
   });
   const setAll = (v) => {
@@ -76,6 +77,8 @@ export function permCheckboxes({ checked = [], allowed = ALL_KEYS, legend = 'Per
     h('div', { class: 'perm-tools' },
       h('button', { type: 'button', class: 'linkish', onclick: () => setAll(true) }, 'Select all'),
       h('button', { type: 'button', class: 'linkish', onclick: () => setAll(false) }, 'Clear')),
+    hasAll(allowed) ? null
+      : h('p', { class: 'hint perm-note' }, 'Greyed-out permissions are ones you do not hold yourself, so you cannot grant them.'),
     h('div', { class: 'perm-grid' }, boxes.map((b) => b.label)));
   return {
     el,

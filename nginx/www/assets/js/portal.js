@@ -138,7 +138,7 @@ function pageHead(a) {
       h('h1', { id: 'page-title' }, 'User Management'),
       h('p', { id: 'account-line' },
         h('strong', { id: 'account-name' }, accountName(a)), ' ',
-        a.is_owner ? badge('Owner', 'owner') : badge('Your access', 'info'))));
+        a.is_owner ? badge('Owner', 'owner') : badge('Member', 'info'))));
 }
 
 function noAccount() {
@@ -146,7 +146,7 @@ function noAccount() {
     h('div', { class: 'page-head' }, h('div', null,
       h('h1', { id: 'page-title' }, `Hello, ${me.user.first_name || me.user.email}!`),
       h('p', null, 'Welcome to the Client Area.'))),
-    h('section', { class: 'card center-card', id: 'no-account' },
+    h('section', { class: 'card form-card', id: 'no-account' },
       h('div', { class: 'card-body' },
         h('h2', null, 'No client account yet'),
         h('p', null, 'Your user is not linked to any client account. When the owner of an account invites you, ' +

@@ -69,3 +69,6 @@ if (!token) {
     box.hidden = false;
   });
 }
+
+// A link pasted into this same tab changes only the fragment: start over.
+window.addEventListener('hashchange', () => location.reload());
