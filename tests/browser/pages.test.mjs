@@ -122,6 +122,9 @@ test('register, sign out and sign in again, with each error next to its field', 
   assert.match(await pwError.textContent(), /\S/);
   await shot(page, '05-login-error');
   await phoneShot(browser, w, `${s.url}/login`, '05-login-phone');
+  // ?next= never leads off the site, however it is spelled
+  await page.goto(`${s.url}/login?next=${encodeURIComponent('/\t/evil.example/x')}`);
+  await page.getByLabel('Email address').fill(rita);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${s.url}/portal/`);
@@ -236,6 +239,11 @@ test('with the keyboard alone, an owner signs in and sends an invitation', async
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   assert.equal(await row.count(), 1);
+
+  // a session that ends while the page is open leads back to sign in
+  s.sql(`DELETE FROM sessions WHERE user_id = ${kim.id}`);
+  await row.getByRole('button', { name: 'Resend Invite' }).click();
+  await page.waitForURL(/\/login\?next=%2Fportal%2F/);
   w.check();
   await w.close();
 });

@@ -3,7 +3,7 @@
 // (#/clients/ID: members, pending and expired invites, Associate User,
 // Make Owner, Manage Permissions, Remove Access, Resend and Cancel
 // Invite) and its Activity tab (#/clients/ID/activity).
-import { call, describe, setCsrf } from './api.js';
+import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { userPicker } from './combobox.js';
 import { $, badge, clearFlash, fill, flash, formatDate, fullName, h, when } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
@@ -550,13 +550,20 @@ document.addEventListener('keydown', (e) => {
 });
 
 async function boot() {
+  whenSignedOut(() => {
+    if (!admin) return;
+    admin = null;
+    setCsrf(null);
+    signIn();
+    flash(flashBox, 'info', 'Your session has ended. Sign in again to continue.');
+  });
   try {
     const r = await call('GET', '/admin/me');
     admin = r.admin;
     setCsrf(r.csrf_token);
   } catch (err) {
     if (err.status === 401) {
-      signIn();
+      if (!$('#admin-login')) signIn();
       return;
     }
     fill(view, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));

@@ -9,6 +9,12 @@ export function setCsrf(token) {
   csrfToken = token || null;
 }
 
+// Called when the session is found to have ended (401 not_authenticated).
+let onSignedOut = null;
+export function whenSignedOut(fn) {
+  onSignedOut = fn;
+}
+
 // An API answer other than 2xx, or no answer at all (status 0).
 export class ApiError extends Error {
   constructor(status, code, message, field, retryAfter) {
@@ -61,6 +67,7 @@ export async function call(method, path, body) {
   }
   if (res.ok) return json;
   const e = (json && json.error) || {};
+  if (res.status === 401 && e.code === 'not_authenticated' && onSignedOut) onSignedOut();
   const retry = Number(res.headers.get('Retry-After')) || undefined;
   throw new ApiError(res.status, e.code || `http_${res.status}`,
     e.message || GENERIC[res.status] || `The service answered ${res.status}.`,

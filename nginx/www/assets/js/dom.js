@@ -127,8 +127,17 @@ export function toLogin(loginPath = '/login') {
 }
 
 // Where to go after signing in: only a path on this site.
+// Resolved the way the browser will resolve it ("/\t/x" is "//x"), so no
+// spelling of another site gets through.
 export function safeNext(fallback) {
   const next = new URLSearchParams(location.search).get('next');
-  if (next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')) return next;
-  return fallback;
+  if (!next || !next.startsWith('/')) return fallback;
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== location.origin) return fallback;
+  return url.pathname + url.search + url.hash;
 }

@@ -123,7 +123,7 @@ function signedIn(me) {
     signedOut();
   });
   fill(view, summary(),
-    h('section', { class: 'card auth-card center-card', 'aria-labelledby': 'accept-title' },
+    h('section', { class: 'card auth-card', 'aria-labelledby': 'accept-title' },
       h('h2', { id: 'accept-title' }, 'Accept the invitation'), form));
   form.querySelector('#accept').focus();
 }

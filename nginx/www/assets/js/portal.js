@@ -3,7 +3,7 @@
 // Remove Access), Invite New User, and Pending Invites (Resend Invite,
 // Cancel Invite). Someone without the right to manage users gets a plain
 // explanation of their own access instead.
-import { call, describe, setCsrf } from './api.js';
+import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { $, badge, clearFlash, fill, flash, fullName, h, toLogin } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
 import { invitesTable, membersTable, permissionsDialog, rowButton } from './people.js';
@@ -330,14 +330,12 @@ async function render() {
 }
 
 async function boot() {
+  // a session that ends while the page is open: back to sign in, then here
+  whenSignedOut(() => toLogin());
   try {
     applyMe(await call('GET', '/me'));
   } catch (err) {
-    if (err.status === 401) {
-      toLogin();
-      return;
-    }
-    fill(view, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
+    if (err.status !== 401) fill(view, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
     return;
   }
   if (!activeAccount()) {
