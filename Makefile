@@ -32,7 +32,7 @@ SOBJ	 = $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS)) build/asan/obj/gen/mi
 UNIT	 = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 SUNIT	 = $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit unit-run test test-e2e test-browser check-clang deps \
+.PHONY: all asan unit unit-run test test-e2e test-browser check-clang deps fuzz \
 	run up down status clean distclean install bench
 .DEFAULT_GOAL := all
 
@@ -105,6 +105,7 @@ test-browser: all asan
 	tools/run-tests.sh browser
 
 test: deps all asan check-clang unit-run
+	$(MAKE) -s fuzz FUZZ_SECONDS=5
 	tools/run-tests.sh all
 
 # The developer stack under var/ (see README.md).
@@ -127,3 +128,27 @@ distclean: clean
 	rm -rf var node_modules
 
 -include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(wildcard build/obj/*.d build/asan/obj/*.d)
+
+# Fuzz the parsers with libFuzzer (clang), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 10
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SAN  = -g -O1 -fsanitize=address,undefined
+FUZZ_OBJ  = $(patsubst src/%.c,build/fuzz/obj/%.o,$(filter-out src/fcgi.c,$(LIB_SRCS))) \
+	    build/fuzz/obj/gen/migrations.o
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+.PHONY: fuzz
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+fuzz: $(FUZZ_BINS)
+	@set -e; for b in $(FUZZ_BINS); do \
+		mkdir -p $$b.corpus; \
+		echo "== $$b ($(FUZZ_SECONDS)s)"; \
+		$$b -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 \
+			$$b.corpus 2>&1 | tail -1; \
+	done
