@@ -121,6 +121,56 @@ status:
 bench: all
 	@echo "see bench/README.md"
 
+# Installation, for packagers and docs/operations.md. The units, the nginx
+# site and the sample configuration name /usr/local/sbin,
+# /usr/local/share/memberd and /etc/memberd; install rewrites them to the
+# directories below. Nothing under /etc/nginx is touched, and an existing
+# memberd.conf is never overwritten (only memberd.conf.sample).
+PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share/memberd
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/memberd
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UNITS	 = memberd.socket memberd.service memberd-mailer@.service \
+	   memberd-housekeeping.service memberd-housekeeping.timer
+SNIPPETS = $(wildcard nginx/snippets/*.conf)
+MAN5	 = $(wildcard man/*.5)
+MAN8	 = $(wildcard man/*.8)
+SUBST	 = -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	   -e 's|/usr/local/share/memberd|$(DATADIR)|g' \
+	   -e 's|/etc/memberd|$(SYSCONFDIR)/memberd|g'
+D	 = $(DESTDIR)
+
+install: all
+	install -d -m 755 $(D)$(SBINDIR) $(D)$(UNITDIR) $(D)$(SYSUSERSDIR) \
+	    $(D)$(TMPFILESDIR) $(D)$(SYSCONFDIR)/memberd $(D)$(DATADIR)/nginx \
+	    $(D)$(DATADIR)/sql $(D)$(MANDIR)/man5 $(D)$(MANDIR)/man8 $(D)$(DOCDIR)
+	install -m 755 $(addprefix build/,$(BINS)) $(D)$(SBINDIR)
+	set -e; for u in $(UNITS); do \
+		sed $(SUBST) systemd/$$u > $(D)$(UNITDIR)/$$u; \
+		chmod 644 $(D)$(UNITDIR)/$$u; \
+	done
+	install -m 644 systemd/memberd.sysusers $(D)$(SYSUSERSDIR)/memberd.conf
+	install -m 644 systemd/memberd.tmpfiles $(D)$(TMPFILESDIR)/memberd.conf
+	sed $(SUBST) docs/memberd.conf.sample > $(D)$(SYSCONFDIR)/memberd/memberd.conf.sample
+	chmod 644 $(D)$(SYSCONFDIR)/memberd/memberd.conf.sample
+	sed $(SUBST) nginx/memberd.conf > $(D)$(DATADIR)/nginx/memberd.conf
+	chmod 644 $(D)$(DATADIR)/nginx/memberd.conf
+	install -m 644 $(SNIPPETS) $(D)$(DATADIR)/nginx
+	set -e; cd nginx; for d in $$(find www errors -type d); do \
+		install -d -m 755 $(D)$(DATADIR)/$$d; \
+	done; for f in $$(find www errors -type f); do \
+		install -m 644 $$f $(D)$(DATADIR)/$$f; \
+	done
+	install -m 644 $(SQL) $(D)$(DATADIR)/sql
+	install -m 644 $(MAN5) $(D)$(MANDIR)/man5
+	install -m 644 $(MAN8) $(D)$(MANDIR)/man8
+	install -m 644 docs/operations.md $(D)$(DOCDIR)
+
 clean:
 	rm -rf build
 distclean: clean
