@@ -32,7 +32,8 @@ SOBJ	 = $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS)) build/asan/obj/gen/mi
 UNIT	 = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 SUNIT	 = $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit unit-run test test-e2e test-browser check-clang deps fuzz \
+.PHONY: all asan unit unit-run test test-e2e test-browser test-deploy check-clang \
+	deps fuzz \
 	run up down status clean distclean install bench
 .DEFAULT_GOAL := all
 
@@ -103,6 +104,9 @@ test-e2e: all asan
 
 test-browser: all asan
 	tools/run-tests.sh browser
+
+test-deploy: all asan
+	tools/run-tests.sh deploy
 
 test: deps all asan check-clang unit-run
 	$(MAKE) -s fuzz FUZZ_SECONDS=5
