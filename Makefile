@@ -139,7 +139,7 @@ DOCDIR	?= $(PREFIX)/share/doc/memberd
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
-UNITS	 = memberd.socket memberd.service memberd-mailer@.service \
+UNITS	 = memberd.socket memberd.service memberd-mailer.service memberd-mailer@.service \
 	   memberd-housekeeping.service memberd-housekeeping.timer
 SNIPPETS = $(wildcard nginx/snippets/*.conf)
 MAN5	 = $(wildcard man/*.5)

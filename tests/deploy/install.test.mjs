@@ -17,7 +17,7 @@ function expected(prefix) {
   const share = `${prefix}/share/memberd`;
   const fixed = [
     ...['memberd', 'memberd-mailer', 'memberctl'].map((b) => [`${prefix}/sbin/${b}`, 0o755]),
-    ...['memberd.socket', 'memberd.service', 'memberd-mailer@.service',
+    ...['memberd.socket', 'memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service',
       'memberd-housekeeping.service', 'memberd-housekeeping.timer']
       .map((u) => [`${prefix}/lib/systemd/system/${u}`, 0o644]),
     [`${prefix}/lib/sysusers.d/memberd.conf`, 0o644],
@@ -58,7 +58,7 @@ test('PREFIX moves everything, and the units, site and sample follow it', () => 
   try {
     assert.equal(show(listFiles(tree)), show(expected('/opt/memberd')));
     const read = (p) => fs.readFileSync(path.join(tree, p), 'utf8');
-    for (const u of ['memberd.service', 'memberd-mailer@.service', 'memberd-housekeeping.service']) {
+    for (const u of ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service', 'memberd-housekeeping.service']) {
       const text = read(`opt/memberd/lib/systemd/system/${u}`);
       assert.match(text, /^ExecStart=\/opt\/memberd\/sbin\/member(d|d-mailer|ctl) /m, u);
       assert.doesNotMatch(text, /\/usr\/local/, u);

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { installTree } from './lib.mjs';
 
-const UNITS = ['memberd.socket', 'memberd.service', 'memberd-mailer@.service',
+const UNITS = ['memberd.socket', 'memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service',
   'memberd-housekeeping.service', 'memberd-housekeeping.timer'];
-const SERVICES = ['memberd.service', 'memberd-mailer@1.service', 'memberd-housekeeping.service'];
+const SERVICES = ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@1.service', 'memberd-housekeeping.service'];
 // systemd-analyze's exposure, 0 (perfect) to 10; "OK" is below 5. The
 // services score 1.1; the threshold catches a sandbox setting removed.
 const MAX_EXPOSURE = 1.5;
@@ -149,4 +149,14 @@ test('sysusers.d creates the memberd user; tmpfiles.d makes root-only secret fil
     assert.equal(s.mode & 0o777, 0o600, f);
     assert.equal(s.uid, 0, f);
   }
+});
+
+test('memberd-mailer.service and the template memberd-mailer@.service say the same', () => {
+  const settings = (name) => {
+    const u = parseUnit(unit(name));
+    delete u.Unit.Description;
+    delete u.Install.DefaultInstance;
+    return u;
+  };
+  assert.deepEqual(settings('memberd-mailer.service'), settings('memberd-mailer@.service'));
 });
