@@ -32,7 +32,8 @@ SOBJ	 = $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS)) build/asan/obj/gen/mi
 UNIT	 = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 SUNIT	 = $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit unit-run test test-e2e test-browser check-clang deps \
+.PHONY: all asan unit unit-run test test-e2e test-browser test-deploy check-clang \
+	deps fuzz \
 	run up down status clean distclean install bench
 .DEFAULT_GOAL := all
 
@@ -104,7 +105,11 @@ test-e2e: all asan
 test-browser: all asan
 	tools/run-tests.sh browser
 
+test-deploy: all asan
+	tools/run-tests.sh deploy
+
 test: deps all asan check-clang unit-run
+	$(MAKE) -s fuzz FUZZ_SECONDS=5
 	tools/run-tests.sh all
 
 # The developer stack under var/ (see README.md).
@@ -120,6 +125,56 @@ status:
 bench: all
 	@echo "see bench/README.md"
 
+# Installation, for packagers and docs/operations.md. The units, the nginx
+# site and the sample configuration name /usr/local/sbin,
+# /usr/local/share/memberd and /etc/memberd; install rewrites them to the
+# directories below. Nothing under /etc/nginx is touched, and an existing
+# memberd.conf is never overwritten (only memberd.conf.sample).
+PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share/memberd
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/memberd
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UNITS	 = memberd.socket memberd.service memberd-mailer.service memberd-mailer@.service \
+	   memberd-housekeeping.service memberd-housekeeping.timer
+SNIPPETS = $(wildcard nginx/snippets/*.conf)
+MAN5	 = $(wildcard man/*.5)
+MAN8	 = $(wildcard man/*.8)
+SUBST	 = -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	   -e 's|/usr/local/share/memberd|$(DATADIR)|g' \
+	   -e 's|/etc/memberd|$(SYSCONFDIR)/memberd|g'
+D	 = $(DESTDIR)
+
+install: all
+	install -d -m 755 $(D)$(SBINDIR) $(D)$(UNITDIR) $(D)$(SYSUSERSDIR) \
+	    $(D)$(TMPFILESDIR) $(D)$(SYSCONFDIR)/memberd $(D)$(DATADIR)/nginx \
+	    $(D)$(DATADIR)/sql $(D)$(MANDIR)/man5 $(D)$(MANDIR)/man8 $(D)$(DOCDIR)
+	install -m 755 $(addprefix build/,$(BINS)) $(D)$(SBINDIR)
+	set -e; for u in $(UNITS); do \
+		sed $(SUBST) systemd/$$u > $(D)$(UNITDIR)/$$u; \
+		chmod 644 $(D)$(UNITDIR)/$$u; \
+	done
+	install -m 644 systemd/memberd.sysusers $(D)$(SYSUSERSDIR)/memberd.conf
+	install -m 644 systemd/memberd.tmpfiles $(D)$(TMPFILESDIR)/memberd.conf
+	sed $(SUBST) docs/memberd.conf.sample > $(D)$(SYSCONFDIR)/memberd/memberd.conf.sample
+	chmod 644 $(D)$(SYSCONFDIR)/memberd/memberd.conf.sample
+	sed $(SUBST) nginx/memberd.conf > $(D)$(DATADIR)/nginx/memberd.conf
+	chmod 644 $(D)$(DATADIR)/nginx/memberd.conf
+	install -m 644 $(SNIPPETS) $(D)$(DATADIR)/nginx
+	set -e; cd nginx; for d in $$(find www errors -type d); do \
+		install -d -m 755 $(D)$(DATADIR)/$$d; \
+	done; for f in $$(find www errors -type f); do \
+		install -m 644 $$f $(D)$(DATADIR)/$$f; \
+	done
+	install -m 644 $(SQL) $(D)$(DATADIR)/sql
+	install -m 644 $(MAN5) $(D)$(MANDIR)/man5
+	install -m 644 $(MAN8) $(D)$(MANDIR)/man8
+	install -m 644 docs/operations.md $(D)$(DOCDIR)
+
 clean:
 	rm -rf build
 distclean: clean
@@ -127,3 +182,27 @@ distclean: clean
 	rm -rf var node_modules
 
 -include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(wildcard build/obj/*.d build/asan/obj/*.d)
+
+# Fuzz the parsers with libFuzzer (clang), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 10
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SAN  = -g -O1 -fsanitize=address,undefined
+FUZZ_OBJ  = $(patsubst src/%.c,build/fuzz/obj/%.o,$(filter-out src/fcgi.c,$(LIB_SRCS))) \
+	    build/fuzz/obj/gen/migrations.o
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+.PHONY: fuzz
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+fuzz: $(FUZZ_BINS)
+	@set -e; for b in $(FUZZ_BINS); do \
+		mkdir -p $$b.corpus; \
+		echo "== $$b ($(FUZZ_SECONDS)s)"; \
+		$$b -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 \
+			$$b.corpus 2>&1 | tail -1; \
+	done

@@ -29,6 +29,8 @@ struct db_res;
 #define INVITE_FROM " FROM invites i" \
 	" LEFT JOIN email_queue e ON e.id = i.last_email_id"
 #define INVITE_NCOLS 12
+/* $1 invite id */
+#define SQL_INVITE_GET "SELECT " INVITE_COLS INVITE_FROM " WHERE i.id = $1"
 
 cJSON	*invite_json(const struct db_res *, int row, int col);
 /*

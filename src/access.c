@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "access_sql.h"
 #include "audit.h"
 #include "clients.h"
 #include "config.h"
@@ -17,49 +18,21 @@
 #include "tx.h"
 #include "banned.h"
 
-/* The client row, locked for the rest of the transaction. */
-static struct stmt st_lock_client = STMT(
-    "SELECT company_name, first_name, last_name, status, owner_user_id"
-    " FROM clients WHERE id = $1 FOR NO KEY UPDATE", 1);
-/* The acting member's rights, read under the client lock. */
-static struct stmt st_actor = STMT(
-    "SELECT permissions FROM client_users WHERE client_id = $1"
-    " AND user_id = $2", 2);
+static struct stmt st_lock_client =
+    STMT(SQL_LOCK_CLIENT, SQL_LOCK_CLIENT_NPARAMS);
+static struct stmt st_actor =
+    STMT(SQL_ACTOR, SQL_ACTOR_NPARAMS);
 
-static struct stmt st_invite_check = STMT(
-    "SELECT EXISTS (SELECT 1 FROM client_users cu JOIN users u"
-    "   ON u.id = cu.user_id WHERE cu.client_id = $1"
-    "   AND lower(u.email) = lower($2)),"
-    " (SELECT id FROM invites WHERE client_id = $1 AND status = 'pending'"
-    "   AND lower(email) = lower($2) AND expires_at > now()),"
-    " (SELECT count(*) FROM invites WHERE client_id = $1"
-    "   AND status = 'pending' AND expires_at > now()),"
-    " EXISTS (SELECT 1 FROM invites WHERE client_id = $1"
-    "   AND status = 'pending' AND lower(email) = lower($2)"
-    "   AND expires_at <= now())", 2);
+static struct stmt st_invite_check =
+    STMT(SQL_INVITE_CHECK, SQL_INVITE_CHECK_NPARAMS);
+static struct stmt st_client_name = STMT(SQL_CLIENT_NAME, 1);
 static struct stmt st_expire_stale = STMT(
     "UPDATE invites SET status = 'expired', ended_at = now()"
     " WHERE client_id = $1 AND lower(email) = lower($2)"
     " AND status = 'pending' AND expires_at <= now()", 2);
 
-/* The invitation, its email and its audit entry in one statement. */
-static struct stmt st_invite_insert = STMT(
-    "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
-    "   body_text, body_html) VALUES ('invite', $2, $6, $7, $8)"
-    "   RETURNING id),"
-    " i AS (INSERT INTO invites (client_id, email, token_hash, permissions,"
-    "   created_by_kind, created_by_admin_id, created_by_user_id,"
-    "   inviter_name, expires_at, last_email_id)"
-    "   SELECT $1, $2, $3, $4::text[], $9, $10, $11, $12,"
-    "   now() + make_interval(secs => $5::int), e.id FROM e"
-    "   RETURNING id, email, permissions, last_email_id),"
-    " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
-    "   client_id, action, details, ip)"
-    "   SELECT $9, COALESCE($10, $11), $13, $1, 'invite_created',"
-    "   jsonb_build_object('invite_id', i.id, 'email', i.email,"
-    "   'permissions', i.permissions, 'email_id', i.last_email_id), $14"
-    "   FROM i)"
-    " SELECT id FROM i", 14);
+static struct stmt st_invite_insert =
+    STMT(SQL_INVITE_INSERT, SQL_INVITE_INSERT_NPARAMS);
 
 static struct stmt st_invite_of = STMT(
     "SELECT client_id FROM invites WHERE id = $1", 1);
@@ -177,39 +150,52 @@ fail(struct req *r, int status, const char *code, const char *why,
 }
 
 /*
- * The actor's rights over the locked account. A member must be the owner
- * or hold "users"; otherwise 403 (rolled back, replied).
+ * The actor's rights from its membership row (member false when it has
+ * none). A member must be the owner or hold "users"; otherwise 403 (rolled
+ * back, replied).
  */
 static int
-rights_or_reply(struct req *r, enum actor_kind kind, const struct locked *lc,
+rights_from_or_reply(struct req *r, enum actor_kind kind,
+    const struct locked *lc, bool member, const char *perms,
     struct rights *rt)
 {
-	struct db_res	*res;
-	char		 cid[24], uid[24];
-
 	memset(rt, 0, sizeof(*rt));
 	if (kind == ACTOR_ADMIN) {
 		rt->admin = true;
 		rt->perms = PERMS_ALL;
 		return 0;
 	}
-	res = DB_EXEC(r->db, &st_actor, db_fmt_int(cid, lc->id),
-	    db_fmt_int(uid, r->who.id));
-	if (res == NULL)
-		return tx_fail(r);
-	if (db_rows(res) != 1) {
-		db_res_free(res);
+	if (!member)
 		return forbidden(r, "You do not have access to this account.");
-	}
 	rt->owner = lc->owner == r->who.id;
-	rt->perms = rt->owner ? PERMS_ALL : perms_from_pg(db_str(res, 0, 0));
-	db_res_free(res);
+	rt->perms = rt->owner ? PERMS_ALL : perms_from_pg(perms);
 	if (strcmp(lc->status, "closed") == 0)
 		return forbidden(r, "This account is closed.");
 	if (!rt->owner && !(rt->perms & PERM_USERS))
 		return forbidden(r, "Only the owner or a user with the "
 		    "\"Manage users\" permission can do this.");
 	return 0;
+}
+
+/* The actor's rights over the locked account, read under the lock. */
+static int
+rights_or_reply(struct req *r, enum actor_kind kind, const struct locked *lc,
+    struct rights *rt)
+{
+	struct db_res	*res;
+	char		 cid[24], uid[24];
+	int		 rc;
+
+	if (kind == ACTOR_ADMIN)
+		return rights_from_or_reply(r, kind, lc, false, NULL, rt);
+	res = DB_EXEC(r->db, &st_actor, db_fmt_int(cid, lc->id),
+	    db_fmt_int(uid, r->who.id));
+	if (res == NULL)
+		return tx_fail(r);
+	rc = rights_from_or_reply(r, kind, lc, db_rows(res) == 1,
+	    db_rows(res) == 1 ? db_str(res, 0, 0) : NULL, rt);
+	db_res_free(res);
+	return rc;
 }
 
 /* Audit each invitation an UPDATE ... RETURNING id, email cancelled. */
@@ -297,58 +283,90 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	struct email	 mail = { 0 };
 	struct buf	 pg = { 0 };
 	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
-	char		 cid[24], ttl[24], aid[24];
-	long long	 pending_id, id;
-	bool		 is_member, stale;
+	char		 cid[24], ttl[24], aid[24], lim[24];
+	long long	 pending_id = 0, id;
+	bool		 is_member = false, stale = false, over = false;
 	int		 rc = -1;
 
-	if (tx_begin_or_reply(r) != 0)
-		return -1;
-	if (lock_client_or_reply(r, client_id, &lc) != 0 ||
-	    rights_or_reply(r, kind, &lc, &rt) != 0)
-		return -1;
-	if (perms & ~rt.perms)
-		return forbidden(r, "You can grant only permissions you hold "
-		    "yourself.");
+	/*
+	 * The email is rendered before the transaction, so the account's
+	 * lock is held only for the statements. A rename in between would
+	 * only show in this one email.
+	 */
 	db_fmt_int(cid, client_id);
-	if ((res = DB_EXEC(r->db, &st_invite_check, cid, email)) == NULL)
-		return tx_fail(r);
-	is_member = db_bool(res, 0, 0);
-	pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
-	stale = db_bool(res, 0, 3);
-	if (db_int(res, 0, 2) >= r->cfg->invite_pending_limit && !is_member &&
-	    pending_id == 0) {
+	if ((res = DB_EXEC(r->db, &st_client_name, cid)) == NULL) {
+		reply_db_error(r);
+		return -1;
+	}
+	if (db_rows(res) != 1) {
 		db_res_free(res);
-		return fail(r, 429, "invite_limit", "This account has too many "
-		    "pending invitations: cancel some first.", NULL);
-	}
-	db_res_free(res);
-	if (is_member)
-		return fail(r, 409, "already_member", "A user with this email "
-		    "is already a member of the account.", "email");
-	if (pending_id != 0) {
-		db_rollback(r->db);
-		reply_invite_pending(r, pending_id);
-		return -1;
-	}
-	if (stale && tx_exec_or_reply(r, DB_EXEC(r->db, &st_expire_stale, cid,
-	    email)) != 0)
-		return -1;
-
-	if (token_new(token) != 0)
-		return fail(r, 500, "internal", "No randomness available.",
+		reply_error(r, 404, "not_found", "No such client account.",
 		    NULL);
+		return -1;
+	}
+	client_display_name(db_str(res, 0, 0), db_str(res, 0, 1),
+	    db_str(res, 0, 2), lc.name, sizeof(lc.name));
+	db_res_free(res);
+	if (token_new(token) != 0) {
+		reply_error(r, 500, "internal", "No randomness available.",
+		    NULL);
+		return -1;
+	}
 	invite_mail(r, &lc, email, r->who.name, kind == ACTOR_ADMIN, perms,
 	    token, &mail);
 	perms_to_pg(perms, &pg);
+
+	if (tx_begin_or_reply(r) != 0)
+		goto out;
+	if (lock_client_or_reply(r, client_id, &lc) != 0)
+		goto out;
 	db_fmt_int(aid, r->who.id);
+	res = DB_EXEC(r->db, &st_invite_check, cid, email,
+	    kind == ACTOR_ADMIN ? NULL : aid,
+	    db_fmt_int(lim, r->cfg->invite_pending_limit));
+	if (res == NULL) {
+		tx_fail(r);
+		goto out;
+	}
+	if (rights_from_or_reply(r, kind, &lc, !db_isnull(res, 0, 5),
+	    db_str(res, 0, 4), &rt) != 0) {
+		db_res_free(res);
+		goto out;
+	}
+	is_member = db_bool(res, 0, 0);
+	pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
+	over = db_int(res, 0, 2) >= r->cfg->invite_pending_limit;
+	stale = db_bool(res, 0, 3);
+	db_res_free(res);
+	if (perms & ~rt.perms) {
+		forbidden(r, "You can grant only permissions you hold "
+		    "yourself.");
+		goto out;
+	}
+	if (is_member) {
+		fail(r, 409, "already_member", "A user with this email is "
+		    "already a member of the account.", "email");
+		goto out;
+	}
+	if (pending_id != 0) {
+		db_rollback(r->db);
+		reply_invite_pending(r, pending_id);
+		goto out;
+	}
+	if (over) {
+		fail(r, 429, "invite_limit", "This account has too many "
+		    "pending invitations: cancel some first.", NULL);
+		goto out;
+	}
+	if (stale && tx_exec_or_reply(r, DB_EXEC(r->db, &st_expire_stale, cid,
+	    email)) != 0)
+		goto out;
 	res = DB_EXEC(r->db, &st_invite_insert, cid, email,
 	    token_hash_param(token, hash), pg.data,
 	    db_fmt_int(ttl, r->cfg->invite_ttl), mail.subject, mail.text,
 	    mail.html, kind == ACTOR_ADMIN ? "admin" : "user",
 	    kind == ACTOR_ADMIN ? aid : NULL, kind == ACTOR_ADMIN ? NULL : aid,
 	    r->who.name, r->who.email, r->remote_addr);
-	explicit_bzero(token, sizeof(token));
 	if (res == NULL) {
 		if (db_error(r->db) == DB_UNIQUE) {
 			/* another request invited the same address just now */
@@ -368,6 +386,7 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	}
 	rc = 0;
 out:
+	explicit_bzero(token, sizeof(token));
 	email_release(&mail);
 	buf_release(&pg);
 	return rc;
@@ -414,6 +433,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	struct email	 mail = { 0 };
 	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
 	char		 iid[24], ttl[24], cid[24], retry[24], email[256];
+	char		 lim[24];
 	const char	*status;
 	perms_t		 perms;
 	long long	 wait_s, pending_id;
@@ -457,7 +477,9 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	if (strcmp(status, "expired") == 0 || past) {
 		/* reviving it: the same checks as a new invitation */
 		db_fmt_int(cid, lc.id);
-		if ((res = DB_EXEC(r->db, &st_invite_check, cid, email)) == NULL) {
+		res = DB_EXEC(r->db, &st_invite_check, cid, email, NULL,
+		    db_fmt_int(lim, r->cfg->invite_pending_limit));
+		if (res == NULL) {
 			tx_fail(r);
 			goto out;
 		}

@@ -9,8 +9,7 @@ static struct stmt st_list = STMT(
     " WHERE i.client_id = $1 AND i.status IN ('pending', 'expired')"
     " AND ($2 OR (i.status = 'pending' AND i.expires_at > now()))"
     " ORDER BY i.created_at DESC, i.id DESC", 2);
-static struct stmt st_get = STMT(
-    "SELECT " INVITE_COLS INVITE_FROM " WHERE i.id = $1", 1);
+static struct stmt st_get = STMT(SQL_INVITE_GET, 1);
 
 cJSON *
 invite_json(const struct db_res *res, int row, int col)

@@ -249,7 +249,7 @@ nginx_start() {
 	sed -e "s|@USER@|$user|" -e "s|@RUN@|$RUN|g" -e "s|@LOG@|$LOG|g" \
 	    -e "s|@NGINX@|$DIR/nginx|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
 	    -e "s|@WWW@|$www|g" -e "s|@ERRORS@|$errors|g" -e "s|@SOCK@|$SOCK|g" \
-	    -e "s|@CONF@|$REPO/nginx|g" \
+	    -e "s|@SNIPPETS@|$REPO/nginx/snippets|g" \
 	    "$REPO/nginx/dev.conf.in" > "$DIR/nginx/nginx.conf"
 	nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$LOG/nginx-error.log" ||
 		die "nginx did not start (see $LOG/nginx-error.log)"

@@ -48,3 +48,25 @@ test('killing every worker at once still leaves a serving pool', async () => {
   await waitFor('health 200', async () => (await s.api('/api/v1/health')).status === 200);
   await waitFor('two workers again', () => s.workerPids().length === 2);
 });
+
+test('SIGTERM lets a request in flight finish, then memberd exits', async () => {
+  const { spawn } = await import('node:child_process');
+  // hold a lock that makes the next registration wait inside its transaction
+  const psql = spawn('psql', ['-X', '-q', '-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'memberd', 'memberd'],
+    { stdio: ['pipe', 'ignore', 'inherit'] });
+  psql.stdin.write('BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(0);\n');
+  await sleep(500);
+  const pending = s.api('/api/v1/auth/register', {
+    method: 'POST', body: { email: `inflight${Date.now()}@example.com`, password: 'correct horse battery', first_name: 'In', last_name: 'Flight' },
+  });
+  await sleep(1500);
+  const pid = s.memberdPid();
+  process.kill(pid, 'SIGTERM');
+  await sleep(1000);
+  assert.doesNotThrow(() => process.kill(pid, 0), 'memberd waits for the request in flight');
+  psql.stdin.end('COMMIT;\n');
+  const r = await pending;
+  assert.equal(r.status, 201, r.text);
+  await waitFor('memberd to exit', () => { try { process.kill(pid, 0); return false; } catch { return true; } });
+  assert.match(s.log('memberd.log'), /stopped/);
+});

@@ -87,3 +87,57 @@ test('the access log has one line per request and no secrets', async () => {
   assert.equal(lines.length, 1);
   assert.match(lines[0], /req=\S+ GET \/api\/v1\/health 200 \d+us$/);
 });
+
+test('the FastCGI socket is mode 0660, group www-data when run as root', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const conf = fs.readFileSync(s.confPath, 'utf8');
+  const sock = conf.match(/^listen = (.*)$/m)[1];
+  const st = fs.statSync(sock);
+  assert.ok(st.isSocket());
+  assert.equal(st.mode & 0o777, 0o660);
+  if (process.getuid() === 0) {
+    const group = fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith('www-data:'));
+    assert.equal(st.gid, Number(group.split(':')[2]));
+  }
+  assert.ok(path.isAbsolute(sock));
+});
+
+test('a bad configuration value exits 1 with a message naming the key', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const bad = path.join(s.dir, 'bad.conf');
+  for (const [line, key] of [['workers = lots', 'workers'], ['session_idle_timeout = 2 weeks', 'session_idle_timeout'],
+    ['smtp_starttls = maybe', 'smtp_starttls'], ['no_such_key = 1', 'no_such_key']]) {
+    fs.writeFileSync(bad, `# test\n${line}\n`);
+    for (const bin of ['memberd', 'memberd-mailer', 'memberctl']) {
+      const args = { memberctl: ['-c', bad, 'config'], memberd: ['-c', bad, '-t'], 'memberd-mailer': ['-c', bad] }[bin];
+      const r = spawnSync(path.join(s.bin, bin), args, { encoding: 'utf8', env: { ...process.env, MEMBERD_CONFIG: '' } });
+      assert.equal(r.status, 1, `${bin} ${line}`);
+      assert.match(r.stderr, new RegExp(`bad.conf:2: ${key}`), `${bin}: ${r.stderr}`);
+    }
+  }
+  const ok = spawnSync(path.join(s.bin, 'memberd'), ['-c', s.confPath, '-t'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+});
+
+test('memberctl migrate is safe to run twice and --status lists every migration', async () => {
+  const again = s.memberctl(['migrate']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^0 migrations applied/m);
+  const st = s.memberctl(['migrate', '--status']);
+  assert.equal(st.status, 0);
+  assert.match(st.stdout, /^001_core\s+\d{4}-\d\d-\d\dT/m);
+  assert.match(st.stdout, /^0 pending$/m);
+  const rows = s.sql('SELECT count(*) FROM schema_migrations')[0][0];
+  assert.equal(Number(rows), st.stdout.split('\n').filter((l) => /^\d{3}_/.test(l)).length);
+  // two at once serialise on the advisory lock
+  const { spawn } = await import('node:child_process');
+  const path = await import('node:path');
+  const run = () => new Promise((resolve) => {
+    const p = spawn(path.join(s.bin, 'memberctl'), ['-c', s.confPath, 'migrate']);
+    p.on('exit', resolve);
+  });
+  assert.deepEqual(await Promise.all([run(), run()]), [0, 0]);
+});

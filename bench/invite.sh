@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Invitations created per second through nginx (wrk, unique emails, one
+# account, 32 connections) beside pgbench running the very SQL of one
+# invitation's creation (bench/invite-sql.c prints it from the statements
+# memberd uses) against the same database in the same run. Then
+# GET /api/v1/account/users for an account with 1,000 members and 50
+# pending invitations.
+#   bench/invite.sh [seconds]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+SECS=${1:-15}
+export BENCH_WORKERS=${BENCH_WORKERS:-4}
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -rV | head -1)
+make -C "$REPO" -s all
+LIBS=$(pkg-config --libs libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl)
+cc -std=c17 -O2 -D_GNU_SOURCE -I"$REPO/include" $(pkg-config --cflags libcjson) \
+	-o "$REPO/build/invite-sql" "$REPO/bench/invite-sql.c" "$REPO/build/libmemberd.a" $LIBS
+bench_up "invite_pending_limit = 100000"
+
+PW='correct horse battery staple'
+json='content-type: application/json'
+printf '%s\n' "$PW" | "$REPO/build/memberctl" -c "$CONF" admin add bench-admin@example.com >/dev/null
+TOKEN=$("$REPO/build/memberctl" -c "$CONF" admin token bench-admin@example.com)
+owner_id=$(curl -s -H "$json" -d "{\"email\":\"owner@example.com\",\"password\":\"$PW\",\"first_name\":\"Olga\",\"last_name\":\"Owner\"}" \
+	"$URL/api/v1/auth/register" | sed -E 's/.*"user":\{"id":([0-9]+).*/\1/')
+new_client() {
+	curl -s -H "$json" -H "authorization: Bearer $TOKEN" \
+	    -d "{\"company_name\":\"$1\",\"first_name\":\"Olga\",\"last_name\":\"Owner\",\"owner\":{\"user_id\":$owner_id}}" \
+	    "$URL/api/v1/admin/clients" | sed -E 's/.*"client":\{"id":([0-9]+).*/\1/'
+}
+client=$(new_client "Bench Hosting")
+big=$(new_client "Big Account")
+jar=$BENCH_DIR/jar
+csrf=$(curl -s -c "$jar" -H "$json" -d "{\"email\":\"owner@example.com\",\"password\":\"$PW\"}" "$URL/api/v1/auth/login" |
+	sed -E 's/.*"csrf_token":"([^"]+)".*/\1/')
+cookie=$(awk '$6 == "memberd_session" { print "memberd_session=" $7 }' "$jar")
+curl -s -o /dev/null -b "$jar" -H "$json" -H "x-csrf-token: $csrf" -d "{\"client_id\":$client}" "$URL/api/v1/me/active-account"
+
+cat > "$BENCH_DIR/invite.lua" <<LUA
+local threads = {}
+local counter = 0
+function setup(thread) thread:set("tid", #threads + 1); table.insert(threads, thread) end
+function request()
+  counter = counter + 1
+  local body = string.format('{"email":"w%d.%d.%d@example.com","permissions":["domains"]}', tid, counter, os.time())
+  return wrk.format("POST", "/api/v1/account/invites",
+    {["Content-Type"] = "application/json", ["Cookie"] = "$cookie", ["X-CSRF-Token"] = "$csrf"}, body)
+end
+local bad = 0
+function response(status) if status ~= 201 then bad = bad + 1 end end
+function done() end
+LUA
+
+"$REPO/build/invite-sql" "$CONF" "$client" "$owner_id" > "$BENCH_DIR/invite.pgbench"
+pgb=$("$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U memberd -c "$BENCH_WORKERS" -j 2 -T "$SECS" \
+	-f "$BENCH_DIR/invite.pgbench" memberd 2>&1 | tee "$BENCH_DIR/pgbench.txt" | awk '/^tps/ { print $3 }')
+grep -q 'failed: 0' "$BENCH_DIR/pgbench.txt" || grep -E 'failed|error' "$BENCH_DIR/pgbench.txt" >&2 || true
+before=$(psql_memberd -c "SELECT count(*) FROM invites WHERE email LIKE 'w%'")
+wrk -t2 -c32 -d"${SECS}s" --latency -s "$BENCH_DIR/invite.lua" "$URL" > "$BENCH_DIR/wrk.txt"
+http=$(wrk_rps < "$BENCH_DIR/wrk.txt")
+made=$(psql_memberd -c "SELECT count(*) FROM invites WHERE email LIKE 'w%'")
+non2xx=$(awk '/Non-2xx/ { print $5 }' "$BENCH_DIR/wrk.txt")
+p50=$(awk '$1 == "50%" { print $2 }' "$BENCH_DIR/wrk.txt")
+p99=$(awk '$1 == "99%" { print $2 }' "$BENCH_DIR/wrk.txt")
+ratio=$(awk -v a="$http" -v b="$pgb" 'BEGIN { printf "%.3f", a / b }')
+
+# an account with 1,000 members and 50 pending invitations
+psql_memberd <<SQL >/dev/null
+INSERT INTO users (email, first_name, last_name)
+  SELECT 'member' || g || '@example.com', 'Member', 'N' || g FROM generate_series(1, 999) g;
+INSERT INTO client_users (client_id, user_id, permissions)
+  SELECT $big, id, '{domains,invoices}' FROM users WHERE email LIKE 'member%@example.com';
+INSERT INTO invites (client_id, email, token_hash, permissions, created_by_kind, created_by_user_id,
+    inviter_name, expires_at)
+  SELECT $big, 'pending' || g || '@example.com', decode(md5(g::text) || md5('x' || g), 'hex'),
+    '{domains}', 'user', $owner_id, 'Olga Owner', now() + interval '7 days' FROM generate_series(1, 50) g;
+SQL
+curl -s -o /dev/null -b "$jar" -H "$json" -H "x-csrf-token: $csrf" -d "{\"client_id\":$big}" "$URL/api/v1/me/active-account"
+members=$(curl -s -b "$jar" "$URL/api/v1/account/users" | grep -o '"user_id"' | wc -l)
+bytes=$(curl -s -b "$jar" "$URL/api/v1/account/users" | wc -c)
+cat > "$BENCH_DIR/users.lua" <<LUA
+wrk.headers["Cookie"] = "$cookie"
+LUA
+users=$(wrk -t2 -c8 -d"${SECS}s" --latency -s "$BENCH_DIR/users.lua" "$URL/api/v1/account/users" | tee "$BENCH_DIR/wrk-users.txt" | wrk_rps)
+up50=$(awk '$1 == "50%" { print $2 }' "$BENCH_DIR/wrk-users.txt")
+up99=$(awk '$1 == "99%" { print $2 }' "$BENCH_DIR/wrk-users.txt")
+
+cat <<REPORT
+workers: $BENCH_WORKERS; pgbench clients: $BENCH_WORKERS (the connections memberd holds); wrk: 32 connections
+pgbench, the invite SQL:          ${pgb} tx/s   (the ceiling, same database, same run)
+POST /api/v1/account/invites:     ${http} /s    (p50 ${p50}, p99 ${p99}; non-2xx: ${non2xx:-0}; rows made: $((made - before)))
+invites / pgbench:                ${ratio}   (target >= 0.85)
+GET /api/v1/account/users:        ${users} /s   (${members} members + 50 invites, ${bytes} bytes; p50 ${up50}, p99 ${up99})
+REPORT

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Logins per second through nginx beside the raw Argon2id rate of the same
+# parameters on the same machine, in the same run: the hash should be the
+# only real cost of a login.
+#   bench/login.sh [seconds]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+SECS=${1:-15}
+WORKERS=${BENCH_WORKERS:-$(nproc)}
+export BENCH_WORKERS=$WORKERS
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
+make -C "$REPO" -s all
+cc -std=c17 -O2 -D_GNU_SOURCE -I"$REPO/include" $(pkg-config --cflags libcjson) \
+	-o "$REPO/build/argon2-rate" "$REPO/bench/argon2-rate.c" "$REPO/build/libmemberd.a" \
+	$(pkg-config --libs libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl)
+bench_up
+
+USERS=200
+PW='correct horse battery staple'
+for i in $(seq 1 $USERS); do
+	curl -s -o /dev/null -H 'content-type: application/json' \
+	    -d "{\"email\":\"bench$i@example.com\",\"password\":\"$PW\",\"first_name\":\"B\",\"last_name\":\"$i\"}" \
+	    "$URL/api/v1/auth/register" &
+	[ $((i % 8)) -eq 0 ] && wait
+done
+wait
+cat > "$BENCH_DIR/login.lua" <<LUA
+local i = 0
+request = function()
+  i = (i % $USERS) + 1
+  return wrk.format("POST", "/api/v1/auth/login", {["Content-Type"] = "application/json"},
+    string.format('{"email":"bench%d@example.com","password":"$PW"}', i))
+end
+local bad = 0
+response = function(status) if status ~= 200 then bad = bad + 1 end end
+done = function() if bad > 0 then io.stderr:write("non-200 answers: " .. bad .. "\n") end end
+LUA
+
+raw=$("$REPO/build/argon2-rate" "$CONF" "$WORKERS" "$SECS")
+logins=$(wrk -t1 -c"$WORKERS" -d"${SECS}s" --latency -s "$BENCH_DIR/login.lua" "$URL" | tee "$BENCH_DIR/wrk.txt" | wrk_rps)
+ratio=$(awk -v a="$logins" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')
+p50=$(awk '$1 == "50%" { print $2 }' "$BENCH_DIR/wrk.txt")
+p99=$(awk '$1 == "99%" { print $2 }' "$BENCH_DIR/wrk.txt")
+cat <<REPORT
+Argon2id parameters:     $(grep -E '^argon2' "$CONF" || echo "m=19456 KiB, t=2, p=1 (defaults)")
+workers / raw processes: $WORKERS / $WORKERS
+raw Argon2id verify:     ${raw} /s   (the ceiling, same machine, same run)
+POST /api/v1/auth/login: ${logins} /s   (p50 ${p50}, p99 ${p99})
+login / raw:             ${ratio}   (target >= 0.9)
+REPORT
