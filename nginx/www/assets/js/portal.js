@@ -276,7 +276,7 @@ function inviteCard(a) {
         return null;
       }
       return call('POST', '/account/invites', { email: v.email, permissions });
-    }, { already_member: 'email', invite_pending: 'email', email_taken: 'email' });
+    }, { already_member: 'email', invite_pending: 'email', email_taken: 'email', forbidden: 'permissions' });
     if (!r) return;
     form.reset();
     picker.reset();
