@@ -48,15 +48,15 @@ smtp_send_batch(const struct config *cfg, struct smtp_item *items, size_t n,
 	smtp_set_server(session, server);
 	smtp_starttls_enable(session, Starttls_DISABLED);
 	smtp_set_timeout(session, Timeout_GREETING |
-	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_connect_timeout * 1000);
+	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_connect_timeout_ms);
 	smtp_set_timeout(session, Timeout_ENVELOPE |
-	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout * 1000);
+	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout_ms);
 	smtp_set_timeout(session, Timeout_DATA |
-	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout * 1000);
+	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout_ms);
 	smtp_set_timeout(session, Timeout_TRANSFER |
-	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout * 1000);
+	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout_ms);
 	smtp_set_timeout(session, Timeout_DATA2 |
-	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout * 1000);
+	    Timeout_OVERRIDE_RFC2822_MINIMUM, cfg->smtp_command_timeout_ms);
 
 	for (i = 0; i < n; i++) {
 		items[i].code = 0;
