@@ -11,6 +11,7 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include "queuectl.h"
 #include "banned.h"
 
 struct ctl {
@@ -28,6 +29,7 @@ struct command {
 
 static int	cmd_migrate(struct ctl *, int, char **);
 static int	cmd_config(struct ctl *, int, char **);
+static int	cmd_queue(struct ctl *, int, char **);
 
 static const struct command commands[] = {
 	{ "migrate", "[--status]",
@@ -35,6 +37,10 @@ static const struct command commands[] = {
 	{ "config", "",
 	  "check the configuration and print every key with its default", 0,
 	  cmd_config },
+	{ "queue", "status | list [--state S] [--limit N] | retry ID|--all-dead "
+	  "| purge [--sent-older-than 30d]",
+	  "outbound mail: counts and age, rows by state, send dead mail "
+	  "again, delete old sent mail", 1, cmd_queue },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -70,6 +76,12 @@ cmd_config(struct ctl *ctl, int argc, char **argv)
 		usage();
 	config_print_reference();
 	return 0;
+}
+
+static int
+cmd_queue(struct ctl *ctl, int argc, char **argv)
+{
+	return queuectl_main(ctl->db, &ctl->cfg, argc - 1, argv + 1);
 }
 
 int
