@@ -217,7 +217,9 @@ message_render(const struct mail *m, struct buf *out)
 		buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 		qp_encode(m->text, strlen(m->text), &b);
-		buf_puts(&b, "\r\n");
+		/* end the message with a line end, adding no empty line */
+		if (b.len < 2 || strcmp(b.data + b.len - 2, "\r\n") != 0)
+			buf_puts(&b, "\r\n");
 	} else {
 		buf_printf(&b, "Content-Type: multipart/alternative; "
 		    "boundary=\"%s\"\r\n\r\n"

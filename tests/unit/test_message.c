@@ -135,6 +135,27 @@ test_render_has_every_header(void **state)
 }
 
 static void
+test_a_text_only_body_ends_without_an_added_empty_line(void **state)
+{
+	struct mail	m = sample();
+	struct buf	b = { 0 };
+	size_t		n;
+
+	(void)state;
+	m.html = NULL;
+	m.text = "line\n";
+	assert_int_equal(message_render(&m, &b), 0);
+	n = b.len;
+	assert_true(n > 10);
+	assert_string_equal(b.data + n - 8, "\r\nline\r\n");
+	buf_reset(&b);
+	m.text = "no line end";
+	assert_int_equal(message_render(&m, &b), 0);
+	assert_string_equal(b.data + b.len - 13, "no line end\r\n");
+	buf_release(&b);
+}
+
+static void
 test_email_with_crlf_is_refused(void **state)
 {
 	struct mail	m;
@@ -167,6 +188,7 @@ main(void)
 		cmocka_unit_test(test_header_encode_ascii_stays_and_utf8_becomes_words),
 		cmocka_unit_test(test_long_utf8_header_is_folded_into_short_words),
 		cmocka_unit_test(test_render_has_every_header),
+		cmocka_unit_test(test_a_text_only_body_ends_without_an_added_empty_line),
 		cmocka_unit_test(test_email_with_crlf_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
