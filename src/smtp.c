@@ -307,6 +307,8 @@ slot_report(struct slot *s)
 	for (i = 0; s->it->reply[i] != '\0'; i++)
 		if ((unsigned char)s->it->reply[i] < 0x20)
 			s->it->reply[i] = ' ';
+	while (i > 0 && s->it->reply[i - 1] == ' ')
+		s->it->reply[--i] = '\0';
 	if (b->h->done != NULL)
 		b->h->done(s->it, b->h->arg);
 }
