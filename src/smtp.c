@@ -4,7 +4,11 @@
  * between two messages. See smtp.h.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +32,8 @@
 
 /* After the connect deadline, interrupt each further connect() at once. */
 #define CONNECT_REPEAT_US	20000
+/* Descriptors looked at, from the lowest free one, for libesmtp's socket. */
+#define FD_PROBE		16
 
 struct smtp_client {
 	const struct config	*cfg;
@@ -62,6 +68,8 @@ struct batch {
 	bool			 unauthenticated;
 	bool			 no_starttls;
 	bool			 weak_cipher;
+	int			 fd_low;	/* lowest free descriptor before */
+	bool			 fd_open[FD_PROBE];	/* fd_low + i open before */
 };
 
 static volatile sig_atomic_t	connect_expired;
@@ -157,7 +165,17 @@ tls_setup(struct smtp_client *c, char *err, size_t errlen)
 		return -1;
 	}
 	SSL_CTX_set_app_data(c->ssl_ctx, c);
+	/*
+	 * TLS 1.2 only. A TLS 1.3 relay sends NewSessionTicket records right
+	 * after the handshake; when they arrive before libesmtp's first poll,
+	 * libesmtp reads for the EHLO reply before it has flushed EHLO and
+	 * waits out the command timeout (seen with Node's and OpenSSL's
+	 * servers, and Outlook's relay sends them too). TLS 1.2 has no
+	 * post-handshake messages.
+	 */
 	SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(c->ssl_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(c->ssl_ctx, SSL_OP_NO_RENEGOTIATION);
 	if (*cfg->smtp_ca_file != '\0')
 		ok = SSL_CTX_load_verify_locations(c->ssl_ctx,
 		    cfg->smtp_ca_file, NULL);
@@ -415,6 +433,50 @@ tls_event(struct batch *b, int event, va_list ap)
 	}
 }
 
+/* Note which descriptors are open before the session opens its socket. */
+static void
+fds_snapshot(struct batch *b)
+{
+	int	i;
+
+	/* open() returns the lowest free descriptor: socket() will too */
+	if ((b->fd_low = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	close(b->fd_low);
+	for (i = 0; i < FD_PROBE; i++)
+		b->fd_open[i] = fcntl(b->fd_low + i, F_GETFD) != -1;
+}
+
+/*
+ * libesmtp writes a message through a 2 KiB buffer and leaves Nagle on,
+ * so the last piece of any longer message waits for the relay's delayed
+ * ACK: 40 ms a message. libesmtp does not expose its socket; it is the
+ * TCP socket that was not open before the session began.
+ */
+static void
+nodelay_new_socket(const struct batch *b)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 i, fd, type, one = 1;
+
+	for (i = 0; b->fd_low >= 0 && i < FD_PROBE; i++) {
+		fd = b->fd_low + i;
+		if (b->fd_open[i] || fcntl(fd, F_GETFD) == -1)
+			continue;
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+		    type != SOCK_STREAM)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	}
+}
+
 static void
 event_cb(smtp_session_t session, int event, void *arg, ...)
 {
@@ -427,6 +489,7 @@ event_cb(smtp_session_t session, int event, void *arg, ...)
 	switch (event) {
 	case SMTP_EV_CONNECT:
 		connect_deadline(0);
+		nodelay_new_socket(b);
 		break;
 	case SMTP_EV_EXTNA_STARTTLS:
 		b->no_starttls = true;
@@ -568,6 +631,7 @@ smtp_send_batch(struct smtp_client *c, struct smtp_item *items, size_t n,
 		smtp_message_set_application_data_release(s->msg, s, NULL);
 	}
 
+	fds_snapshot(&b);
 	connect_deadline(c->cfg->smtp_connect_timeout_ms);
 	started = smtp_start_session(session);
 	connect_deadline(0);

@@ -63,6 +63,22 @@ test('a message goes over STARTTLS with AUTH to a relay whose certificate the CA
     });
 });
 
+// libesmtp reads before it writes when TLS 1.3 tickets arrive early: every
+// session must get through on its first attempt.
+test('session after session over STARTTLS and AUTH, each delivers on the first attempt', async () => {
+  await withRelay({ tls: ca.issue({ ip: ['127.0.0.1'] }), auth: { user: 'mailer', pass: PASSWORD } },
+    `smtp_starttls = required\nsmtp_ca_file = ${ca.certFile}\nsmtp_user = mailer\nsmtp_password_file = @PWFILE@\n`,
+    async (peer) => {
+      for (let i = 1; i <= 12; i++) {
+        enqueue(s, 1, { prefix: `round${i}-` });
+        await waitAllSent(s, i, 10000);
+      }
+      assert.deepEqual(s.sql('SELECT DISTINCT attempts FROM email_queue'), [['1']]);
+      assert.equal(peer.connections, 12);
+      assert.ok(peer.accepted.every((a) => a.tlsVersion === 'TLSv1.2'), 'TLS 1.2: libesmtp mishandles TLS 1.3 tickets');
+    });
+});
+
 test('the relay is named by SNI and its DNS name is checked', async () => {
   await withRelay({ tls: ca.issue({ dns: ['localhost'] }) },
     `smtp_host = localhost\nsmtp_starttls = required\nsmtp_ca_file = ${ca.certFile}\n`,

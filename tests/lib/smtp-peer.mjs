@@ -5,7 +5,7 @@
 //
 //   const peer = await startSmtpPeer({ tls: ca.issue({ ip: ['127.0.0.1'] }),
 //     auth: { user: 'u', pass: 'p' }, onData: (m) => m.attempt < 2 ? 451 : null });
-//   peer.accepted  -> [{ raw, messageId, to, secure, servername, user, session }]
+//   peer.accepted  -> [{ raw, messageId, to, secure, servername, tlsVersion, user, sessionId, at }]
 import { SMTPServer } from 'smtp-server';
 import { freePort, waitFor } from './stack.mjs';
 
@@ -103,6 +103,7 @@ export async function startSmtpPeer(opts = {}) {
             }
             peer.accepted.push({
               raw, messageId, to, secure: session.secure, servername: session.servername,
+              tlsVersion: session.tlsOptions ? session.tlsOptions.version : null,
               user: session.user, sessionId: session.id, at: Date.now(),
             });
             return cb(null, 'queued');
