@@ -39,6 +39,7 @@
 #ifndef MEMBERD_OUTBOX_H
 #define MEMBERD_OUTBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -74,9 +75,20 @@ int	outbox_claim(struct db *, const char *mailer_id, long lease_s,
 	    const char *msgid_domain, struct outbox_msg *msgs, int max);
 void	outbox_msg_release(struct outbox_msg *);
 
-/* Final writes; each returns 1 when the row was still ours, 0, or -1. */
-int	outbox_mark_sent(struct db *, const char *mailer_id, long long id,
-	    int code);
+/* A message the relay accepted, age_us ago. */
+struct outbox_sent {
+	long long	 id;
+	int		 code;
+	long long	 age_us;
+};
+
+/*
+ * Record n sent messages in one statement. written[i] tells whether row
+ * i was still ours. Returns how many were, or -1 (nothing written).
+ */
+int	outbox_mark_sent(struct db *, const char *mailer_id,
+	    const struct outbox_sent *, int n, bool *written);
+/* Other final writes; each returns 1 when the row was still ours, 0, -1. */
 int	outbox_mark_failed(struct db *, const char *mailer_id, long long id,
 	    long retry_ms, int code, const char *error);
 int	outbox_mark_dead(struct db *, const char *mailer_id, long long id,

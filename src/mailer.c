@@ -1,9 +1,12 @@
 /*
  * mailer.c: memberd-mailer drains email_queue through the SMTP relay. It
  * sleeps on LISTEN (woken by the enqueuing commit) with a poll as the
- * fallback, claims a batch, sends it over one SMTP session, and settles
- * each row the moment the relay answers for it, so a crash repeats at most
- * the message in flight. See outbox.h for the states a row goes through.
+ * fallback, claims a batch, sends it over one SMTP session, and records
+ * each row's outcome as the relay answers. Failures are written at once;
+ * acceptances are written together, at the end of the session or as soon
+ * as the oldest unrecorded one is RECORD_DELAY old, one commit for many
+ * messages. A crash thus repeats at most the message in flight and those
+ * accepted in the last RECORD_DELAY. See outbox.h for the row states.
  *
  * Signals: SIGTERM and SIGINT stay blocked except while the mailer waits
  * for work, so no database or SMTP call is ever interrupted. During a
@@ -31,6 +34,7 @@
 #include "smtp_reply.h"
 #include "banned.h"
 
+#define RECORD_DELAY_US		100000
 #define PURGE_INTERVAL_US	(3600 * 1000000LL)
 #define PURGE_CHUNK		1000
 /* While the database is away, how long unrecorded verdicts are retried. */
@@ -42,14 +46,19 @@ static struct config		cfg;
 static char			mailer_id[128];
 static sigset_t			waitmask;
 
-enum row_state { ROW_CLAIMED, ROW_SETTLED, ROW_UNRECORDED };
+/*
+ * A claimed row during its batch: CLAIMED until the relay answers, then
+ * SENT_PENDING (accepted, not yet written) or UNRECORDED (a failure the
+ * database did not take yet), and SETTLED once written or given back.
+ */
+enum row_state { ROW_CLAIMED, ROW_SENT_PENDING, ROW_UNRECORDED, ROW_SETTLED };
 
-/* A claimed row during its batch. */
 struct row {
 	struct outbox_msg	 msg;
 	struct buf		 text;		/* rendered message */
 	enum row_state		 state;
-	int			 code;		/* verdict kept while unrecorded */
+	int			 code;		/* verdict kept until written */
+	int64_t			 answered;	/* when (monotonic us) */
 	char			 reply[SMTP_REPLY_MAX];
 };
 
@@ -57,6 +66,9 @@ struct batch {
 	struct db	*db;
 	struct row	*rows;
 	int		 n;
+	int		 npending;	/* rows in ROW_SENT_PENDING */
+	int64_t		 oldest_pending;
+	int64_t		 next_record;	/* after a failed write: not before */
 	int64_t		 lease_mark;	/* lease last pushed (monotonic us) */
 	int64_t		 next_extend;
 };
@@ -138,34 +150,27 @@ log_attempt(const struct row *r, const char *outcome, int code,
 }
 
 /*
- * Write a row's outcome (code 0: no reply, reply says why) and log the
- * attempt. Returns 0 when done, -1 when the database did not answer: the
- * row is then ROW_UNRECORDED and settle_retry tries again.
+ * Write a failure (code 0: no reply, reply says why) and log the attempt.
+ * Returns 0 when done, -1 when the database did not answer: the row is
+ * then ROW_UNRECORDED and settle_retry tries again.
  */
 static int
-settle(struct db *db, struct row *r, int code, const char *reply)
+settle_failure(struct db *db, struct row *r, int code, const char *reply)
 {
 	enum outbox_outcome	 o;
-	const char		*outcome = "sent";
+	const char		*outcome = "failed";
 	long			 retry_ms = 0;
 	int			 rc;
 
 	o = outbox_verdict(code, r->msg.attempts, cfg.mailer_max_attempts);
-	switch (o) {
-	case OUTBOX_SENT:
-		rc = outbox_mark_sent(db, mailer_id, r->msg.id, code);
-		break;
-	case OUTBOX_FAILED:
-		outcome = "failed";
+	if (o == OUTBOX_FAILED) {
 		retry_ms = outbox_backoff_ms(r->msg.attempts,
 		    cfg.mailer_backoff_unit_ms, (double)random() / RAND_MAX);
 		rc = outbox_mark_failed(db, mailer_id, r->msg.id, retry_ms,
 		    code, reply);
-		break;
-	default:
+	} else {
 		outcome = "dead";
 		rc = outbox_mark_dead(db, mailer_id, r->msg.id, code, reply);
-		break;
 	}
 	if (rc < 0) {
 		r->state = ROW_UNRECORDED;
@@ -176,9 +181,61 @@ settle(struct db *db, struct row *r, int code, const char *reply)
 	r->state = ROW_SETTLED;
 	if (rc == 0)
 		outcome = "lost-lease";	/* another mailer took it over */
-	log_attempt(r, outcome, code, o == OUTBOX_SENT ? NULL : reply,
-	    rc == 1 ? retry_ms : 0);
+	log_attempt(r, outcome, code, reply, rc == 1 ? retry_ms : 0);
 	return 0;
+}
+
+/* Write every accepted message not written yet, in one statement. */
+static void
+record_sent(struct batch *b)
+{
+	struct outbox_sent	*v;
+	struct row		**rows;
+	bool			*written;
+	int64_t			 now = now_mono_us();
+	int			 i, k = 0;
+
+	if (b->npending == 0 || now < b->next_record)
+		return;
+	v = xcalloc((size_t)b->npending, sizeof(*v));
+	rows = xcalloc((size_t)b->npending, sizeof(*rows));
+	written = xcalloc((size_t)b->npending, sizeof(*written));
+	for (i = 0; i < b->n && k < b->npending; i++)
+		if (b->rows[i].state == ROW_SENT_PENDING) {
+			rows[k] = &b->rows[i];
+			v[k].id = b->rows[i].msg.id;
+			v[k].code = b->rows[i].code;
+			v[k++].age_us = now - b->rows[i].answered;
+		}
+	if (outbox_mark_sent(b->db, mailer_id, v, k, written) < 0)
+		b->next_record = now + SETTLE_RETRY_US;
+	else {
+		for (i = 0; i < k; i++) {
+			rows[i]->state = ROW_SETTLED;
+			log_attempt(rows[i], written[i] ? "sent" :
+			    "lost-lease", rows[i]->code, NULL, 0);
+		}
+		b->npending = 0;
+	}
+	free(written);
+	free(rows);
+	free(v);
+}
+
+/* A verdict: failures are written now, acceptances gathered. */
+static void
+verdict(struct batch *b, struct row *r, int code, const char *reply)
+{
+	if (outbox_verdict(code, r->msg.attempts, cfg.mailer_max_attempts) !=
+	    OUTBOX_SENT) {
+		(void)settle_failure(b->db, r, code, reply);
+		return;
+	}
+	r->state = ROW_SENT_PENDING;
+	r->code = code;
+	r->answered = now_mono_us();
+	if (b->npending++ == 0)
+		b->oldest_pending = r->answered;
 }
 
 static void
@@ -195,9 +252,7 @@ release(struct db *db, struct row *r)
 static void
 on_done(struct smtp_item *it, void *arg)
 {
-	struct batch	*b = arg;
-
-	(void)settle(b->db, it->arg, it->code, it->reply);
+	verdict(arg, it->arg, it->code, it->reply);
 }
 
 static void
@@ -206,6 +261,8 @@ on_tick(void *arg)
 	struct batch	*b = arg;
 	int64_t		 now = now_mono_us();
 
+	if (b->npending > 0 && now - b->oldest_pending >= RECORD_DELAY_US)
+		record_sent(b);
 	if (now < b->next_extend)
 		return;
 	if (outbox_extend(b->db, mailer_id, cfg.mailer_lease) >= 0) {
@@ -235,11 +292,15 @@ settle_retry(struct batch *b)
 	int		 i, left;
 
 	for (;;) {
-		left = 0;
+		b->next_record = 0;
+		if (db_ensure(b->db))
+			record_sent(b);
+		left = b->npending;
 		for (i = 0; i < b->n; i++)
 			if (b->rows[i].state == ROW_UNRECORDED &&
-			    (!db_ensure(b->db) || settle(b->db, &b->rows[i],
-			    b->rows[i].code, b->rows[i].reply) != 0))
+			    (!db_ensure(b->db) || settle_failure(b->db,
+			    &b->rows[i], b->rows[i].code,
+			    b->rows[i].reply) != 0))
 				left++;
 		if (left == 0)
 			return;
@@ -251,7 +312,8 @@ settle_retry(struct batch *b)
 		nanosleep(&ts, NULL);
 	}
 	for (i = 0; i < b->n; i++)
-		if (b->rows[i].state == ROW_UNRECORDED) {
+		if (b->rows[i].state == ROW_UNRECORDED ||
+		    b->rows[i].state == ROW_SENT_PENDING) {
 			log_attempt(&b->rows[i], "unrecorded", b->rows[i].code,
 			    "database unavailable: the sweep will queue it "
 			    "again", 0);
@@ -313,7 +375,7 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 	for (i = 0; i < n; i++) {
 		b.rows[i].msg = msgs[i];
 		if (!render(&b.rows[i])) {
-			(void)settle(db, &b.rows[i], 554, "554 refused "
+			(void)settle_failure(db, &b.rows[i], 554, "554 refused "
 			    "locally: an address or header is malformed");
 			continue;
 		}
@@ -340,7 +402,7 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 		if (res == SMTP_STOPPED)
 			release(db, r);
 		else
-			(void)settle(db, r, 0, err[0] ? err :
+			(void)settle_failure(db, r, 0, err[0] ? err :
 			    "no reply from the relay");
 	}
 	settle_retry(&b);

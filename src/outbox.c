@@ -20,11 +20,18 @@ static struct stmt st_claim = STMT(
     "   q.body_text, q.body_html, q.message_id, q.attempts,"
     "   extract(epoch FROM q.created_at)::bigint", 4);
 
+/*
+ * Verdicts of several messages in one statement: one commit instead of
+ * one a message. sent_at is when the relay answered, by the server's clock.
+ */
 static struct stmt st_sent = STMT(
-    "UPDATE email_queue SET state = 'sent', sent_at = now(),"
+    "UPDATE email_queue q SET state = 'sent',"
+    " sent_at = now() - v.age * interval '1 microsecond',"
     " body_text = NULL, body_html = NULL, lease_until = NULL,"
-    " last_reply_code = $3, last_error = NULL"
-    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 3);
+    " last_reply_code = v.code, last_error = NULL"
+    " FROM unnest($2::bigint[], $3::int[], $4::bigint[]) AS v(id, code, age)"
+    " WHERE q.id = v.id AND q.state = 'sending' AND q.locked_by = $1"
+    " RETURNING q.id", 4);
 
 static struct stmt st_failed = STMT(
     "UPDATE email_queue SET state = 'failed', lease_until = NULL,"
@@ -132,13 +139,53 @@ affected(struct db_res *res)
 	return n < 0 ? -1 : n > 0;
 }
 
-int
-outbox_mark_sent(struct db *db, const char *me, long long id, int code)
+/* "{1,2,3}": an array parameter of integers. */
+static void
+int_array(struct buf *b, const long long *v, int n)
 {
-	char	sid[24], scode[24];
+	int	i;
 
-	return affected(DB_EXEC(db, &st_sent, db_fmt_int(sid, id), me,
-	    db_fmt_int(scode, code)));
+	buf_putc(b, '{');
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s%lld", i ? "," : "", v[i]);
+	buf_putc(b, '}');
+}
+
+int
+outbox_mark_sent(struct db *db, const char *me, const struct outbox_sent *v,
+    int n, bool *written)
+{
+	struct db_res	*res;
+	struct buf	 ids = { 0 }, codes = { 0 }, ages = { 0 };
+	long long	*tmp;
+	int		 i, j, rows = -1;
+
+	tmp = xcalloc((size_t)n, sizeof(*tmp));
+	for (i = 0; i < n; i++)
+		tmp[i] = v[i].id;
+	int_array(&ids, tmp, n);
+	for (i = 0; i < n; i++)
+		tmp[i] = v[i].code;
+	int_array(&codes, tmp, n);
+	for (i = 0; i < n; i++)
+		tmp[i] = v[i].age_us;
+	int_array(&ages, tmp, n);
+	res = DB_EXEC(db, &st_sent, me, ids.data, codes.data, ages.data);
+	if (res != NULL) {
+		for (i = 0; i < n; i++)
+			written[i] = false;
+		rows = db_rows(res);
+		for (j = 0; j < rows; j++)
+			for (i = 0; i < n; i++)
+				if (v[i].id == db_int(res, j, 0))
+					written[i] = true;
+		db_res_free(res);
+	}
+	buf_release(&ids);
+	buf_release(&codes);
+	buf_release(&ages);
+	free(tmp);
+	return rows;
 }
 
 int
