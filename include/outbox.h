@@ -73,6 +73,13 @@ enum outbox_outcome {
  */
 int	outbox_claim(struct db *, const char *mailer_id, long lease_s,
 	    const char *msgid_domain, struct outbox_msg *msgs, int max);
+/*
+ * The same in two steps, so the next batch is claimed while the current
+ * one is being sent: send the claim, then collect its rows (as above).
+ */
+int	outbox_claim_send(struct db *, const char *mailer_id, long lease_s,
+	    const char *msgid_domain, int max);
+int	outbox_claim_collect(struct db *, struct outbox_msg *msgs, int max);
 void	outbox_msg_release(struct outbox_msg *);
 
 /* A message the relay accepted, age_us ago. */

@@ -45,6 +45,8 @@ static volatile sig_atomic_t	stopping;
 static struct config		cfg;
 static char			mailer_id[128];
 static sigset_t			waitmask;
+/* The next batch's claim is on its way (outbox_claim_send). */
+static bool			prefetching;
 
 /*
  * A claimed row during its batch: CLAIMED until the relay answers, then
@@ -339,9 +341,46 @@ render(struct row *r)
 	return message_render(&mail, &r->text) == 0;
 }
 
+/* The rows of the claim sent ahead, or a claim made now. */
+static int
+claim(struct db *db, const char *msgid_domain, struct outbox_msg *msgs)
+{
+	if (prefetching) {
+		prefetching = false;
+		return outbox_claim_collect(db, msgs,
+		    (int)cfg.mailer_batch_size);
+	}
+	return outbox_claim(db, mailer_id, cfg.mailer_lease, msgid_domain,
+	    msgs, (int)cfg.mailer_batch_size);
+}
+
+/* Give back the batch claimed ahead: stopping, or the relay is away. */
+static void
+drop_prefetch(struct db *db)
+{
+	struct outbox_msg	*msgs;
+	struct row		 r;
+	int			 i, n;
+
+	if (!prefetching)
+		return;
+	prefetching = false;
+	msgs = xcalloc((size_t)cfg.mailer_batch_size, sizeof(*msgs));
+	n = outbox_claim_collect(db, msgs, (int)cfg.mailer_batch_size);
+	for (i = 0; i < n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.msg = msgs[i];
+		release(db, &r);
+		outbox_msg_release(&msgs[i]);
+	}
+	free(msgs);
+}
+
 /*
  * Claim, send and settle one batch. Returns how many were claimed;
- * *relay_failed tells whether the session itself failed.
+ * *relay_failed tells whether the session itself failed. When the batch
+ * is full, the next one is claimed while this one is on the wire, so the
+ * database's work overlaps the relay's.
  */
 static int
 run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
@@ -358,8 +397,7 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 
 	*relay_failed = false;
 	msgs = xcalloc((size_t)cfg.mailer_batch_size, sizeof(*msgs));
-	n = outbox_claim(db, mailer_id, cfg.mailer_lease, msgid_domain, msgs,
-	    (int)cfg.mailer_batch_size);
+	n = claim(db, msgid_domain, msgs);
 	if (n <= 0) {
 		free(msgs);
 		return 0;
@@ -386,6 +424,10 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 	}
 	free(msgs);
 
+	if (n == cfg.mailer_batch_size && !stop_requested())
+		prefetching = outbox_claim_send(db, mailer_id,
+		    cfg.mailer_lease, msgid_domain,
+		    (int)cfg.mailer_batch_size) == 0;
 	if (k > 0 && stop_requested())
 		res = SMTP_STOPPED;
 	else if (k > 0) {
@@ -394,6 +436,8 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 			log_warnx("smtp: %s", err);
 		*relay_failed = res == SMTP_FAILED;
 	}
+	if (res != SMTP_OK)
+		drop_prefetch(db);
 	for (i = 0; i < (int)k; i++) {
 		struct row *r = items[i].arg;
 
@@ -587,6 +631,7 @@ main(int argc, char **argv)
 			continue;
 		wait_for_work(db, idle_ms(db));
 	}
+	drop_prefetch(db);
 	sd_notify(0, "STOPPING=1");
 	log_info("mailer %s stopped", mailer_id);
 	smtp_client_free(smtp);

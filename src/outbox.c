@@ -76,19 +76,12 @@ static struct stmt st_purge = STMT(
     "   AND sent_at < now() - make_interval(secs => $1::bigint)"
     "   LIMIT $2)", 2);
 
-int
-outbox_claim(struct db *db, const char *mailer_id, long lease_s,
-    const char *domain, struct outbox_msg *msgs, int max)
+/* Fill msgs[] from a claim's rows; frees res. How many. */
+static int
+claim_rows(struct db_res *res, struct outbox_msg *msgs, int max)
 {
-	struct db_res	*res;
-	char		 lease[24], lim[24];
-	int		 i, n;
+	int	i, n = db_rows(res);
 
-	res = DB_EXEC(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
-	    db_fmt_int(lim, max), domain);
-	if (res == NULL)
-		return -1;
-	n = db_rows(res);
 	for (i = 0; i < n && i < max; i++) {
 		msgs[i].id = db_int(res, i, 0);
 		msgs[i].recipient = xstrdup(db_str(res, i, 1));
@@ -103,7 +96,37 @@ outbox_claim(struct db *db, const char *mailer_id, long lease_s,
 		msgs[i].created_at = (time_t)db_int(res, i, 8);
 	}
 	db_res_free(res);
-	return n;
+	return i;
+}
+
+int
+outbox_claim(struct db *db, const char *mailer_id, long lease_s,
+    const char *domain, struct outbox_msg *msgs, int max)
+{
+	struct db_res	*res;
+	char		 lease[24], lim[24];
+
+	res = DB_EXEC(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
+	    db_fmt_int(lim, max), domain);
+	return res == NULL ? -1 : claim_rows(res, msgs, max);
+}
+
+int
+outbox_claim_send(struct db *db, const char *mailer_id, long lease_s,
+    const char *domain, int max)
+{
+	char	lease[24], lim[24];
+
+	return DB_SEND(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
+	    db_fmt_int(lim, max), domain);
+}
+
+int
+outbox_claim_collect(struct db *db, struct outbox_msg *msgs, int max)
+{
+	struct db_res	*res = db_collect(db);
+
+	return res == NULL ? -1 : claim_rows(res, msgs, max);
 }
 
 void

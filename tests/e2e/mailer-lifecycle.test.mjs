@@ -36,6 +36,8 @@ test('a queued mail leaves within a second of its commit, long before the poll',
   }
 });
 
+// 40 rows in batches of 20: while the first batch is on the wire, the
+// second is already claimed; SIGTERM must give both back.
 test('SIGTERM finishes the message in flight, gives the rest back and exits 0', async () => {
   s.sql('DELETE FROM email_queue');
   const peer = await startSmtpPeer({ delayMs: 150 });
@@ -43,8 +45,9 @@ test('SIGTERM finishes the message in flight, gives the rest back and exits 0', 
     .replace('smtp_command_timeout = 300ms', 'smtp_command_timeout = 1s').replace('mailer_lease = 3s', 'mailer_lease = 10s');
   const m = startMailer(s, { name: 'mailer-term', conf });
   try {
-    enqueue(s, 20);
+    enqueue(s, 40);
     await peer.waitAccepted(3);
+    await waitFor('the next batch claimed ahead', () => stateCounts(s).queued === 0);
     const t0 = Date.now();
     const { code } = await m.stop();
     const took = Date.now() - t0;
@@ -54,7 +57,7 @@ test('SIGTERM finishes the message in flight, gives the rest back and exits 0', 
     assert.equal(c.sending, 0, 'no row left claimed');
     assert.equal(c.sent, peer.accepted.length, 'every accepted message is recorded sent, and only those');
     assert.ok(c.queued > 0, 'the rest of the batch was given back');
-    assert.equal(c.sent + c.queued, 20);
+    assert.equal(c.sent + c.queued, 40);
     assert.equal(s.sql("SELECT count(*) FROM email_queue WHERE state = 'queued' AND attempts <> 0")[0][0], '0',
       'a released row keeps its attempt count');
     assert.match(m.log(), /outcome=released/);
@@ -65,9 +68,9 @@ test('SIGTERM finishes the message in flight, gives the rest back and exits 0', 
   // and the next mailer delivers the rest, nothing twice
   const m2 = startMailer(s, { name: 'mailer-term-2', conf: `smtp_port = ${peer.port}\nmailer_poll_interval = 1s\n${FAST}` });
   try {
-    await waitAllSent(s, 20);
-    assert.equal(peer.accepted.length, 20);
-    assert.equal(new Set(peer.accepted.map((a) => a.messageId)).size, 20);
+    await waitAllSent(s, 40);
+    assert.equal(peer.accepted.length, 40);
+    assert.equal(new Set(peer.accepted.map((a) => a.messageId)).size, 40);
   } finally {
     assert.equal((await m2.stop()).code, 0);
     await peer.close();
