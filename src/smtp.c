@@ -495,10 +495,12 @@ event_cb(smtp_session_t session, int event, void *arg, ...)
 		b->no_starttls = true;
 		break;
 	case SMTP_EV_STARTTLS_OK:
+		/* only opportunistic TLS gets here with a refused certificate */
 		if (b->c->tls_error[0] != '\0')
 			log_warnx("smtp: %s: TLS without a verified "
 			    "certificate (smtp_starttls = opportunistic): %s",
 			    b->c->server, b->c->tls_error);
+		b->c->tls_error[0] = '\0';
 		break;
 	case SMTP_EV_INVALID_PEER_CERTIFICATE:
 	case SMTP_EV_WRONG_PEER_CERTIFICATE:
