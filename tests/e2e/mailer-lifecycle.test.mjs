@@ -38,7 +38,7 @@ test('a queued mail leaves within a second of its commit, long before the poll',
 
 // 40 rows in batches of 20: while the first batch is on the wire, the
 // second is already claimed; SIGTERM must give both back.
-test('SIGTERM finishes the message in flight, gives the rest back and exits 0', async () => {
+test('SIGTERM finishes the message in flight, gives the rest back and exits 0', async (t) => {
   s.sql('DELETE FROM email_queue');
   const peer = await startSmtpPeer({ delayMs: 150 });
   const conf = `smtp_port = ${peer.port}\nmailer_poll_interval = 1s\nmailer_batch_size = 20\n${FAST}`
@@ -52,6 +52,7 @@ test('SIGTERM finishes the message in flight, gives the rest back and exits 0', 
     const { code } = await m.stop();
     const took = Date.now() - t0;
     assert.equal(code, 0);
+    t.diagnostic(`SIGTERM to exit: ${took} ms, with 150 ms per message at the relay`);
     assert.ok(took < 2000, `stopped in ${took} ms`);
     const c = stateCounts(s);
     assert.equal(c.sending, 0, 'no row left claimed');
