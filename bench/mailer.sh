@@ -49,10 +49,12 @@ cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	"$REPO/tools/stack.sh" down >/dev/null 2>&1 || true
+	"$REPO/tools/stack.sh" down >/dev/null 2>&1 ||
+		"$REPO/tools/stack.sh" pg-stop >/dev/null 2>&1 || true
 	if [ "${KEEP:-0}" = 1 ]; then say "kept $DIR"; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 psql_() {
 	psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U memberd -d memberd "$@"
