@@ -68,13 +68,14 @@ struct config {
 	char	*smtp_ca_file;
 	char	*smtp_user;
 	char	*smtp_password_file;
-	long	 smtp_connect_timeout;
-	long	 smtp_command_timeout;
+	long	 smtp_connect_timeout_ms;
+	long	 smtp_command_timeout_ms;
 	char	*smtp_password;		/* resolved secret */
 	long	 mailer_batch_size;
 	long	 mailer_poll_interval;
 	long	 mailer_lease;
 	long	 mailer_max_attempts;
+	long	 mailer_backoff_unit_ms;
 	long	 mail_retention;
 };
 
@@ -94,6 +95,19 @@ int	config_load(struct config *, const char *path, char *err, size_t errlen);
 /* Resolve db_password and smtp_password from env, file or credential. */
 int	config_load_secrets(struct config *, char *err, size_t errlen);
 void	config_release(struct config *);
+
+/* True for localhost, 127.0.0.0/8 and ::1: traffic that never leaves. */
+bool	config_host_is_loopback(const char *host);
+/* smtp_starttls with auto resolved: required, or off on loopback. */
+enum starttls_mode config_starttls(const struct config *);
+/* The longest SMTP step without news, in ms (see config_check_mailer). */
+long	config_mailer_step_ms(const struct config *);
+/*
+ * Relations between keys that memberd-mailer needs: a lease long enough
+ * for the slowest SMTP step, a password when smtp_user is set, and AUTH
+ * only under required STARTTLS off loopback. 0, or -1 with err set.
+ */
+int	config_check_mailer(const struct config *, char *err, size_t errlen);
 
 /* One line per key: "key = default" and its description, for docs. */
 void	config_print_reference(void);

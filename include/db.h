@@ -61,6 +61,20 @@ struct db_res	*db_exec(struct db *, struct stmt *, const char *const *params)
 #define DB_EXEC(db, st, ...) \
 	db_exec((db), (st), (const char *const[]){ __VA_ARGS__ })
 
+/*
+ * The same without waiting: send, do other work, then db_collect the
+ * result (the caller frees it), or NULL with db_error(). At most one in
+ * flight; any other call on the connection first reads its reply, which
+ * db_collect then returns. Used by the mailer to claim its next batch
+ * while the current one is on the wire.
+ */
+int		 db_send(struct db *, struct stmt *, const char *const *params)
+		    MUST_CHECK;
+#define DB_SEND(db, st, ...) \
+	db_send((db), (st), (const char *const[]){ __VA_ARGS__ })
+bool		 db_collect_pending(const struct db *);
+struct db_res	*db_collect(struct db *) MUST_CHECK;
+
 /* Run fixed SQL without parameters (BEGIN, migrations). 0 or -1. */
 int		 db_command(struct db *, const char *sql) MUST_CHECK;
 int		 db_begin(struct db *) MUST_CHECK;

@@ -2,7 +2,8 @@
  * invites.h: invitations as the API shows them. An invite's status is
  * computed when read: a pending invite past expires_at shows as
  * "expired" even before housekeeping marks it. Its delivery is the state
- * of its latest email in email_queue ("sending" shows as "queued").
+ * of its latest email in email_queue ("sending" shows as "queued"; a row
+ * no longer there was sent and purged after mail_retention, see outbox.h).
  */
 #ifndef MEMBERD_INVITES_H
 #define MEMBERD_INVITES_H
@@ -24,7 +25,8 @@ struct db_res;
 	"  THEN 'expired' ELSE i.status END," \
 	" rfc3339(i.created_at), rfc3339(i.expires_at)," \
 	" rfc3339(i.last_sent_at), i.sent_count," \
-	" CASE e.state WHEN 'sending' THEN 'queued' ELSE e.state END," \
+	" CASE WHEN e.id IS NULL THEN 'sent' WHEN e.state = 'sending'" \
+	"  THEN 'queued' ELSE e.state END," \
 	" i.created_by_kind, i.inviter_name"
 #define INVITE_FROM " FROM invites i" \
 	" LEFT JOIN email_queue e ON e.id = i.last_email_id"

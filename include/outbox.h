@@ -1,19 +1,45 @@
 /*
  * outbox.h: the email_queue table seen from the mailer. Rows move
  *
- *   queued ──claim──> sending ──250──> sent (bodies erased)
- *   failed ──claim──> sending ──4xx, no connection──> failed (backoff)
- *                     sending ──5xx, too many attempts──> dead
- *                     sending ──lease passed (mailer died)──> queued
+ *   queued ──claim──> sending ──2xx──> sent (bodies erased)
+ *   failed ──claim──> sending ──4xx, no connection, TLS, AUTH──> failed
+ *                     sending ──5xx, or attempts reached the max──> dead
+ *                     sending ──stop before the message began──> queued or
+ *                                failed as before (attempt not counted)
+ *                     sending ──lease passed (its mailer died)──> queued,
+ *                                or dead when that was the last attempt
+ *   dead, failed ──memberctl queue retry──> queued (attempts from 0)
+ *   sent ──memberctl queue purge, or the mailer after mail_retention──> gone
  *
- * Every write after the claim is fenced on (state='sending', locked_by=me),
- * so a mailer that lost its lease cannot overwrite a row taken over since.
+ * A claim takes due rows with FOR UPDATE SKIP LOCKED in one UPDATE, so
+ * several mailers never take the same row; it stamps locked_by (a mailer
+ * id unique per process start) and lease_until. Every write after the
+ * claim is fenced on (state = 'sending', locked_by = me): a mailer whose
+ * lease passed cannot overwrite a row another mailer has taken since.
+ * While a mailer is in an SMTP session it pushes lease_until forward at
+ * least every half lease (outbox_extend).
+ *
  * Code that queues mail inserts rows in its own transaction; a trigger
  * NOTIFYs OUTBOX_CHANNEL when that transaction commits.
+ *
+ * What another reader (an invite listing through its last_email_id) may
+ * rely on, reading state from email_queue by id:
+ *   - queued and sending: not yet accepted by the relay; show "queued".
+ *   - sent: final. The relay accepted the message (2xx); sent_at is set;
+ *     recipient, subject, message_id and the times stay, the bodies go.
+ *   - failed: not delivered yet, will be tried again at next_attempt_at;
+ *     last_error holds the reason (reply or connection error).
+ *   - dead: final unless an operator retries it; last_error holds the
+ *     relay's reply (e.g. "550 5.1.1 ... no such user").
+ *   - A sent row may be deleted after mail_retention: a missing row
+ *     behind an id that was set means sent. A foreign key to
+ *     email_queue(id) must therefore be ON DELETE SET NULL.
+ *   - message_id is set at the first claim and never changes.
  */
 #ifndef MEMBERD_OUTBOX_H
 #define MEMBERD_OUTBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -35,27 +61,70 @@ struct outbox_msg {
 	time_t		 created_at;
 };
 
+enum outbox_outcome {
+	OUTBOX_SENT,
+	OUTBOX_FAILED,		/* retried after outbox_backoff_ms */
+	OUTBOX_DEAD,
+};
+
 /*
  * Claim up to max rows that are due. Returns how many (msgs[] filled, the
  * caller releases each with outbox_msg_release), or -1 on a database error.
  */
 int	outbox_claim(struct db *, const char *mailer_id, long lease_s,
 	    const char *msgid_domain, struct outbox_msg *msgs, int max);
+/*
+ * The same in two steps, so the next batch is claimed while the current
+ * one is being sent: send the claim, then collect its rows (as above).
+ */
+int	outbox_claim_send(struct db *, const char *mailer_id, long lease_s,
+	    const char *msgid_domain, int max);
+int	outbox_claim_collect(struct db *, struct outbox_msg *msgs, int max);
 void	outbox_msg_release(struct outbox_msg *);
 
-/* Final writes; each returns 1 when the row was still ours, 0, or -1. */
-int	outbox_mark_sent(struct db *, const char *mailer_id, long long id,
-	    int code);
+/* A message the relay accepted, age_us ago. */
+struct outbox_sent {
+	long long	 id;
+	int		 code;
+	long long	 age_us;
+};
+
+/*
+ * Record n sent messages in one statement. written[i] tells whether row
+ * i was still ours. Returns how many were, or -1 (nothing written).
+ */
+int	outbox_mark_sent(struct db *, const char *mailer_id,
+	    const struct outbox_sent *, int n, bool *written);
+/* Other final writes; each returns 1 when the row was still ours, 0, -1. */
 int	outbox_mark_failed(struct db *, const char *mailer_id, long long id,
-	    long retry_in_s, int code, const char *error);
+	    long retry_ms, int code, const char *error);
 int	outbox_mark_dead(struct db *, const char *mailer_id, long long id,
 	    int code, const char *error);
-/* Give back claimed rows not yet tried (shutdown), attempt not counted. */
+/* Give back a claimed row not tried (shutdown): attempt not counted. */
 int	outbox_release(struct db *, const char *mailer_id, long long id);
+
+/* Push the lease of every row this mailer holds. Rows, or -1. */
+int	outbox_extend(struct db *, const char *mailer_id, long lease_s);
 /* Requeue rows whose lease passed. Returns how many, or -1. */
 int	outbox_sweep(struct db *, long max_attempts);
+/* Milliseconds until the next row is due (0: now), -2 for none, -1. */
+long	outbox_next_due_ms(struct db *);
+/* Delete at most limit sent rows older than age_s. How many, or -1. */
+int	outbox_purge_sent(struct db *, long age_s, int limit);
 
-/* Seconds before attempt n+1 after n failures: n^4 +-10 %, max one hour. */
-long	outbox_backoff(int attempts, double unit_random);
+/*
+ * What a reply code means for a row on its attempts-th attempt: 2xx sent;
+ * 5xx dead, except the AUTH replies 530, 534, 535 and 538, which are about
+ * this mailer's credentials, not the message; anything else (4xx, 0 for
+ * no reply) failed, or dead once attempts reached max_attempts.
+ */
+enum outbox_outcome outbox_verdict(int code, int attempts, long max_attempts);
+/*
+ * Delay before the next attempt after attempts failures: n^4 units,
+ * +-10 % by unit_random in [0, 1], capped at 3600 units, at least 1 ms.
+ * With the default unit of a second: 1 s, 16 s, 81 s, 4 min, 10 min, 22
+ * min, 40 min, then an hour.
+ */
+long	outbox_backoff_ms(int attempts, long unit_ms, double unit_random);
 
 #endif

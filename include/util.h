@@ -43,6 +43,8 @@ bool	 parse_long(const char *, long min, long max, long *out) MUST_CHECK;
  * False on junk or a value above max.
  */
 bool	 parse_duration(const char *, long max, long *out) MUST_CHECK;
+/* The same in milliseconds, which also accepts "250ms". */
+bool	 parse_duration_ms(const char *, long max_ms, long *out) MUST_CHECK;
 
 /* Monotonic and wall clocks in microseconds. */
 int64_t	 now_mono_us(void);

@@ -1,4 +1,5 @@
 /* config.c: the key table, the parser and secret resolution. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,14 +12,14 @@
 #include "util.h"
 #include "banned.h"
 
-enum key_type { K_STR, K_INT, K_DURATION, K_BOOL, K_OCTAL, K_ENUM };
+enum key_type { K_STR, K_INT, K_DURATION, K_MILLIS, K_BOOL, K_OCTAL, K_ENUM };
 
 struct key {
 	const char	*name;
 	enum key_type	 type;
 	size_t		 off;
 	const char	*def;
-	long		 min, max;	/* K_INT, K_DURATION (max), K_OCTAL */
+	long		 min, max;	/* K_INT, K_DURATION, K_MILLIS (ms), K_OCTAL */
 	const char	*choices;	/* K_ENUM: "a|b|c", index stored */
 	const char	*doc;
 };
@@ -103,18 +104,25 @@ static const struct key keys[] = {
 	{ "smtp_password_file", K_STR, O(smtp_password_file), "", 0, 0, NULL,
 	  "file holding the SMTP password (else $MEMBERD_SMTP_PASSWORD or "
 	  "the credential smtp_password)" },
-	{ "smtp_connect_timeout", K_DURATION, O(smtp_connect_timeout), "30s",
-	  1, 3600, NULL, "time allowed to connect to the relay" },
-	{ "smtp_command_timeout", K_DURATION, O(smtp_command_timeout), "60s",
-	  1, 3600, NULL, "time allowed for each SMTP reply" },
+	{ "smtp_connect_timeout", K_MILLIS, O(smtp_connect_timeout_ms), "30s",
+	  100, 3600 * 1000L, NULL,
+	  "time allowed to resolve and connect to the relay (ms precision)" },
+	{ "smtp_command_timeout", K_MILLIS, O(smtp_command_timeout_ms), "60s",
+	  100, 3600 * 1000L, NULL,
+	  "time allowed for each SMTP reply (ms precision)" },
 	{ "mailer_batch_size", K_INT, O(mailer_batch_size), "20", 1, 1000,
 	  NULL, "messages claimed and sent over one connection" },
 	{ "mailer_poll_interval", K_DURATION, O(mailer_poll_interval), "5s", 1,
 	  3600, NULL, "fallback poll when no notification arrives" },
-	{ "mailer_lease", K_DURATION, O(mailer_lease), "10m", 10, DAY, NULL,
-	  "how long a claimed message belongs to its mailer" },
+	{ "mailer_lease", K_DURATION, O(mailer_lease), "10m", 1, DAY, NULL,
+	  "how long a claimed message belongs to its mailer without news "
+	  "from it; at least 2 x max(smtp_connect_timeout, "
+	  "5 x smtp_command_timeout)" },
 	{ "mailer_max_attempts", K_INT, O(mailer_max_attempts), "10", 1, 1000,
 	  NULL, "attempts before a message is dead" },
+	{ "mailer_backoff_unit", K_MILLIS, O(mailer_backoff_unit_ms), "1s", 1,
+	  3600 * 1000L, NULL, "retry n waits min(n^4, 3600) units, +-10 %; "
+	  "only tests shorten it" },
 	{ "mail_retention", K_DURATION, O(mail_retention), "30d", 0,
 	  3650 * DAY, NULL, "sent mail kept this long, then purged" },
 };
@@ -150,6 +158,15 @@ key_set(struct config *c, const struct key *k, const char *v,
 			snprintf(err, errlen, "%s: expected a duration such "
 			    "as 30s, 15m, 2h or 7d (from %lds to %lds), got "
 			    "\"%s\"", k->name, k->min, k->max, v);
+			return -1;
+		}
+		*(long *)(void *)base = n;
+		return 0;
+	case K_MILLIS:
+		if (!parse_duration_ms(v, k->max, &n) || n < k->min) {
+			snprintf(err, errlen, "%s: expected a duration such "
+			    "as 500ms, 30s or 2m (from %ldms to %lds), got "
+			    "\"%s\"", k->name, k->min, k->max / 1000, v);
 			return -1;
 		}
 		*(long *)(void *)base = n;
@@ -374,6 +391,83 @@ config_release(struct config *c)
 	free(c->db_password);
 	free(c->smtp_password);
 	memset(c, 0, sizeof(*c));
+}
+
+bool
+config_host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 h[64];
+	size_t		 n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strcasecmp(host, "localhost.") == 0)
+		return true;
+	if (n >= 2 && n < sizeof(h) && host[0] == '[' && host[n - 1] == ']') {
+		memcpy(h, host + 1, n - 2);
+		h[n - 2] = '\0';
+		host = h;
+	}
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return false;
+}
+
+enum starttls_mode
+config_starttls(const struct config *c)
+{
+	if (c->smtp_starttls != STARTTLS_AUTO)
+		return (enum starttls_mode)c->smtp_starttls;
+	return config_host_is_loopback(c->smtp_host) ? STARTTLS_OFF :
+	    STARTTLS_REQUIRED;
+}
+
+/*
+ * The mailer refreshes its lease at every step of the SMTP dialogue; the
+ * longest step without news is a connection (smtp_connect_timeout) or the
+ * five replies between two messages (MAIL, RCPT, DATA, end of data, and
+ * the next MAIL). Refreshing at half the lease, that step must fit in half.
+ */
+long
+config_mailer_step_ms(const struct config *c)
+{
+	long	step = 5 * c->smtp_command_timeout_ms;
+
+	return c->smtp_connect_timeout_ms > step ? c->smtp_connect_timeout_ms :
+	    step;
+}
+
+int
+config_check_mailer(const struct config *c, char *err, size_t errlen)
+{
+	long	need_ms = 2 * config_mailer_step_ms(c);
+
+	if ((long long)c->mailer_lease * 1000 < need_ms) {
+		snprintf(err, errlen, "mailer_lease: %lds is too short: it must "
+		    "be at least 2 x max(smtp_connect_timeout, 5 x "
+		    "smtp_command_timeout) = %lds, or another mailer may take "
+		    "over a message still being sent", c->mailer_lease,
+		    (need_ms + 999) / 1000);
+		return -1;
+	}
+	if (*c->smtp_user != '\0' && (c->smtp_password == NULL ||
+	    *c->smtp_password == '\0')) {
+		snprintf(err, errlen, "smtp_user is set but there is no SMTP "
+		    "password: set $MEMBERD_SMTP_PASSWORD, smtp_password_file "
+		    "or the credential smtp_password");
+		return -1;
+	}
+	if (*c->smtp_user != '\0' && config_starttls(c) != STARTTLS_REQUIRED &&
+	    !config_host_is_loopback(c->smtp_host)) {
+		snprintf(err, errlen, "smtp_user: AUTH to %s without "
+		    "smtp_starttls = required would let the network read the "
+		    "password", c->smtp_host);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -25,6 +25,8 @@ struct db {
 	char		 constraint[128];
 	char		 message[512];
 	bool		 in_tx;
+	bool		 sent;		/* a db_send awaits its result */
+	PGresult	*early;		/* its result, read before db_collect */
 };
 
 /* Statement names are assigned once per process. */
@@ -57,6 +59,9 @@ db_disconnect(struct db *db)
 		PQfinish(db->conn);
 	db->conn = NULL;
 	db->in_tx = false;
+	db->sent = false;
+	PQclear(db->early);
+	db->early = NULL;
 }
 
 /* Server notices (NOTICE, WARNING) go to the debug log, not to stderr. */
@@ -199,6 +204,28 @@ db_fail(struct db *db, PGresult *res, const char *what)
 	PQclear(res);
 }
 
+/*
+ * Read the whole reply to a db_send, keeping its result for db_collect.
+ * Every other call does this first: one query at a time on the wire.
+ */
+static void
+db_read_sent(struct db *db)
+{
+	PGresult	*res;
+
+	if (!db->sent)
+		return;
+	db->sent = false;
+	while (db->conn != NULL && (res = PQgetResult(db->conn)) != NULL) {
+		if (db->early == NULL)
+			db->early = res;
+		else
+			PQclear(res);
+	}
+	if (db->early == NULL)
+		db->early = PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+}
+
 static bool
 db_prepare(struct db *db, struct stmt *st)
 {
@@ -228,6 +255,7 @@ db_exec(struct db *db, struct stmt *st, const char *const *params)
 	ExecStatusType	 s;
 
 	db->err = DB_OK;
+	db_read_sent(db);
 	if (db->conn == NULL && !db->in_tx && !db_ensure(db)) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
 		return NULL;
@@ -250,12 +278,64 @@ db_exec(struct db *db, struct stmt *st, const char *const *params)
 }
 
 int
+db_send(struct db *db, struct stmt *st, const char *const *params)
+{
+	char	name[32];
+
+	if (db_collect_pending(db))
+		db_res_free(db_collect(db));
+	db->err = DB_OK;
+	if (db->conn == NULL || db->in_tx) {
+		db_set_error(db, DB_UNAVAILABLE, NULL);
+		return -1;
+	}
+	if (st->prepared_gen != db->gen && !db_prepare(db, st))
+		return -1;
+	snprintf(name, sizeof(name), "m%u", st->id);
+	if (!PQsendQueryPrepared(db->conn, name, st->nparams, params, NULL,
+	    NULL, 0)) {
+		db_fail(db, NULL, "send");
+		return -1;
+	}
+	db->sent = true;
+	return 0;
+}
+
+bool
+db_collect_pending(const struct db *db)
+{
+	return db->sent || db->early != NULL;
+}
+
+struct db_res *
+db_collect(struct db *db)
+{
+	PGresult	*res;
+	ExecStatusType	 s;
+
+	db->err = DB_OK;
+	db_read_sent(db);
+	if ((res = db->early) == NULL) {
+		db_set_error(db, DB_UNAVAILABLE, NULL);
+		return NULL;
+	}
+	db->early = NULL;
+	s = PQresultStatus(res);
+	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+		db_fail(db, res, "query");
+		return NULL;
+	}
+	return (struct db_res *)res;
+}
+
+int
 db_command(struct db *db, const char *sql)
 {
 	PGresult	*res;
 	ExecStatusType	 s;
 
 	db->err = DB_OK;
+	db_read_sent(db);
 	if (db->conn == NULL) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
 		return -1;
@@ -297,6 +377,7 @@ db_rollback(struct db *db)
 {
 	PGresult	*res;
 
+	db_read_sent(db);
 	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		res = PQexec(db->conn, "ROLLBACK");
 		PQclear(res);

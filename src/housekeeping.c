@@ -2,6 +2,7 @@
 #include "config.h"
 #include "db.h"
 #include "housekeeping.h"
+#include "outbox.h"
 #include "banned.h"
 
 /* Expiring an invitation is recorded like any other change of access. */
@@ -22,9 +23,7 @@ static struct stmt st_resets = STMT(
 static struct stmt st_failures = STMT(
     "DELETE FROM login_failures"
     " WHERE at < now() - make_interval(secs => $1::int)", 1);
-static struct stmt st_mail = STMT(
-    "DELETE FROM email_queue WHERE state = 'sent'"
-    " AND sent_at < now() - make_interval(secs => $1::int)", 1);
+#define PURGE_CHUNK	1000
 
 static int
 step(struct db *db, struct stmt *st, const char *param, long *count)
@@ -43,16 +42,20 @@ int
 housekeeping_run(struct db *db, const struct config *cfg,
     struct housekeeping_counts *n)
 {
-	char	idle[24], window[24], keep[24];
+	char	idle[24], window[24];
+	int	purged;
 
 	db_fmt_int(idle, cfg->session_idle_timeout);
 	db_fmt_int(window, cfg->login_failure_window);
-	db_fmt_int(keep, cfg->mail_retention);
 	if (step(db, &st_expire_invites, NULL, &n->invites_expired) != 0 ||
 	    step(db, &st_sessions, idle, &n->sessions_deleted) != 0 ||
 	    step(db, &st_resets, NULL, &n->resets_deleted) != 0 ||
-	    step(db, &st_failures, window, &n->login_failures_deleted) != 0 ||
-	    step(db, &st_mail, keep, &n->mail_purged) != 0)
+	    step(db, &st_failures, window, &n->login_failures_deleted) != 0)
 		return -1;
-	return 0;
+	/* the mailer's own purge, in chunks, so no lock is held for long */
+	n->mail_purged = 0;
+	while ((purged = outbox_purge_sent(db, cfg->mail_retention,
+	    PURGE_CHUNK)) > 0)
+		n->mail_purged += purged;
+	return purged < 0 ? -1 : 0;
 }

@@ -1,8 +1,18 @@
 /*
  * mailer.c: memberd-mailer drains email_queue through the SMTP relay. It
  * sleeps on LISTEN (woken by the enqueuing commit) with a poll as the
- * fallback, claims a batch, sends it over one SMTP session, and settles
- * each row. See outbox.h for the states a row goes through.
+ * fallback, claims a batch, sends it over one SMTP session, and records
+ * each row's outcome as the relay answers. Failures are written at once;
+ * acceptances are written together, at the end of the session or as soon
+ * as the oldest unrecorded one is RECORD_DELAY old, one commit for many
+ * messages. A crash thus repeats at most the message in flight and those
+ * accepted in the last RECORD_DELAY. See outbox.h for the row states.
+ *
+ * Signals: SIGTERM and SIGINT stay blocked except while the mailer waits
+ * for work, so no database or SMTP call is ever interrupted. During a
+ * session, a pending one is seen (sigpending) before each message begins:
+ * the message in flight finishes, the rest of the batch is given back, and
+ * the process exits 0.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,14 +31,49 @@
 #include "message.h"
 #include "outbox.h"
 #include "smtp.h"
+#include "smtp_reply.h"
 #include "banned.h"
 
-#define SWEEP_INTERVAL_US	(10 * 1000000LL)
+#define RECORD_DELAY_US		100000
+#define PURGE_INTERVAL_US	(3600 * 1000000LL)
+#define PURGE_CHUNK		1000
+/* While the database is away, how long unrecorded verdicts are retried. */
+#define SETTLE_RETRY_US		500000
+#define STOP_GRACE_US		(5 * 1000000LL)
 
 static volatile sig_atomic_t	stopping;
 static struct config		cfg;
 static char			mailer_id[128];
 static sigset_t			waitmask;
+/* The next batch's claim is on its way (outbox_claim_send). */
+static bool			prefetching;
+
+/*
+ * A claimed row during its batch: CLAIMED until the relay answers, then
+ * SENT_PENDING (accepted, not yet written) or UNRECORDED (a failure the
+ * database did not take yet), and SETTLED once written or given back.
+ */
+enum row_state { ROW_CLAIMED, ROW_SENT_PENDING, ROW_UNRECORDED, ROW_SETTLED };
+
+struct row {
+	struct outbox_msg	 msg;
+	struct buf		 text;		/* rendered message */
+	enum row_state		 state;
+	int			 code;		/* verdict kept until written */
+	int64_t			 answered;	/* when (monotonic us) */
+	char			 reply[SMTP_REPLY_MAX];
+};
+
+struct batch {
+	struct db	*db;
+	struct row	*rows;
+	int		 n;
+	int		 npending;	/* rows in ROW_SENT_PENDING */
+	int64_t		 oldest_pending;
+	int64_t		 next_record;	/* after a failed write: not before */
+	int64_t		 lease_mark;	/* lease last pushed (monotonic us) */
+	int64_t		 next_extend;
+};
 
 static void
 on_term(int sig)
@@ -46,6 +91,20 @@ usage(void)
 	exit(2);
 }
 
+/* A stop asked for, delivered or still pending behind the signal mask. */
+static bool
+stop_requested(void)
+{
+	sigset_t	pending;
+
+	if (stopping)
+		return true;
+	if (sigpending(&pending) != 0)
+		return false;
+	return sigismember(&pending, SIGTERM) == 1 ||
+	    sigismember(&pending, SIGINT) == 1;
+}
+
 /* The domain part of an address, for logs that must not name people. */
 static const char *
 domain_of(const char *addr)
@@ -55,7 +114,13 @@ domain_of(const char *addr)
 	return at ? at + 1 : "?";
 }
 
-/* Sleep until a notification, the poll interval, or a signal. */
+static int64_t
+lease_us(void)
+{
+	return (int64_t)cfg.mailer_lease * 1000000;
+}
+
+/* Sleep until a notification, the timeout, or a signal. */
 static void
 wait_for_work(struct db *db, long timeout_ms)
 {
@@ -72,152 +137,393 @@ wait_for_work(struct db *db, long timeout_ms)
 }
 
 static void
-settle(struct db *db, struct outbox_msg *m, const struct smtp_item *it,
-    const char *session_err)
+log_attempt(const struct row *r, const char *outcome, int code,
+    const char *reply, long retry_ms)
 {
-	const char	*outcome;
-	char		 why[512];
-	int		 rc;
+	char	safe[SMTP_REPLY_MAX], retry[48] = "";
 
-	if (it->code >= 200 && it->code < 300) {
-		rc = outbox_mark_sent(db, mailer_id, m->id, it->code);
-		outcome = "sent";
-	} else if (it->code >= 500) {
-		snprintf(why, sizeof(why), "%d %s", it->code, it->reply);
-		rc = outbox_mark_dead(db, mailer_id, m->id, it->code, why);
-		outcome = "dead";
-	} else {
-		if (it->code != 0)
-			snprintf(why, sizeof(why), "%d %s", it->code,
-			    it->reply);
-		else
-			snprintf(why, sizeof(why), "%s", session_err[0] ?
-			    session_err : "not sent");
-		if (m->attempts >= cfg.mailer_max_attempts) {
-			rc = outbox_mark_dead(db, mailer_id, m->id, it->code,
-			    why);
-			outcome = "dead";
-		} else {
-			rc = outbox_mark_failed(db, mailer_id, m->id,
-			    outbox_backoff(m->attempts,
-			    (double)random() / RAND_MAX), it->code, why);
-			outcome = "failed";
-		}
-	}
-	if (rc == 0)
-		outcome = "lost-lease";
+	smtp_reply_redact(reply ? reply : "", safe, sizeof(safe));
+	if (retry_ms > 0)
+		snprintf(retry, sizeof(retry), " retry_in=%ldms", retry_ms);
 	log_info("mail id=%lld msgid=%s to=*@%s attempt=%d outcome=%s "
-	    "code=%d", m->id, m->message_id, domain_of(m->recipient),
-	    m->attempts, outcome, it->code);
+	    "code=%d%s%s%s%s", r->msg.id, r->msg.message_id,
+	    domain_of(r->msg.recipient), r->msg.attempts, outcome, code,
+	    retry, safe[0] ? " reply=\"" : "", safe, safe[0] ? "\"" : "");
 }
 
-/* Claim, send and settle one batch. Returns how many were claimed. */
+/*
+ * Write a failure (code 0: no reply, reply says why) and log the attempt.
+ * Returns 0 when done, -1 when the database did not answer: the row is
+ * then ROW_UNRECORDED and settle_retry tries again.
+ */
 static int
-run_batch(struct db *db, const char *msgid_domain)
+settle_failure(struct db *db, struct row *r, int code, const char *reply)
+{
+	enum outbox_outcome	 o;
+	const char		*outcome = "failed";
+	long			 retry_ms = 0;
+	int			 rc;
+
+	o = outbox_verdict(code, r->msg.attempts, cfg.mailer_max_attempts);
+	if (o == OUTBOX_FAILED) {
+		retry_ms = outbox_backoff_ms(r->msg.attempts,
+		    cfg.mailer_backoff_unit_ms, (double)random() / RAND_MAX);
+		rc = outbox_mark_failed(db, mailer_id, r->msg.id, retry_ms,
+		    code, reply);
+	} else {
+		outcome = "dead";
+		rc = outbox_mark_dead(db, mailer_id, r->msg.id, code, reply);
+	}
+	if (rc < 0) {
+		r->state = ROW_UNRECORDED;
+		r->code = code;
+		snprintf(r->reply, sizeof(r->reply), "%s", reply);
+		return -1;
+	}
+	r->state = ROW_SETTLED;
+	if (rc == 0)
+		outcome = "lost-lease";	/* another mailer took it over */
+	log_attempt(r, outcome, code, reply, rc == 1 ? retry_ms : 0);
+	return 0;
+}
+
+/* Write every accepted message not written yet, in one statement. */
+static void
+record_sent(struct batch *b)
+{
+	struct outbox_sent	*v;
+	struct row		**rows;
+	bool			*written;
+	int64_t			 now = now_mono_us();
+	int			 i, k = 0;
+
+	if (b->npending == 0 || now < b->next_record)
+		return;
+	v = xcalloc((size_t)b->npending, sizeof(*v));
+	rows = xcalloc((size_t)b->npending, sizeof(*rows));
+	written = xcalloc((size_t)b->npending, sizeof(*written));
+	for (i = 0; i < b->n && k < b->npending; i++)
+		if (b->rows[i].state == ROW_SENT_PENDING) {
+			rows[k] = &b->rows[i];
+			v[k].id = b->rows[i].msg.id;
+			v[k].code = b->rows[i].code;
+			v[k++].age_us = now - b->rows[i].answered;
+		}
+	if (outbox_mark_sent(b->db, mailer_id, v, k, written) < 0)
+		b->next_record = now + SETTLE_RETRY_US;
+	else {
+		for (i = 0; i < k; i++) {
+			rows[i]->state = ROW_SETTLED;
+			log_attempt(rows[i], written[i] ? "sent" :
+			    "lost-lease", rows[i]->code, NULL, 0);
+		}
+		b->npending = 0;
+	}
+	free(written);
+	free(rows);
+	free(v);
+}
+
+/* A verdict: failures are written now, acceptances gathered. */
+static void
+verdict(struct batch *b, struct row *r, int code, const char *reply)
+{
+	if (outbox_verdict(code, r->msg.attempts, cfg.mailer_max_attempts) !=
+	    OUTBOX_SENT) {
+		(void)settle_failure(b->db, r, code, reply);
+		return;
+	}
+	r->state = ROW_SENT_PENDING;
+	r->code = code;
+	r->answered = now_mono_us();
+	if (b->npending++ == 0)
+		b->oldest_pending = r->answered;
+}
+
+static void
+release(struct db *db, struct row *r)
+{
+	int	rc = outbox_release(db, mailer_id, r->msg.id);
+
+	r->state = ROW_SETTLED;
+	log_attempt(r, rc == 1 ? "released" : rc == 0 ? "lost-lease" :
+	    "release-failed", 0, NULL, 0);
+}
+
+/* Hooks called from inside the SMTP session. */
+static void
+on_done(struct smtp_item *it, void *arg)
+{
+	verdict(arg, it->arg, it->code, it->reply);
+}
+
+static void
+on_tick(void *arg)
+{
+	struct batch	*b = arg;
+	int64_t		 now = now_mono_us();
+
+	if (b->npending > 0 && now - b->oldest_pending >= RECORD_DELAY_US)
+		record_sent(b);
+	if (now < b->next_extend)
+		return;
+	if (outbox_extend(b->db, mailer_id, cfg.mailer_lease) >= 0) {
+		b->lease_mark = now;
+		b->next_extend = now + lease_us() / 4;
+	} else
+		b->next_extend = now + 1000000;
+}
+
+static bool
+on_stop(void *arg)
+{
+	(void)arg;
+	return stop_requested();
+}
+
+/*
+ * Verdicts the database did not take are tried again while the lease
+ * still protects the rows (and a few seconds at most once stopping).
+ */
+static void
+settle_retry(struct batch *b)
+{
+	struct timespec	 ts = { 0, SETTLE_RETRY_US * 1000L };
+	int64_t		 deadline = b->lease_mark + lease_us() - 1000000;
+	int64_t		 stop_by = 0;
+	int		 i, left;
+
+	for (;;) {
+		b->next_record = 0;
+		if (db_ensure(b->db))
+			record_sent(b);
+		left = b->npending;
+		for (i = 0; i < b->n; i++)
+			if (b->rows[i].state == ROW_UNRECORDED &&
+			    (!db_ensure(b->db) || settle_failure(b->db,
+			    &b->rows[i], b->rows[i].code,
+			    b->rows[i].reply) != 0))
+				left++;
+		if (left == 0)
+			return;
+		if (stop_by == 0 && stop_requested())
+			stop_by = now_mono_us() + STOP_GRACE_US;
+		if (now_mono_us() > deadline ||
+		    (stop_by != 0 && now_mono_us() > stop_by))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	for (i = 0; i < b->n; i++)
+		if (b->rows[i].state == ROW_UNRECORDED ||
+		    b->rows[i].state == ROW_SENT_PENDING) {
+			log_attempt(&b->rows[i], "unrecorded", b->rows[i].code,
+			    "database unavailable: the sweep will queue it "
+			    "again", 0);
+			b->rows[i].state = ROW_SETTLED;
+		}
+}
+
+static bool
+render(struct row *r)
+{
+	struct mail	mail;
+
+	memset(&mail, 0, sizeof(mail));
+	mail.from_addr = cfg.mail_from;
+	mail.from_name = cfg.mail_from_name;
+	mail.to_addr = r->msg.recipient;
+	mail.to_name = r->msg.recipient_name;
+	mail.subject = r->msg.subject;
+	mail.text = r->msg.body_text;
+	mail.html = r->msg.body_html;
+	mail.message_id = r->msg.message_id;
+	mail.date = r->msg.created_at;
+	return message_render(&mail, &r->text) == 0;
+}
+
+/* The rows of the claim sent ahead, or a claim made now. */
+static int
+claim(struct db *db, const char *msgid_domain, struct outbox_msg *msgs)
+{
+	if (prefetching) {
+		prefetching = false;
+		return outbox_claim_collect(db, msgs,
+		    (int)cfg.mailer_batch_size);
+	}
+	return outbox_claim(db, mailer_id, cfg.mailer_lease, msgid_domain,
+	    msgs, (int)cfg.mailer_batch_size);
+}
+
+/* Give back the batch claimed ahead: stopping, or the relay is away. */
+static void
+drop_prefetch(struct db *db)
 {
 	struct outbox_msg	*msgs;
+	struct row		 r;
+	int			 i, n;
+
+	if (!prefetching)
+		return;
+	prefetching = false;
+	msgs = xcalloc((size_t)cfg.mailer_batch_size, sizeof(*msgs));
+	n = outbox_claim_collect(db, msgs, (int)cfg.mailer_batch_size);
+	for (i = 0; i < n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.msg = msgs[i];
+		release(db, &r);
+		outbox_msg_release(&msgs[i]);
+	}
+	free(msgs);
+}
+
+/*
+ * Claim, send and settle one batch. Returns how many were claimed;
+ * *relay_failed tells whether the session itself failed. When the batch
+ * is full, the next one is claimed while this one is on the wire, so the
+ * database's work overlaps the relay's.
+ */
+static int
+run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
+    bool *relay_failed)
+{
+	struct batch		 b;
+	struct outbox_msg	*msgs;
 	struct smtp_item	*items;
-	struct buf		*texts;
-	struct mail		 mail;
+	struct smtp_hooks	 hooks = { on_done, on_tick, on_stop, NULL };
+	enum smtp_result	 res = SMTP_OK;
 	char			 err[512] = "";
 	int			 n, i;
-	size_t			 k, nsend = 0;
-	size_t			*map;
+	size_t			 k = 0;
 
+	*relay_failed = false;
 	msgs = xcalloc((size_t)cfg.mailer_batch_size, sizeof(*msgs));
-	n = outbox_claim(db, mailer_id, cfg.mailer_lease, msgid_domain, msgs,
-	    (int)cfg.mailer_batch_size);
+	n = claim(db, msgid_domain, msgs);
 	if (n <= 0) {
 		free(msgs);
-		return n < 0 ? 0 : n;
+		return 0;
 	}
+	memset(&b, 0, sizeof(b));
+	b.db = db;
+	b.n = n;
+	b.rows = xcalloc((size_t)n, sizeof(*b.rows));
+	b.lease_mark = now_mono_us();
+	b.next_extend = b.lease_mark + lease_us() / 4;
+	hooks.arg = &b;
 	items = xcalloc((size_t)n, sizeof(*items));
-	texts = xcalloc((size_t)n, sizeof(*texts));
-	map = xcalloc((size_t)n, sizeof(*map));
 	for (i = 0; i < n; i++) {
-		memset(&mail, 0, sizeof(mail));
-		mail.from_addr = cfg.mail_from;
-		mail.from_name = cfg.mail_from_name;
-		mail.to_addr = msgs[i].recipient;
-		mail.to_name = msgs[i].recipient_name;
-		mail.subject = msgs[i].subject;
-		mail.text = msgs[i].body_text;
-		mail.html = msgs[i].body_html;
-		mail.message_id = msgs[i].message_id;
-		mail.date = msgs[i].created_at;
-		if (message_render(&mail, &texts[i]) != 0) {
-			struct smtp_item bad = { .code = 554 };
-
-			snprintf(bad.reply, sizeof(bad.reply), "refused "
+		b.rows[i].msg = msgs[i];
+		if (!render(&b.rows[i])) {
+			(void)settle_failure(db, &b.rows[i], 554, "554 refused "
 			    "locally: an address or header is malformed");
-			settle(db, &msgs[i], &bad, "");
 			continue;
 		}
-		items[nsend].recipient = msgs[i].recipient;
-		items[nsend].message = texts[i].data;
-		map[nsend++] = (size_t)i;
+		items[k].recipient = b.rows[i].msg.recipient;
+		items[k].message = b.rows[i].text.data;
+		items[k].len = b.rows[i].text.len;
+		items[k++].arg = &b.rows[i];
 	}
-	if (nsend > 0) {
-		(void)smtp_send_batch(&cfg, items, nsend, err, sizeof(err));
-		if (err[0] != '\0')
-			log_warnx("smtp: %s", err);
-		for (k = 0; k < nsend; k++)
-			settle(db, &msgs[map[k]], &items[k], err);
-	}
-	for (i = 0; i < n; i++) {
-		outbox_msg_release(&msgs[i]);
-		buf_release(&texts[i]);
-	}
-	free(map);
-	free(texts);
-	free(items);
 	free(msgs);
+
+	if (n == cfg.mailer_batch_size && !stop_requested())
+		prefetching = outbox_claim_send(db, mailer_id,
+		    cfg.mailer_lease, msgid_domain,
+		    (int)cfg.mailer_batch_size) == 0;
+	if (k > 0 && stop_requested())
+		res = SMTP_STOPPED;
+	else if (k > 0) {
+		res = smtp_send_batch(smtp, items, k, &hooks, err, sizeof(err));
+		if (res == SMTP_FAILED)
+			log_warnx("smtp: %s", err);
+		*relay_failed = res == SMTP_FAILED;
+	}
+	if (res != SMTP_OK)
+		drop_prefetch(db);
+	for (i = 0; i < (int)k; i++) {
+		struct row *r = items[i].arg;
+
+		if (r->state != ROW_CLAIMED)
+			continue;
+		if (res == SMTP_STOPPED)
+			release(db, r);
+		else
+			(void)settle_failure(db, r, 0, err[0] ? err :
+			    "no reply from the relay");
+	}
+	settle_retry(&b);
+
+	for (i = 0; i < n; i++) {
+		outbox_msg_release(&b.rows[i].msg);
+		buf_release(&b.rows[i].text);
+	}
+	free(items);
+	free(b.rows);
 	return n;
 }
 
-int
-main(int argc, char **argv)
+static void
+housekeeping(struct db *db, int64_t *last_sweep, int64_t *last_purge)
 {
-	struct sigaction sa;
-	struct db	*db;
-	const char	*path = NULL, *at;
-	char		 err[1024], host[64], domain[256];
-	unsigned long	 listening_gen = 0;
-	int64_t		 last_sweep = 0;
-	sigset_t	 block;
-	bool		 once = false;
-	int		 ch, n;
+	int64_t	now = now_mono_us(), every;
+	int	n, rounds;
 
-	while ((ch = getopt(argc, argv, "c:1")) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case '1': once = true; break;
-		default: usage();
-		}
+	/* a quarter of the lease, between a second and a minute */
+	every = lease_us() / 4;
+	if (every < 1000000)
+		every = 1000000;
+	if (every > 60 * 1000000LL)
+		every = 60 * 1000000LL;
+	if (*last_sweep == 0 || now - *last_sweep >= every) {
+		if ((n = outbox_sweep(db, cfg.mailer_max_attempts)) > 0)
+			log_warnx("requeued %d messages whose mailer stopped "
+			    "answering (lease passed)", n);
+		*last_sweep = now;
 	}
-	if (optind != argc)
-		usage();
-	log_init("memberd-mailer", LOG_LVL_INFO);
-	if (config_load(&cfg, path, err, sizeof(err)) != 0) {
-		fprintf(stderr, "memberd-mailer: %s\n", err);
-		return 1;
+	if (cfg.mail_retention > 0 &&
+	    (*last_purge == 0 || now - *last_purge >= PURGE_INTERVAL_US)) {
+		rounds = 0;
+		while ((n = outbox_purge_sent(db, cfg.mail_retention,
+		    PURGE_CHUNK)) == PURGE_CHUNK && ++rounds < 100)
+			;
+		*last_purge = now;
 	}
-	log_set_level((enum log_level)cfg.log_level);
-	if (!mail_address_ok(cfg.mail_from)) {
-		fprintf(stderr, "memberd-mailer: mail_from: not an address: "
-		    "\"%s\"\n", cfg.mail_from);
-		return 1;
-	}
-	at = strrchr(cfg.mail_from, '@');
-	snprintf(domain, sizeof(domain), "%s", at + 1);
+}
+
+/* How long to sleep: until the next row is due, at most the poll. */
+static long
+idle_ms(struct db *db)
+{
+	long	poll_ms = cfg.mailer_poll_interval * 1000, due;
+
+	due = outbox_next_due_ms(db);
+	if (due < 0 || due > poll_ms)
+		return poll_ms;
+	/* due now but not claimable: another mailer holds it this instant */
+	return due < 20 ? 20 : due;
+}
+
+static void
+mailer_id_init(void)
+{
+	char		host[64];
+	unsigned char	r[4] = { 0 };
+
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(mailer_id, sizeof(mailer_id), "%s:%ld", host,
-	    (long)getpid());
-	srandom((unsigned)(getpid() ^ time(NULL)));
+	/* unique per start: a restart with the same pid is another mailer */
+	if (getentropy(r, sizeof(r)) != 0)
+		fatal("getentropy");
+	snprintf(mailer_id, sizeof(mailer_id), "%s:%ld:%02x%02x%02x%02x",
+	    host, (long)getpid(), r[0], r[1], r[2], r[3]);
+	srandom((unsigned)(r[0] | r[1] << 8 | r[2] << 16) ^ (unsigned)getpid());
+}
 
-	signal(SIGPIPE, SIG_IGN);
+static void
+signals_init(void)
+{
+	struct sigaction sa;
+	sigset_t	 block;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
@@ -229,36 +535,106 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *tls_names[] = { "auto", "required",
+	    "opportunistic", "off" };
+	struct smtp_client *smtp;
+	struct db	*db;
+	const char	*path = NULL;
+	char		 err[1024], domain[256];
+	unsigned long	 listening_gen = 0;
+	int64_t		 last_sweep = 0, last_purge = 0, pause_until = 0;
+	bool		 once = false, relay_failed;
+	int		 ch, n, failures = 0;
+	long		 pause_ms;
+
+	while ((ch = getopt(argc, argv, "c:1")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case '1': once = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("memberd-mailer", LOG_LVL_INFO);
+	if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
+	    config_check_mailer(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "memberd-mailer: %s\n", err);
+		config_release(&cfg);
+		return 1;
+	}
+	log_set_level((enum log_level)cfg.log_level);
+	if (!mail_address_ok(cfg.mail_from)) {
+		fprintf(stderr, "memberd-mailer: mail_from: not an address: "
+		    "\"%s\"\n", cfg.mail_from);
+		config_release(&cfg);
+		return 1;
+	}
+	snprintf(domain, sizeof(domain), "%s", strrchr(cfg.mail_from, '@') + 1);
+	if ((smtp = smtp_client_new(&cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "memberd-mailer: %s\n", err);
+		config_release(&cfg);
+		return 1;
+	}
+	mailer_id_init();
+	signals_init();
 
 	db = db_open(&cfg, "memberd-mailer");
-	log_info("mailer %s started; relay %s:%ld", mailer_id, cfg.smtp_host,
-	    cfg.smtp_port);
+	log_info("mailer %s started; relay %s:%ld starttls=%s auth=%s "
+	    "batch=%ld lease=%lds", mailer_id, cfg.smtp_host, cfg.smtp_port,
+	    tls_names[config_starttls(&cfg)], *cfg.smtp_user ? "yes" : "no",
+	    cfg.mailer_batch_size, cfg.mailer_lease);
 	sd_notify(0, "READY=1");
-	while (!stopping) {
+	while (!stop_requested()) {
 		if (!db_ensure(db)) {
 			wait_for_work(db, 1000);
 			continue;
 		}
 		if (listening_gen != db_generation(db)) {
-			if (db_listen(db, OUTBOX_CHANNEL) != 0)
+			if (db_listen(db, OUTBOX_CHANNEL) != 0) {
+				wait_for_work(db, 1000);
 				continue;
+			}
 			listening_gen = db_generation(db);
 		}
-		if (now_mono_us() - last_sweep > SWEEP_INTERVAL_US) {
-			if ((n = outbox_sweep(db, cfg.mailer_max_attempts)) > 0)
-				log_warnx("requeued %d messages whose lease "
-				    "passed", n);
-			last_sweep = now_mono_us();
+		housekeeping(db, &last_sweep, &last_purge);
+		if (!once && now_mono_us() < pause_until) {
+			wait_for_work(db, (long)((pause_until - now_mono_us()) /
+			    1000) + 1);
+			continue;
 		}
-		n = run_batch(db, domain);
-		if (n > 0)
+		n = run_batch(db, smtp, domain, &relay_failed);
+		if (relay_failed) {
+			/*
+			 * The relay is unreachable or refuses us: wait before
+			 * the next batch instead of spending an attempt of
+			 * every queued message on it.
+			 */
+			pause_ms = outbox_backoff_ms(++failures,
+			    cfg.mailer_backoff_unit_ms, 0.5);
+			if (pause_ms > cfg.mailer_poll_interval * 1000)
+				pause_ms = cfg.mailer_poll_interval * 1000;
+			pause_until = now_mono_us() + (int64_t)pause_ms * 1000;
+		} else if (n > 0)
+			failures = 0;
+		if (n > 0 && !relay_failed)
 			continue;
 		if (once)
 			break;
-		wait_for_work(db, cfg.mailer_poll_interval * 1000);
+		/* a notification read along with the claim's reply */
+		if (db_drain_notifications(db) > 0)
+			continue;
+		wait_for_work(db, idle_ms(db));
 	}
+	drop_prefetch(db);
 	sd_notify(0, "STOPPING=1");
 	log_info("mailer %s stopped", mailer_id);
+	smtp_client_free(smtp);
 	db_close(db);
 	config_release(&cfg);
 	return 0;

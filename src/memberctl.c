@@ -17,6 +17,7 @@
 #include "migrate.h"
 #include "password.h"
 #include "validate.h"
+#include "queuectl.h"
 #include "banned.h"
 
 struct ctl {
@@ -36,6 +37,7 @@ static int	cmd_migrate(struct ctl *, int, char **);
 static int	cmd_config(struct ctl *, int, char **);
 static int	cmd_admin(struct ctl *, int, char **);
 static int	cmd_housekeeping(struct ctl *, int, char **);
+static int	cmd_queue(struct ctl *, int, char **);
 
 static const struct command commands[] = {
 	{ "migrate", "[--status]",
@@ -53,6 +55,10 @@ static const struct command commands[] = {
 	  "mark expired invitations, delete dead sessions, old reset links "
 	  "and login failures, purge sent mail past mail_retention", 1,
 	  cmd_housekeeping },
+	{ "queue", "status | list [--state S] [--limit N] | retry ID|--all-dead "
+	  "| purge [--sent-older-than 30d]",
+	  "outbound mail: counts and age, rows by state, send dead mail "
+	  "again, delete old sent mail", 1, cmd_queue },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -254,6 +260,12 @@ cmd_housekeeping(struct ctl *ctl, int argc, char **argv)
 	    "sent mail purged: %ld\n", n.invites_expired, n.sessions_deleted,
 	    n.resets_deleted, n.login_failures_deleted, n.mail_purged);
 	return 0;
+}
+
+static int
+cmd_queue(struct ctl *ctl, int argc, char **argv)
+{
+	return queuectl_main(ctl->db, &ctl->cfg, argc - 1, argv + 1);
 }
 
 int

@@ -36,33 +36,64 @@ mail_address_ok(const char *s)
 	return true;
 }
 
+/*
+ * Encoded output gathers in a small local buffer: appending to the
+ * message one byte at a time was most of the mailer's CPU.
+ */
+struct qp_out {
+	struct buf	*out;
+	size_t		 col;
+	size_t		 n;
+	char		 tmp[1024];
+};
+
+static void
+qp_flush(struct qp_out *q)
+{
+	buf_append(q->out, q->tmp, q->n);
+	q->n = 0;
+}
+
+static void
+qp_raw(struct qp_out *q, const char *s, size_t n)
+{
+	if (q->n + n > sizeof(q->tmp))
+		qp_flush(q);
+	memcpy(q->tmp + q->n, s, n);
+	q->n += n;
+}
+
 /* Append one encoded byte, breaking the line softly when it would be long. */
 static void
-qp_put(struct buf *out, size_t *col, const char *piece, size_t n)
+qp_put(struct qp_out *q, const char *piece, size_t n)
 {
-	if (*col + n > QP_LINE_MAX - 1) {
-		buf_puts(out, "=\r\n");
-		*col = 0;
+	if (q->col + n > QP_LINE_MAX - 1) {
+		qp_raw(q, "=\r\n", 3);
+		q->col = 0;
 	}
-	buf_append(out, piece, n);
-	*col += n;
+	qp_raw(q, piece, n);
+	q->col += n;
 }
 
 void
 qp_encode(const char *in, size_t n, struct buf *out)
 {
-	size_t		 i, col = 0;
+	struct qp_out	 q;
+	size_t		 i;
 	unsigned char	 c;
 	char		 esc[3];
 	bool		 line_end;
 
+	q.out = out;
+	q.col = 0;
+	q.n = 0;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)in[i];
 		if (c == '\r' && i + 1 < n && in[i + 1] == '\n')
 			continue;
 		if (c == '\n') {
-			buf_puts(out, "\r\n");
-			col = 0;
+			qp_raw(&q, "\r\n", 2);
+			q.col = 0;
 			continue;
 		}
 		line_end = i + 1 == n || in[i + 1] == '\n' ||
@@ -74,18 +105,19 @@ qp_encode(const char *in, size_t n, struct buf *out)
 		 */
 		if (((c >= 33 && c <= 126 && c != '=') ||
 		    ((c == ' ' || c == '\t') && !line_end)) &&
-		    !(col == 0 && c == '.') &&
-		    !(col == 0 && c == 'F' && n - i >= 5 &&
+		    !(q.col == 0 && c == '.') &&
+		    !(q.col == 0 && c == 'F' && n - i >= 5 &&
 		    strncmp(in + i, "From ", 5) == 0)) {
 			esc[0] = (char)c;
-			qp_put(out, &col, esc, 1);
+			qp_put(&q, esc, 1);
 		} else {
 			esc[0] = '=';
 			esc[1] = hexdigits[c >> 4];
 			esc[2] = hexdigits[c & 15];
-			qp_put(out, &col, esc, 3);
+			qp_put(&q, esc, 3);
 		}
 	}
+	qp_flush(&q);
 }
 
 static const char b64[] =
@@ -217,7 +249,9 @@ message_render(const struct mail *m, struct buf *out)
 		buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 		qp_encode(m->text, strlen(m->text), &b);
-		buf_puts(&b, "\r\n");
+		/* end the message with a line end, adding no empty line */
+		if (b.len < 2 || strcmp(b.data + b.len - 2, "\r\n") != 0)
+			buf_puts(&b, "\r\n");
 	} else {
 		buf_printf(&b, "Content-Type: multipart/alternative; "
 		    "boundary=\"%s\"\r\n\r\n"

@@ -10,7 +10,7 @@
 static struct stmt st_claim = STMT(
     "UPDATE email_queue q SET state = 'sending', locked_by = $1,"
     " lease_until = now() + make_interval(secs => $2::int),"
-    " attempts = q.attempts + 1,"
+    " attempts = q.attempts + 1, last_attempt_at = now(),"
     " message_id = COALESCE(q.message_id, format('<%s.%s@%s>', q.id,"
     "   substr(md5(random()::text || clock_timestamp()::text), 1, 16), $4::text))"
     " WHERE q.id IN (SELECT id FROM email_queue"
@@ -20,22 +20,29 @@ static struct stmt st_claim = STMT(
     "   q.body_text, q.body_html, q.message_id, q.attempts,"
     "   extract(epoch FROM q.created_at)::bigint", 4);
 
+/*
+ * Verdicts of several messages in one statement: one commit instead of
+ * one a message. sent_at is when the relay answered, by the server's clock.
+ */
 static struct stmt st_sent = STMT(
-    "UPDATE email_queue SET state = 'sent', sent_at = now(),"
+    "UPDATE email_queue q SET state = 'sent',"
+    " sent_at = now() - v.age * interval '1 microsecond',"
     " body_text = NULL, body_html = NULL, lease_until = NULL,"
-    " last_reply_code = $3, last_error = NULL"
-    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 3);
+    " last_reply_code = v.code, last_error = NULL"
+    " FROM unnest($2::bigint[], $3::int[], $4::bigint[]) AS v(id, code, age)"
+    " WHERE q.id = v.id AND q.state = 'sending' AND q.locked_by = $1"
+    " RETURNING q.id", 4);
 
 static struct stmt st_failed = STMT(
     "UPDATE email_queue SET state = 'failed', lease_until = NULL,"
     " locked_by = NULL,"
-    " next_attempt_at = now() + make_interval(secs => $3::int),"
-    " last_reply_code = $4, last_error = $5"
+    " next_attempt_at = now() + $3::bigint * interval '1 millisecond',"
+    " last_reply_code = NULLIF($4::int, 0), last_error = $5"
     " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 5);
 
 static struct stmt st_dead = STMT(
     "UPDATE email_queue SET state = 'dead', lease_until = NULL,"
-    " last_reply_code = $3, last_error = $4"
+    " last_reply_code = NULLIF($3::int, 0), last_error = $4"
     " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 4);
 
 static struct stmt st_release = STMT(
@@ -44,26 +51,37 @@ static struct stmt st_release = STMT(
     " attempts = attempts - 1, lease_until = NULL, locked_by = NULL"
     " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 2);
 
+static struct stmt st_extend = STMT(
+    "UPDATE email_queue"
+    " SET lease_until = now() + make_interval(secs => $2::int)"
+    " WHERE state = 'sending' AND locked_by = $1", 2);
+
 static struct stmt st_sweep = STMT(
     "UPDATE email_queue SET"
     " state = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'queued' END,"
-    " last_error = COALESCE(last_error, 'lease expired while sending'),"
-    " lease_until = NULL, locked_by = NULL"
+    " last_error = CASE WHEN attempts >= $1"
+    "   THEN 'lease expired while sending (' || locked_by || ')'"
+    "   ELSE last_error END,"
+    " next_attempt_at = now(), lease_until = NULL, locked_by = NULL"
     " WHERE state = 'sending' AND lease_until < now()", 1);
 
-int
-outbox_claim(struct db *db, const char *mailer_id, long lease_s,
-    const char *domain, struct outbox_msg *msgs, int max)
-{
-	struct db_res	*res;
-	char		 lease[24], lim[24];
-	int		 i, n;
+static struct stmt st_next_due = STMT(
+    "SELECT greatest(0, ceil(extract(epoch FROM"
+    "   min(next_attempt_at) - now()) * 1000))::bigint"
+    " FROM email_queue WHERE state IN ('queued', 'failed')", 0);
 
-	res = DB_EXEC(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
-	    db_fmt_int(lim, max), domain);
-	if (res == NULL)
-		return -1;
-	n = db_rows(res);
+static struct stmt st_purge = STMT(
+    "DELETE FROM email_queue WHERE id IN (SELECT id FROM email_queue"
+    "   WHERE state = 'sent'"
+    "   AND sent_at < now() - make_interval(secs => $1::bigint)"
+    "   LIMIT $2)", 2);
+
+/* Fill msgs[] from a claim's rows; frees res. How many. */
+static int
+claim_rows(struct db_res *res, struct outbox_msg *msgs, int max)
+{
+	int	i, n = db_rows(res);
+
 	for (i = 0; i < n && i < max; i++) {
 		msgs[i].id = db_int(res, i, 0);
 		msgs[i].recipient = xstrdup(db_str(res, i, 1));
@@ -78,7 +96,37 @@ outbox_claim(struct db *db, const char *mailer_id, long lease_s,
 		msgs[i].created_at = (time_t)db_int(res, i, 8);
 	}
 	db_res_free(res);
-	return n;
+	return i;
+}
+
+int
+outbox_claim(struct db *db, const char *mailer_id, long lease_s,
+    const char *domain, struct outbox_msg *msgs, int max)
+{
+	struct db_res	*res;
+	char		 lease[24], lim[24];
+
+	res = DB_EXEC(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
+	    db_fmt_int(lim, max), domain);
+	return res == NULL ? -1 : claim_rows(res, msgs, max);
+}
+
+int
+outbox_claim_send(struct db *db, const char *mailer_id, long lease_s,
+    const char *domain, int max)
+{
+	char	lease[24], lim[24];
+
+	return DB_SEND(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
+	    db_fmt_int(lim, max), domain);
+}
+
+int
+outbox_claim_collect(struct db *db, struct outbox_msg *msgs, int max)
+{
+	struct db_res	*res = db_collect(db);
+
+	return res == NULL ? -1 : claim_rows(res, msgs, max);
 }
 
 void
@@ -93,8 +141,9 @@ outbox_msg_release(struct outbox_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Rows a statement touched, or -1 when it failed. */
 static int
-affected(struct db_res *res)
+affected_rows(struct db_res *res)
 {
 	int	n;
 
@@ -102,26 +151,74 @@ affected(struct db_res *res)
 		return -1;
 	n = db_affected(res);
 	db_res_free(res);
-	return n > 0 ? 1 : 0;
+	return n;
 }
 
-int
-outbox_mark_sent(struct db *db, const char *me, long long id, int code)
+static int
+affected(struct db_res *res)
 {
-	char	sid[24], scode[24];
+	int	n = affected_rows(res);
 
-	return affected(DB_EXEC(db, &st_sent, db_fmt_int(sid, id), me,
-	    db_fmt_int(scode, code)));
+	return n < 0 ? -1 : n > 0;
+}
+
+/* "{1,2,3}": an array parameter of integers. */
+static void
+int_array(struct buf *b, const long long *v, int n)
+{
+	int	i;
+
+	buf_putc(b, '{');
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s%lld", i ? "," : "", v[i]);
+	buf_putc(b, '}');
 }
 
 int
-outbox_mark_failed(struct db *db, const char *me, long long id, long retry_s,
-    int code, const char *error)
+outbox_mark_sent(struct db *db, const char *me, const struct outbox_sent *v,
+    int n, bool *written)
+{
+	struct db_res	*res;
+	struct buf	 ids = { 0 }, codes = { 0 }, ages = { 0 };
+	long long	*tmp;
+	int		 i, j, rows = -1;
+
+	tmp = xcalloc((size_t)n, sizeof(*tmp));
+	for (i = 0; i < n; i++)
+		tmp[i] = v[i].id;
+	int_array(&ids, tmp, n);
+	for (i = 0; i < n; i++)
+		tmp[i] = v[i].code;
+	int_array(&codes, tmp, n);
+	for (i = 0; i < n; i++)
+		tmp[i] = v[i].age_us;
+	int_array(&ages, tmp, n);
+	res = DB_EXEC(db, &st_sent, me, ids.data, codes.data, ages.data);
+	if (res != NULL) {
+		for (i = 0; i < n; i++)
+			written[i] = false;
+		rows = db_rows(res);
+		for (j = 0; j < rows; j++)
+			for (i = 0; i < n; i++)
+				if (v[i].id == db_int(res, j, 0))
+					written[i] = true;
+		db_res_free(res);
+	}
+	buf_release(&ids);
+	buf_release(&codes);
+	buf_release(&ages);
+	free(tmp);
+	return rows;
+}
+
+int
+outbox_mark_failed(struct db *db, const char *me, long long id,
+    long retry_ms, int code, const char *error)
 {
 	char	sid[24], sretry[24], scode[24];
 
 	return affected(DB_EXEC(db, &st_failed, db_fmt_int(sid, id), me,
-	    db_fmt_int(sretry, retry_s), db_fmt_int(scode, code), error));
+	    db_fmt_int(sretry, retry_ms), db_fmt_int(scode, code), error));
 }
 
 int
@@ -143,32 +240,73 @@ outbox_release(struct db *db, const char *me, long long id)
 }
 
 int
+outbox_extend(struct db *db, const char *me, long lease_s)
+{
+	char	slease[24];
+
+	return affected_rows(DB_EXEC(db, &st_extend, me,
+	    db_fmt_int(slease, lease_s)));
+}
+
+int
 outbox_sweep(struct db *db, long max_attempts)
 {
-	struct db_res	*res;
-	char		 smax[24];
-	int		 n;
+	char	smax[24];
 
-	res = DB_EXEC(db, &st_sweep, db_fmt_int(smax, max_attempts));
-	if (res == NULL)
-		return -1;
-	n = db_affected(res);
-	db_res_free(res);
-	return n;
+	return affected_rows(DB_EXEC(db, &st_sweep,
+	    db_fmt_int(smax, max_attempts)));
 }
 
 long
-outbox_backoff(int attempts, double unit_random)
+outbox_next_due_ms(struct db *db)
 {
-	double	base, s;
+	struct db_res	*res;
+	long		 ms;
+
+	if ((res = db_exec(db, &st_next_due, NULL)) == NULL)
+		return -1;
+	ms = db_isnull(res, 0, 0) ? -2 : (long)db_int(res, 0, 0);
+	db_res_free(res);
+	return ms;
+}
+
+int
+outbox_purge_sent(struct db *db, long age_s, int limit)
+{
+	char	sage[24], slim[24];
+
+	return affected_rows(DB_EXEC(db, &st_purge, db_fmt_int(sage, age_s),
+	    db_fmt_int(slim, limit)));
+}
+
+enum outbox_outcome
+outbox_verdict(int code, int attempts, long max_attempts)
+{
+	if (code >= 200 && code < 300)
+		return OUTBOX_SENT;
+	if (code >= 500 && code < 600 && code != 530 && code != 534 &&
+	    code != 535 && code != 538)
+		return OUTBOX_DEAD;
+	return attempts >= max_attempts ? OUTBOX_DEAD : OUTBOX_FAILED;
+}
+
+long
+outbox_backoff_ms(int attempts, long unit_ms, double unit_random)
+{
+	double	base, ms;
 
 	if (attempts < 1)
 		attempts = 1;
+	if (unit_random < 0)
+		unit_random = 0;
+	if (unit_random > 1)
+		unit_random = 1;
 	base = (double)attempts * attempts * attempts * attempts;
 	if (base > 3600)
 		base = 3600;
-	s = base * (0.9 + 0.2 * unit_random);
-	if (s > 3600)
-		s = 3600;
-	return s < 1 ? 1 : (long)s;
+	ms = base * (0.9 + 0.2 * unit_random);
+	if (ms > 3600)
+		ms = 3600;	/* jitter never pushes past the cap */
+	ms *= (double)unit_ms;
+	return ms < 1 ? 1 : (long)ms;
 }

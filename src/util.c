@@ -188,6 +188,38 @@ parse_duration(const char *s, long max, long *out)
 	return true;
 }
 
+bool
+parse_duration_ms(const char *s, long max_ms, long *out)
+{
+	char	 digits[32];
+	size_t	 n = strlen(s);
+	long	 mult = 1000, v;
+
+	if (n == 0 || n >= sizeof(digits))
+		return false;
+	if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
+		mult = 1;
+		n -= 2;
+	} else {
+		switch (s[n - 1]) {
+		case 's': mult = 1000; n--; break;
+		case 'm': mult = 60 * 1000; n--; break;
+		case 'h': mult = 3600 * 1000; n--; break;
+		case 'd': mult = 86400 * 1000L; n--; break;
+		default: break;
+		}
+	}
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (!parse_long(digits, 0, LONG_MAX / mult, &v))
+		return false;
+	v *= mult;
+	if (v > max_ms)
+		return false;
+	*out = v;
+	return true;
+}
+
 int64_t
 now_mono_us(void)
 {

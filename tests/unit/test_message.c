@@ -8,7 +8,6 @@
 #include <cmocka.h>
 
 #include "message.h"
-#include "outbox.h"
 
 static struct mail
 sample(void)
@@ -136,6 +135,27 @@ test_render_has_every_header(void **state)
 }
 
 static void
+test_a_text_only_body_ends_without_an_added_empty_line(void **state)
+{
+	struct mail	m = sample();
+	struct buf	b = { 0 };
+	size_t		n;
+
+	(void)state;
+	m.html = NULL;
+	m.text = "line\n";
+	assert_int_equal(message_render(&m, &b), 0);
+	n = b.len;
+	assert_true(n > 10);
+	assert_string_equal(b.data + n - 8, "\r\nline\r\n");
+	buf_reset(&b);
+	m.text = "no line end";
+	assert_int_equal(message_render(&m, &b), 0);
+	assert_string_equal(b.data + b.len - 13, "no line end\r\n");
+	buf_release(&b);
+}
+
+static void
 test_email_with_crlf_is_refused(void **state)
 {
 	struct mail	m;
@@ -158,19 +178,6 @@ test_email_with_crlf_is_refused(void **state)
 	buf_release(&b);
 }
 
-static void
-test_backoff_grows_with_jitter_and_is_capped(void **state)
-{
-	(void)state;
-	assert_int_equal(outbox_backoff(1, 0.5), 1);
-	assert_int_equal(outbox_backoff(2, 0.5), 16);
-	assert_int_equal(outbox_backoff(3, 0.5), 81);
-	assert_in_range(outbox_backoff(4, 0.0), 230, 231);
-	assert_in_range(outbox_backoff(4, 1.0), 281, 282);
-	assert_true(outbox_backoff(50, 1.0) <= 3600);
-	assert_true(outbox_backoff(50, 0.0) >= 3240);
-}
-
 int
 main(void)
 {
@@ -181,8 +188,8 @@ main(void)
 		cmocka_unit_test(test_header_encode_ascii_stays_and_utf8_becomes_words),
 		cmocka_unit_test(test_long_utf8_header_is_folded_into_short_words),
 		cmocka_unit_test(test_render_has_every_header),
+		cmocka_unit_test(test_a_text_only_body_ends_without_an_added_empty_line),
 		cmocka_unit_test(test_email_with_crlf_is_refused),
-		cmocka_unit_test(test_backoff_grows_with_jitter_and_is_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
