@@ -24,10 +24,11 @@
 
 /*
  * $1 client, $2 email, $3 acting user (NULL for an administrator), $4 the
- * pending limit: is the
- * address a member, the pending invitation's id, how many are pending
- * (counted up to the limit), is a pending one past its expiry, and the
- * actor's permissions and membership.
+ * pending limit: is the address a member, the pending invitation's id,
+ * how many are pending (the trigger's counter while it is under the limit,
+ * which includes invitations past expiry, so the true count is no more;
+ * at the limit, the unexpired ones counted up to the limit), is a pending
+ * one past its expiry, and the actor's permissions and membership.
  */
 #define SQL_INVITE_CHECK \
 	"SELECT EXISTS (SELECT 1 FROM client_users cu JOIN users u" \
@@ -35,14 +36,17 @@
 	"   AND lower(u.email) = lower($2))," \
 	" (SELECT id FROM invites WHERE client_id = $1 AND status = 'pending'" \
 	"   AND lower(email) = lower($2) AND expires_at > now())," \
-	" (SELECT count(*) FROM (SELECT 1 FROM invites WHERE client_id = $1" \
-	"   AND status = 'pending' AND expires_at > now() LIMIT $4) p)," \
+	" CASE WHEN c.pending_invites < $4 THEN c.pending_invites" \
+	"   ELSE (SELECT count(*) FROM (SELECT 1 FROM invites" \
+	"   WHERE client_id = $1 AND status = 'pending' AND expires_at > now()" \
+	"   LIMIT $4) p) END," \
 	" EXISTS (SELECT 1 FROM invites WHERE client_id = $1" \
 	"   AND status = 'pending' AND lower(email) = lower($2)" \
 	"   AND expires_at <= now())," \
 	" (SELECT permissions FROM client_users WHERE client_id = $1" \
 	"   AND user_id = $3)," \
-	" (SELECT 1 FROM client_users WHERE client_id = $1 AND user_id = $3)"
+	" (SELECT 1 FROM client_users WHERE client_id = $1 AND user_id = $3)" \
+	" FROM clients c WHERE c.id = $1"
 #define SQL_INVITE_CHECK_NPARAMS 4
 
 /*

@@ -34,3 +34,38 @@ CREATE INDEX invites_client ON invites (client_id, created_at DESC);
 CREATE INDEX invites_pending_by_user ON invites (client_id, created_by_user_id)
 	WHERE status = 'pending';
 CREATE INDEX invites_pending_expiry ON invites (expires_at) WHERE status = 'pending';
+
+-- How many invitations of each account are pending (expired ones too,
+-- until housekeeping marks them), kept by a trigger, so that the limit on
+-- pending invitations needs no count in the usual case. Code that changes
+-- invitations locks the account's row first, then the invitations, so the
+-- trigger's update of that row never waits in the opposite order.
+ALTER TABLE clients ADD COLUMN pending_invites integer NOT NULL DEFAULT 0
+	CHECK (pending_invites >= 0);
+
+CREATE FUNCTION invites_count_pending() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP <> 'INSERT' AND OLD.status = 'pending' THEN
+		UPDATE clients SET pending_invites = pending_invites - 1
+		WHERE id = OLD.client_id;
+	END IF;
+	IF TG_OP <> 'DELETE' AND NEW.status = 'pending' THEN
+		UPDATE clients SET pending_invites = pending_invites + 1
+		WHERE id = NEW.client_id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER invites_count_pending_insert AFTER INSERT ON invites
+	FOR EACH ROW WHEN (NEW.status = 'pending')
+	EXECUTE FUNCTION invites_count_pending();
+CREATE TRIGGER invites_count_pending_delete AFTER DELETE ON invites
+	FOR EACH ROW WHEN (OLD.status = 'pending')
+	EXECUTE FUNCTION invites_count_pending();
+CREATE TRIGGER invites_count_pending_update AFTER UPDATE OF status, client_id
+	ON invites FOR EACH ROW
+	WHEN (OLD.status IS DISTINCT FROM NEW.status
+	    OR OLD.client_id IS DISTINCT FROM NEW.client_id)
+	EXECUTE FUNCTION invites_count_pending();

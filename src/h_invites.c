@@ -31,6 +31,9 @@
 
 static struct stmt st_find = STMT(FIND_SQL, 1);
 static struct stmt st_find_lock = STMT(FIND_SQL " FOR UPDATE OF i", 1);
+/* Changes of access lock the account before its invitations. */
+static struct stmt st_lock_client = STMT(
+    "SELECT 1 FROM clients WHERE id = $1 FOR NO KEY UPDATE", 1);
 static struct stmt st_member = STMT(
     "INSERT INTO client_users (client_id, user_id, permissions)"
     " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
@@ -164,6 +167,26 @@ h_invite_lookup(struct req *r)
 	reply_json(r, 200, body);
 }
 
+/*
+ * Begin the acceptance: the invitation found usable, then the account
+ * locked and the invitation found again under the lock. 1, or 0 after
+ * replying (rolled back).
+ */
+static int
+accept_begin_or_reply(struct req *r, const char *token, struct found *f)
+{
+	char	cid[24];
+
+	if (!invite_find_or_reply(r, token, false, f))
+		return 0;
+	if (tx_begin_or_reply(r) != 0)
+		return 0;
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_lock_client,
+	    db_fmt_int(cid, f->client_id))) != 0)
+		return 0;
+	return invite_find_or_reply(r, token, true, f);
+}
+
 /* May this address accept? With invite_accept = matching_verified_email
  * only the invited address may. */
 static bool
@@ -223,9 +246,7 @@ accept_as_user(struct req *r, const char *token)
 	struct found	 f;
 	cJSON		*body;
 
-	if (tx_begin_or_reply(r) != 0)
-		return;
-	if (!invite_find_or_reply(r, token, true, &f))
+	if (!accept_begin_or_reply(r, token, &f))
 		return;
 	if (!email_may_accept(r, &f, r->who.email)) {
 		db_rollback(r->db);
@@ -306,9 +327,7 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg)
 		    NULL);
 		return;
 	}
-	if (tx_begin_or_reply(r) != 0)
-		return;
-	if (!invite_find_or_reply(r, token, true, &f))
+	if (!accept_begin_or_reply(r, token, &f))
 		return;
 	res = DB_EXEC(r->db, &st_register, email, first, last, phc,
 	    strcasecmp(email, f.email) == 0 ? "true" : "false");

@@ -518,3 +518,13 @@ describe('what the database keeps', () => {
     assert.equal(auditCount(acct.client.id, 'invite_accepted'), 1);
   });
 });
+
+describe('bookkeeping', () => {
+  test('each account\'s count of pending invitations matches its invitations after everything above', async () => {
+    const drift = s.sql(`SELECT c.id, c.pending_invites, count(i.id) FROM clients c
+      LEFT JOIN invites i ON i.client_id = c.id AND i.status = 'pending'
+      GROUP BY c.id HAVING c.pending_invites <> count(i.id)`);
+    assert.deepEqual(drift, []);
+    assert.ok(Number(s.sql("SELECT sum(pending_invites) FROM clients")[0][0]) > 0);
+  });
+});
