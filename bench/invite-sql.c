@@ -93,14 +93,18 @@ main(int argc, char **argv)
 	snprintf(ttl, sizeof(ttl), "%ld", cfg.invite_ttl);
 	snprintf(lim, sizeof(lim), "%ld", cfg.invite_pending_limit);
 	{
-		const char *lock[] = { argv[2] };
-		const char *check[] = { argv[2], email, argv[3], lim };
-		const char *ins[] = { argv[2], email, hash, "'{domains}'", ttl,
-		    subj.data, text.data, html.data, "'user'", "NULL", argv[3],
-		    "'Olga Owner'", "'owner@example.com'", "'127.0.0.1'" };
+		/* numbers go as parameters, as memberd sends them */
+		const char *lock[] = { ":client" };
+		const char *check[] = { ":client", email, ":user", ":lim" };
+		const char *ins[] = { ":client", email, hash, "'{domains}'",
+		    ":ttl", subj.data, text.data, html.data, "'user'", "NULL",
+		    ":user", "'Olga Owner'", "'owner@example.com'",
+		    "'127.0.0.1'" };
 		const char *get[] = { ":id" };
 
-		printf("\\set n random(1, 1000000000000)\n");
+		printf("\\set n random(1, 1000000000000)\n"
+		    "\\set client %s\n\\set user %s\n\\set lim %s\n"
+		    "\\set ttl %s\n", argv[2], argv[3], lim, ttl);
 		emit(SQL_CLIENT_NAME, lock, 1, ";");
 		printf("BEGIN;\n");
 		emit(SQL_LOCK_CLIENT, lock, 1, ";");

@@ -67,7 +67,7 @@
 	"   RETURNING id, email, permissions, last_email_id)," \
 	" a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name," \
 	"   client_id, action, details, ip)" \
-	"   SELECT $9, COALESCE($10, $11), $13, $1, 'invite_created'," \
+	"   SELECT $9, COALESCE($10::bigint, $11::bigint), $13, $1, 'invite_created'," \
 	"   jsonb_build_object('invite_id', i.id, 'email', i.email," \
 	"   'permissions', i.permissions, 'email_id', i.last_email_id), $14" \
 	"   FROM i)" \

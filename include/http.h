@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "auth.h"
+#include "json.h"
 #include "util.h"
 
 #define HTTP_BODY_MAX	(64 * 1024)

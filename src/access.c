@@ -208,7 +208,7 @@ audit_cancelled(struct req *r, long long client_id, struct db_res *res,
 
 	for (i = 0; i < db_rows(res); i++) {
 		d = cJSON_CreateObject();
-		cJSON_AddNumberToObject(d, "invite_id", (double)db_int(res, i, 0));
+		json_add_int(d, "invite_id", db_int(res, i, 0));
 		cJSON_AddStringToObject(d, "email", db_str(res, i, 1));
 		cJSON_AddStringToObject(d, "reason", reason);
 		if (audit_write(r, client_id, "invite_cancelled", d) != 0)
@@ -269,7 +269,7 @@ reply_invite_pending(struct req *r, long long invite_id)
 	cJSON_AddStringToObject(e, "message", "An invitation to this address "
 	    "is already pending: resend it instead.");
 	cJSON_AddStringToObject(e, "field", "email");
-	cJSON_AddNumberToObject(e, "invite_id", (double)invite_id);
+	json_add_int(e, "invite_id", invite_id);
 	reply_json(r, 409, root);
 }
 
@@ -523,9 +523,9 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 		goto out;
 	}
 	d = cJSON_CreateObject();
-	cJSON_AddNumberToObject(d, "invite_id", (double)invite_id);
+	json_add_int(d, "invite_id", invite_id);
 	cJSON_AddStringToObject(d, "email", email);
-	cJSON_AddNumberToObject(d, "email_id", (double)db_int(res, 0, 0));
+	json_add_int(d, "email_id", db_int(res, 0, 0));
 	db_res_free(res);
 	if (audit_write(r, lc.id, "invite_resent", d) != 0) {
 		tx_fail(r);
@@ -571,7 +571,7 @@ access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
 		    db_fmt_int(iid, invite_id))) != 0)
 			goto out;
 		d = cJSON_CreateObject();
-		cJSON_AddNumberToObject(d, "invite_id", (double)invite_id);
+		json_add_int(d, "invite_id", invite_id);
 		cJSON_AddStringToObject(d, "email", db_str(inv, 0, 2));
 		if (audit_write(r, lc.id, "invite_cancelled", d) != 0) {
 			tx_fail(r);
@@ -658,7 +658,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 	if (rc != 0)
 		return tx_fail(r);
 	d = cJSON_CreateObject();
-	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	json_add_int(d, "user_id", user_id);
 	cJSON_AddStringToObject(d, "email", addr);
 	cJSON_AddItemToObject(d, "permissions", perms_to_json(perms));
 	cJSON_AddBoolToObject(d, "user_created", created);
@@ -740,7 +740,7 @@ access_member_update_or_reply(struct req *r, enum actor_kind kind,
 	    cancel_invites_of_or_reply(r, client_id, user_id) != 0)
 		return -1;
 	d = cJSON_CreateObject();
-	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	json_add_int(d, "user_id", user_id);
 	cJSON_AddItemToObject(d, "from", perms_to_json(current));
 	cJSON_AddItemToObject(d, "to", perms_to_json(perms));
 	if (audit_write(r, client_id, "member_permissions_changed", d) != 0)
@@ -787,7 +787,7 @@ access_member_remove_or_reply(struct req *r, enum actor_kind kind,
 	    cancel_invites_of_or_reply(r, client_id, user_id) != 0)
 		return -1;
 	d = cJSON_CreateObject();
-	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	json_add_int(d, "user_id", user_id);
 	cJSON_AddItemToObject(d, "permissions", perms_to_json(current));
 	if (audit_write(r, client_id, self ? "member_left" : "member_removed",
 	    d) != 0)
@@ -821,8 +821,8 @@ access_owner_change_or_reply(struct req *r, long long client_id,
 		    uid)) != 0)
 			return -1;
 		d = cJSON_CreateObject();
-		cJSON_AddNumberToObject(d, "from_user_id", (double)lc.owner);
-		cJSON_AddNumberToObject(d, "to_user_id", (double)user_id);
+		json_add_int(d, "from_user_id", lc.owner);
+		json_add_int(d, "to_user_id", user_id);
 		if (audit_write(r, client_id, "owner_changed", d) != 0)
 			return tx_fail(r);
 	}

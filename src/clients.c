@@ -4,6 +4,7 @@
 
 #include "clients.h"
 #include "db.h"
+#include "json.h"
 #include "perms.h"
 #include "banned.h"
 
@@ -24,13 +25,13 @@ client_json(const struct db_res *res, int row, int col)
 {
 	cJSON	*c = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(c, "id", (double)db_int(res, row, col));
+	json_add_int(c, "id", db_int(res, row, col));
 	cJSON_AddStringToObject(c, "company_name", db_str(res, row, col + 1));
 	cJSON_AddStringToObject(c, "first_name", db_str(res, row, col + 2));
 	cJSON_AddStringToObject(c, "last_name", db_str(res, row, col + 3));
 	cJSON_AddStringToObject(c, "status", db_str(res, row, col + 4));
-	cJSON_AddNumberToObject(c, "owner_user_id",
-	    (double)db_int(res, row, col + 5));
+	json_add_int(c, "owner_user_id",
+	    db_int(res, row, col + 5));
 	cJSON_AddStringToObject(c, "created_at", db_str(res, row, col + 6));
 	return c;
 }
@@ -41,7 +42,7 @@ member_json(const struct db_res *res, int row, int col)
 	cJSON	*m = cJSON_CreateObject();
 	bool	 owner = db_bool(res, row, col + 4);
 
-	cJSON_AddNumberToObject(m, "user_id", (double)db_int(res, row, col));
+	json_add_int(m, "user_id", db_int(res, row, col));
 	cJSON_AddStringToObject(m, "email", db_str(res, row, col + 1));
 	cJSON_AddStringToObject(m, "first_name", db_str(res, row, col + 2));
 	cJSON_AddStringToObject(m, "last_name", db_str(res, row, col + 3));

@@ -72,7 +72,7 @@ h_account_users(struct req *r)
 		return;
 	}
 	body = cJSON_CreateObject();
-	cJSON_AddNumberToObject(body, "client_id", (double)id);
+	json_add_int(body, "client_id", id);
 	cJSON_AddItemToObject(body, "users", users);
 	cJSON_AddItemToObject(body, "invites", invites);
 	reply_json(r, 200, body);

@@ -99,7 +99,7 @@ admin_json(struct req *r, long long id)
 		return NULL;
 	if (db_rows(res) == 1) {
 		a = cJSON_CreateObject();
-		cJSON_AddNumberToObject(a, "id", (double)db_int(res, 0, 0));
+		json_add_int(a, "id", db_int(res, 0, 0));
 		cJSON_AddStringToObject(a, "email", db_str(res, 0, 1));
 		cJSON_AddStringToObject(a, "name", db_str(res, 0, 2));
 	}
@@ -352,7 +352,7 @@ h_admin_client_create(struct req *r)
 		return;
 	details = cJSON_CreateObject();
 	cJSON_AddStringToObject(details, "company_name", company);
-	cJSON_AddNumberToObject(details, "owner_user_id", (double)owner_id);
+	json_add_int(details, "owner_user_id", owner_id);
 	cJSON_AddBoolToObject(details, "owner_created", created);
 	if (audit_write(r, client_id, "client_created", details) != 0 ||
 	    clients_get_json(r->db, client_id, &client) != 1) {
@@ -437,9 +437,9 @@ h_admin_client_list(struct req *r)
 	list = cJSON_AddArrayToObject(body, "clients");
 	for (i = 0; i < db_rows(res); i++)
 		cJSON_AddItemToArray(list, client_json(res, i, 0));
-	cJSON_AddNumberToObject(body, "page", (double)page);
-	cJSON_AddNumberToObject(body, "per_page", CLIENTS_PER_PAGE);
-	cJSON_AddNumberToObject(body, "total", (double)db_int(count, 0, 0));
+	json_add_int(body, "page", page);
+	json_add_int(body, "per_page", CLIENTS_PER_PAGE);
+	json_add_int(body, "total", db_int(count, 0, 0));
 	db_res_free(count);
 	db_res_free(res);
 	reply_json(r, 200, body);

@@ -230,15 +230,15 @@ h_admin_activity(struct req *r)
 	list = cJSON_AddArrayToObject(body, "entries");
 	for (i = 0; i < db_rows(res); i++) {
 		e = cJSON_CreateObject();
-		cJSON_AddNumberToObject(e, "id", (double)db_int(res, i, 0));
+		json_add_int(e, "id", db_int(res, i, 0));
 		cJSON_AddStringToObject(e, "at", db_str(res, i, 1));
 		actor = cJSON_AddObjectToObject(e, "actor");
 		cJSON_AddStringToObject(actor, "kind", db_str(res, i, 2));
 		if (db_isnull(res, i, 3))
 			cJSON_AddNullToObject(actor, "id");
 		else
-			cJSON_AddNumberToObject(actor, "id",
-			    (double)db_int(res, i, 3));
+			json_add_int(actor, "id",
+			    db_int(res, i, 3));
 		cJSON_AddStringToObject(actor, "name", db_str(res, i, 4));
 		cJSON_AddStringToObject(e, "action", db_str(res, i, 5));
 		cJSON_AddItemToObject(e, "details",
@@ -249,9 +249,9 @@ h_admin_activity(struct req *r)
 			cJSON_AddStringToObject(e, "ip", db_str(res, i, 7));
 		cJSON_AddItemToArray(list, e);
 	}
-	cJSON_AddNumberToObject(body, "page", (double)page);
-	cJSON_AddNumberToObject(body, "per_page", ACTIVITY_PER_PAGE);
-	cJSON_AddNumberToObject(body, "total", (double)db_int(count, 0, 0));
+	json_add_int(body, "page", page);
+	json_add_int(body, "per_page", ACTIVITY_PER_PAGE);
+	json_add_int(body, "total", db_int(count, 0, 0));
 	db_res_free(count);
 	db_res_free(res);
 	reply_json(r, 200, body);

@@ -268,7 +268,7 @@ h_password_reset(struct req *r)
 		goto out;
 	}
 	details = cJSON_CreateObject();
-	cJSON_AddNumberToObject(details, "user_id", (double)user_id);
+	json_add_int(details, "user_id", user_id);
 	if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr, 0,
 	    "password_reset_requested", details) != 0) {
 		tx_fail(r);

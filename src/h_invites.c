@@ -230,9 +230,9 @@ accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
 	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_verified, uid)) != 0)
 		return -1;
 	d = cJSON_CreateObject();
-	cJSON_AddNumberToObject(d, "invite_id", (double)f->id);
+	json_add_int(d, "invite_id", f->id);
 	cJSON_AddStringToObject(d, "invited_email", f->email);
-	cJSON_AddNumberToObject(d, "user_id", (double)user_id);
+	json_add_int(d, "user_id", user_id);
 	cJSON_AddItemToObject(d, "permissions", perms_to_json(f->perms));
 	if (audit_write(r, f->client_id, "invite_accepted", d) != 0)
 		return tx_fail(r);
@@ -266,7 +266,7 @@ accept_as_user(struct req *r, const char *token)
 		return;
 	session_cookie_set(r, false, r->who.token);
 	body = cJSON_CreateObject();
-	cJSON_AddNumberToObject(body, "client_id", (double)f.client_id);
+	json_add_int(body, "client_id", f.client_id);
 	cJSON_AddItemToObject(body, "permissions", perms_to_json(f.perms));
 	reply_json(r, 200, body);
 }
@@ -367,7 +367,7 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg)
 	cJSON_AddItemToObject(body, "user", user);
 	cJSON_AddItemToObject(body, "accounts", accounts);
 	cJSON_AddStringToObject(body, "csrf_token", who.csrf);
-	cJSON_AddNumberToObject(body, "client_id", (double)f.client_id);
+	json_add_int(body, "client_id", f.client_id);
 	cJSON_AddItemToObject(body, "permissions", perms_to_json(f.perms));
 	session_cookie_set(r, false, who.token);
 	reply_json(r, 201, body);

@@ -27,8 +27,8 @@ reply_me(struct req *r)
 	cJSON_AddItemToObject(body, "user", user);
 	cJSON_AddItemToObject(body, "accounts", accounts);
 	if (r->who.active_client_id > 0)
-		cJSON_AddNumberToObject(body, "active_client_id",
-		    (double)r->who.active_client_id);
+		json_add_int(body, "active_client_id",
+		    r->who.active_client_id);
 	else
 		cJSON_AddNullToObject(body, "active_client_id");
 	cJSON_AddStringToObject(body, "csrf_token", r->who.csrf);

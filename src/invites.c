@@ -1,5 +1,6 @@
 /* invites.c: invite objects and listings. */
 #include "db.h"
+#include "json.h"
 #include "invites.h"
 #include "perms.h"
 #include "banned.h"
@@ -16,9 +17,9 @@ invite_json(const struct db_res *res, int row, int col)
 {
 	cJSON	*o = cJSON_CreateObject(), *by;
 
-	cJSON_AddNumberToObject(o, "id", (double)db_int(res, row, col));
-	cJSON_AddNumberToObject(o, "client_id",
-	    (double)db_int(res, row, col + 1));
+	json_add_int(o, "id", db_int(res, row, col));
+	json_add_int(o, "client_id",
+	    db_int(res, row, col + 1));
 	cJSON_AddStringToObject(o, "email", db_str(res, row, col + 2));
 	cJSON_AddItemToObject(o, "permissions",
 	    perms_to_json(perms_from_pg(db_str(res, row, col + 3))));
@@ -26,8 +27,8 @@ invite_json(const struct db_res *res, int row, int col)
 	cJSON_AddStringToObject(o, "created_at", db_str(res, row, col + 5));
 	cJSON_AddStringToObject(o, "expires_at", db_str(res, row, col + 6));
 	cJSON_AddStringToObject(o, "last_sent_at", db_str(res, row, col + 7));
-	cJSON_AddNumberToObject(o, "sent_count",
-	    (double)db_int(res, row, col + 8));
+	json_add_int(o, "sent_count",
+	    db_int(res, row, col + 8));
 	if (db_isnull(res, row, col + 9))
 		cJSON_AddNullToObject(o, "delivery");
 	else

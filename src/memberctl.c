@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "config.h"
 #include "db.h"
+#include "json.h"
 #include "housekeeping.h"
 #include "log.h"
 #include "migrate.h"
@@ -186,7 +187,7 @@ admin_add(struct ctl *ctl, const char *raw_email, const char *name)
 	db_res_free(res);
 	details = cJSON_CreateObject();
 	cJSON_AddStringToObject(details, "email", email);
-	cJSON_AddNumberToObject(details, "admin_id", (double)id);
+	json_add_int(details, "admin_id", id);
 	if (audit_write_as(ctl->db, "system", 0, "memberctl", NULL, 0,
 	    "admin_created", details) != 0 ||
 	    db_commit(ctl->db) != 0) {

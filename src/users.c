@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "json.h"
 #include "perms.h"
 #include "users.h"
 #include "banned.h"
@@ -38,7 +39,7 @@ user_json(const struct db_res *res, int row, int col)
 {
 	cJSON	*u = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(u, "id", (double)db_int(res, row, col));
+	json_add_int(u, "id", db_int(res, row, col));
 	cJSON_AddStringToObject(u, "email", db_str(res, row, col + 1));
 	cJSON_AddStringToObject(u, "first_name", db_str(res, row, col + 2));
 	cJSON_AddStringToObject(u, "last_name", db_str(res, row, col + 3));
@@ -82,7 +83,7 @@ accounts_json(struct db *db, long long user_id, cJSON **out,
 	for (i = 0; i < db_rows(res); i++) {
 		owner = db_bool(res, i, 2);
 		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "client_id", (double)db_int(res, i, 0));
+		json_add_int(o, "client_id", db_int(res, i, 0));
 		cJSON_AddStringToObject(o, "company_name", db_str(res, i, 1));
 		cJSON_AddBoolToObject(o, "is_owner", owner);
 		cJSON_AddItemToObject(o, "permissions", perms_to_json(owner ?
