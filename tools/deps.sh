@@ -5,11 +5,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="gcc make pkg-config clang libc6-dev
+PKGS="gcc make pkg-config clang libclang-rt-14-dev libc6-dev
 libpq-dev libfcgi-dev libcjson-dev libesmtp-dev libargon2-dev libsystemd-dev
 libssl-dev libcmocka-dev
 postgresql-15 postgresql-client-15 nginx-light systemd util-linux
-chromium mandoc openssl ca-certificates curl procps iproute2 python3"
+chromium fonts-dejavu-core mandoc openssl ca-certificates curl procps
+iproute2 python3"
 
 missing=""
 for p in $PKGS; do
