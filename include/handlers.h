@@ -6,10 +6,13 @@
 #ifndef MEMBERD_HANDLERS_H
 #define MEMBERD_HANDLERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "auth.h"
 #include "http.h"
+#include "password.h"
+#include "validate.h"
 
 extern const struct route	routes[];
 extern const size_t		nroutes;
@@ -25,6 +28,30 @@ void	h_password_reset(struct req *);
 void	h_password_reset_confirm(struct req *);
 /* {user, accounts, csrf_token} for who's new session, with its cookie */
 void	reply_logged_in(struct req *, int status, const struct principal *who);
+/* {user, accounts, csrf_token} of a user; NULL after replying 503/500. */
+cJSON	*me_body_or_reply(struct req *, long long user_id, const char *csrf);
+
+/* A new user's details, checked, with the password already hashed. */
+struct registration {
+	char	email[EMAIL_MAX + 1];
+	char	first[4 * NAME_MAX_CHARS + 1];
+	char	last[4 * NAME_MAX_CHARS + 1];
+	char	phc[PASSWORD_PHC_MAX];
+	char	email_field[48];	/* "email" or "register.email" */
+};
+/*
+ * Read {email, password, first_name, last_name} from obj (reported field
+ * names start with prefix: "" or "register."), refuse an address that has
+ * a user (409 email_taken) and hash the password. 0, or -1 after replying.
+ */
+int	registration_prepare_or_reply(struct req *, const cJSON *obj,
+	    const char *prefix, struct registration *);
+/*
+ * In the caller's transaction, create the user; verified when the address
+ * is proven. 0 with *id, or -1 after rolling back and replying.
+ */
+int	registration_insert_or_reply(struct req *,
+	    const struct registration *, bool verified, long long *id);
 
 /* h_me.c */
 void	h_me(struct req *);

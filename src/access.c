@@ -259,6 +259,19 @@ invite_mail(struct req *r, const struct locked *lc, const char *to,
 	buf_release(&words);
 }
 
+/* Commit, then read the invitation back for the reply. 0 or -1. */
+static int
+commit_invite_or_reply(struct req *r, long long invite_id, cJSON **invite)
+{
+	if (tx_commit_or_reply(r) != 0)
+		return -1;
+	if (invites_get_json(r->db, invite_id, invite) != 1) {
+		reply_db_error(r);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 reply_invite_pending(struct req *r, long long invite_id)
 {
@@ -378,13 +391,7 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	}
 	id = db_int(res, 0, 0);
 	db_res_free(res);
-	if (tx_commit_or_reply(r) != 0)
-		goto out;
-	if (invites_get_json(r->db, id, invite) != 1) {
-		reply_db_error(r);
-		goto out;
-	}
-	rc = 0;
+	rc = commit_invite_or_reply(r, id, invite);
 out:
 	explicit_bzero(token, sizeof(token));
 	email_release(&mail);
@@ -531,13 +538,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 		tx_fail(r);
 		goto out;
 	}
-	if (tx_commit_or_reply(r) != 0)
-		goto out;
-	if (invites_get_json(r->db, invite_id, invite) != 1) {
-		reply_db_error(r);
-		goto out;
-	}
-	rc = 0;
+	rc = commit_invite_or_reply(r, invite_id, invite);
 out:
 	db_res_free(inv);
 	email_release(&mail);
@@ -578,13 +579,7 @@ access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
 			goto out;
 		}
 	}
-	if (tx_commit_or_reply(r) != 0)
-		goto out;
-	if (invites_get_json(r->db, invite_id, invite) != 1) {
-		reply_db_error(r);
-		goto out;
-	}
-	rc = 0;
+	rc = commit_invite_or_reply(r, invite_id, invite);
 out:
 	db_res_free(inv);
 	return rc;

@@ -89,7 +89,7 @@ h_account_invite_create(struct req *r)
 	char		 email[EMAIL_MAX + 1];
 	perms_t		 perms;
 	long long	 id;
-	cJSON		*invite, *body;
+	cJSON		*invite;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
@@ -99,9 +99,7 @@ h_account_invite_create(struct req *r)
 	if (access_invite_create_or_reply(r, ACTOR_MEMBER, id, email, perms,
 	    &invite) != 0)
 		return;
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "invite", invite);
-	reply_json(r, 201, body);
+	reply_wrapped_json(r, 201, "invite", invite);
 }
 
 /*
@@ -114,16 +112,14 @@ void
 h_account_invite_resend(struct req *r)
 {
 	long long	 id;
-	cJSON		*invite, *body;
+	cJSON		*invite;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
 	if (access_invite_resend_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
 	    &invite) != 0)
 		return;
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "invite", invite);
-	reply_json(r, 200, body);
+	reply_wrapped_json(r, 200, "invite", invite);
 }
 
 /*
@@ -134,16 +130,14 @@ void
 h_account_invite_cancel(struct req *r)
 {
 	long long	 id;
-	cJSON		*invite, *body;
+	cJSON		*invite;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
 	if (access_invite_cancel_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
 	    &invite) != 0)
 		return;
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "invite", invite);
-	reply_json(r, 200, body);
+	reply_wrapped_json(r, 200, "invite", invite);
 }
 
 /*
@@ -156,7 +150,7 @@ h_account_user_update(struct req *r)
 {
 	perms_t		 perms;
 	long long	 id;
-	cJSON		*member, *body;
+	cJSON		*member;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
@@ -165,9 +159,7 @@ h_account_user_update(struct req *r)
 	if (access_member_update_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
 	    perms, &member) != 0)
 		return;
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "member", member);
-	reply_json(r, 200, body);
+	reply_wrapped_json(r, 200, "member", member);
 }
 
 /*

@@ -363,9 +363,7 @@ h_admin_client_create(struct req *r)
 		cJSON_Delete(client);
 		return;
 	}
-	details = cJSON_CreateObject();
-	cJSON_AddItemToObject(details, "client", client);
-	reply_json(r, 201, details);
+	reply_wrapped_json(r, 201, "client", client);
 }
 
 /* Read ?page= (1 when absent). -1 after replying 422. */

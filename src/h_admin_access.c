@@ -27,15 +27,6 @@ static struct stmt st_activity = STMT(
     " details::text, ip FROM audit_log WHERE client_id = $1"
     " ORDER BY id DESC LIMIT $2 OFFSET $3", 3);
 
-static void
-reply_wrapped(struct req *r, int status, const char *kind, cJSON *obj)
-{
-	cJSON	*body = cJSON_CreateObject();
-
-	cJSON_AddItemToObject(body, kind, obj);
-	reply_json(r, status, body);
-}
-
 /*
  * POST /api/v1/admin/clients/{id}/users {user_id | email, permissions,
  * send_invite}
@@ -72,7 +63,7 @@ h_admin_associate(struct req *r)
 	if (!send) {
 		if (access_member_add_or_reply(r, r->ids[0], user_id,
 		    has_email ? email : NULL, perms, &obj) == 0)
-			reply_wrapped(r, 201, "member", obj);
+			reply_wrapped_json(r, 201, "member", obj);
 		return;
 	}
 	/* an invitation always goes to an address */
@@ -102,7 +93,7 @@ h_admin_associate(struct req *r)
 	}
 	if (access_invite_create_or_reply(r, ACTOR_ADMIN, r->ids[0], email,
 	    perms, &obj) == 0)
-		reply_wrapped(r, 201, "invite", obj);
+		reply_wrapped_json(r, 201, "invite", obj);
 }
 
 /*
@@ -120,7 +111,7 @@ h_admin_member_update(struct req *r)
 		return;
 	if (access_member_update_or_reply(r, ACTOR_ADMIN, r->ids[0], r->ids[1],
 	    perms, &obj) == 0)
-		reply_wrapped(r, 200, "member", obj);
+		reply_wrapped_json(r, 200, "member", obj);
 }
 
 /*
@@ -150,7 +141,7 @@ h_admin_owner_change(struct req *r)
 	    &user_id) < 0)
 		return;
 	if (access_owner_change_or_reply(r, r->ids[0], user_id, &obj) == 0)
-		reply_wrapped(r, 200, "client", obj);
+		reply_wrapped_json(r, 200, "client", obj);
 }
 
 /*
@@ -164,7 +155,7 @@ h_admin_invite_resend(struct req *r)
 
 	if (access_invite_resend_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
 	    &obj) == 0)
-		reply_wrapped(r, 200, "invite", obj);
+		reply_wrapped_json(r, 200, "invite", obj);
 }
 
 /*
@@ -178,7 +169,7 @@ h_admin_invite_cancel(struct req *r)
 
 	if (access_invite_cancel_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
 	    &obj) == 0)
-		reply_wrapped(r, 200, "invite", obj);
+		reply_wrapped_json(r, 200, "invite", obj);
 }
 
 /*

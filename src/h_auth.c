@@ -25,7 +25,9 @@ static struct stmt st_email_taken = STMT(
     "SELECT 1 FROM users WHERE lower(email) = lower($1)", 1);
 static struct stmt st_register = STMT(
     "INSERT INTO users (email, first_name, last_name, password_hash,"
-    " last_login_at) VALUES ($1, $2, $3, $4, now()) RETURNING id", 4);
+    " email_verified_at, last_login_at)"
+    " VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END, now())"
+    " RETURNING id", 5);
 static struct stmt st_logged_in = STMT(
     "UPDATE users SET last_login_at = now() WHERE id = $1", 1);
 static struct stmt st_reset_user = STMT(
@@ -54,27 +56,100 @@ static struct stmt st_set_password = STMT(
 static struct stmt st_forgive = STMT(
     "DELETE FROM login_failures WHERE login_key = 'user:' || lower($1)", 1);
 
-/*
- * Reply {user, accounts, csrf_token} for a fresh session and set its
- * cookie. Used by login and register (and invitation acceptance).
- */
-void
-reply_logged_in(struct req *r, int status, const struct principal *who)
+cJSON *
+me_body_or_reply(struct req *r, long long user_id, const char *csrf)
 {
 	cJSON	*body, *user = NULL, *accounts = NULL;
 
-	if (users_get_json(r->db, who->id, &user) != 1 ||
-	    accounts_json(r->db, who->id, &accounts, NULL) != 0) {
+	if (users_get_json(r->db, user_id, &user) != 1 ||
+	    accounts_json(r->db, user_id, &accounts, NULL) != 0) {
 		cJSON_Delete(user);
 		reply_db_error(r);
-		return;
+		return NULL;
 	}
 	body = cJSON_CreateObject();
 	cJSON_AddItemToObject(body, "user", user);
 	cJSON_AddItemToObject(body, "accounts", accounts);
-	cJSON_AddStringToObject(body, "csrf_token", who->csrf);
+	cJSON_AddStringToObject(body, "csrf_token", csrf);
+	return body;
+}
+
+void
+reply_logged_in(struct req *r, int status, const struct principal *who)
+{
+	cJSON	*body;
+
+	if ((body = me_body_or_reply(r, who->id, who->csrf)) == NULL)
+		return;
 	session_cookie_set(r, false, who->token);
 	reply_json(r, status, body);
+}
+
+static void
+reply_email_taken(struct req *r, const char *field)
+{
+	reply_error(r, 409, "email_taken", "A user with this email already "
+	    "exists: sign in instead.", field);
+}
+
+int
+registration_prepare_or_reply(struct req *r, const cJSON *obj,
+    const char *prefix, struct registration *reg)
+{
+	struct db_res	*res;
+	const char	*password;
+	char		 f[4][48];
+	int		 taken;
+
+	snprintf(f[0], sizeof(f[0]), "%semail", prefix);
+	snprintf(f[1], sizeof(f[1]), "%spassword", prefix);
+	snprintf(f[2], sizeof(f[2]), "%sfirst_name", prefix);
+	snprintf(f[3], sizeof(f[3]), "%slast_name", prefix);
+	if (input_email_or_reply(r, obj, "email", f[0], true, reg->email) < 0 ||
+	    input_password_or_reply(r, obj, "password", f[1], &password) < 0 ||
+	    input_name_or_reply(r, obj, "first_name", f[2], true, 1,
+	    reg->first) < 0 ||
+	    input_name_or_reply(r, obj, "last_name", f[3], true, 1,
+	    reg->last) < 0)
+		return -1;
+	/* no hash work for an address that cannot register */
+	if ((res = DB_EXEC(r->db, &st_email_taken, reg->email)) == NULL) {
+		reply_db_error(r);
+		return -1;
+	}
+	taken = db_rows(res);
+	db_res_free(res);
+	if (taken) {
+		reply_email_taken(r, f[0]);
+		return -1;
+	}
+	if (password_hash(r->cfg, password, reg->phc) != 0) {
+		reply_error(r, 500, "internal", "Could not hash the password.",
+		    NULL);
+		return -1;
+	}
+	snprintf(reg->email_field, sizeof(reg->email_field), "%s", f[0]);
+	return 0;
+}
+
+int
+registration_insert_or_reply(struct req *r, const struct registration *reg,
+    bool verified, long long *id)
+{
+	struct db_res	*res;
+
+	res = DB_EXEC(r->db, &st_register, reg->email, reg->first, reg->last,
+	    reg->phc, verified ? "true" : "false");
+	if (res == NULL) {
+		if (db_error(r->db) != DB_UNIQUE)
+			return tx_fail(r);
+		db_rollback(r->db);
+		reply_email_taken(r, reg->email_field);
+		return -1;
+	}
+	*id = db_int(res, 0, 0);
+	db_res_free(res);
+	return 0;
 }
 
 /*
@@ -85,58 +160,22 @@ reply_logged_in(struct req *r, int status, const struct principal *who)
 void
 h_register(struct req *r)
 {
-	struct principal who;
-	struct db_res	*res;
-	char		 email[EMAIL_MAX + 1], first[4 * NAME_MAX_CHARS + 1];
-	char		 last[4 * NAME_MAX_CHARS + 1], phc[PASSWORD_PHC_MAX];
-	const char	*password;
-	long long	 id;
-	int		 taken;
+	struct principal	who;
+	struct registration	reg;
+	long long		id;
 
-	if (input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
-	    input_password_or_reply(r, r->json, "password", "password",
-	    &password) < 0 ||
-	    input_name_or_reply(r, r->json, "first_name", "first_name", true, 1,
-	    first) < 0 ||
-	    input_name_or_reply(r, r->json, "last_name", "last_name", true, 1,
-	    last) < 0)
+	if (registration_prepare_or_reply(r, r->json, "", &reg) != 0)
 		return;
-	if ((res = DB_EXEC(r->db, &st_email_taken, email)) == NULL) {
-		reply_db_error(r);
-		return;
-	}
-	taken = db_rows(res);
-	db_res_free(res);
-	if (taken) {
-		reply_error(r, 409, "email_taken", "A user with this email "
-		    "already exists: sign in instead.", "email");
-		return;
-	}
-	if (password_hash(r->cfg, password, phc) != 0) {
-		reply_error(r, 500, "internal", "Could not hash the password.",
-		    NULL);
-		return;
-	}
 	if (tx_begin_or_reply(r) != 0)
 		return;
-	res = DB_EXEC(r->db, &st_register, email, first, last, phc);
-	if (res == NULL) {
-		db_rollback(r->db);
-		if (db_error(r->db) == DB_UNIQUE)
-			reply_error(r, 409, "email_taken", "A user with this "
-			    "email already exists: sign in instead.", "email");
-		else
-			reply_db_error(r);
+	if (registration_insert_or_reply(r, &reg, false, &id) != 0)
 		return;
-	}
-	id = db_int(res, 0, 0);
-	db_res_free(res);
 	if (session_create(r->db, r->cfg, false, id, 0, &who) != 0) {
 		tx_fail(r);
 		return;
 	}
 	r->who = who;
-	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
+	snprintf(r->who.email, sizeof(r->who.email), "%s", reg.email);
 	if (audit_write(r, 0, "user_registered", NULL) != 0) {
 		tx_fail(r);
 		return;

@@ -44,13 +44,6 @@ static struct stmt st_accepted = STMT(
 static struct stmt st_verified = STMT(
     "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now())"
     " WHERE id = $1", 1);
-static struct stmt st_email_taken = STMT(
-    "SELECT 1 FROM users WHERE lower(email) = lower($1)", 1);
-static struct stmt st_register = STMT(
-    "INSERT INTO users (email, first_name, last_name, password_hash,"
-    " email_verified_at, last_login_at)"
-    " VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END, now())"
-    " RETURNING id", 5);
 
 struct found {
 	long long	id;
@@ -276,97 +269,50 @@ accept_as_user(struct req *r, const char *token)
  * permissions} with a session cookie.
  */
 static void
-accept_by_registering(struct req *r, const char *token, const cJSON *reg)
+accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 {
-	struct principal who;
-	struct found	 f;
-	struct db_res	*res;
-	char		 email[EMAIL_MAX + 1], first[4 * NAME_MAX_CHARS + 1];
-	char		 last[4 * NAME_MAX_CHARS + 1], phc[PASSWORD_PHC_MAX];
-	const char	*password;
-	long long	 id;
-	cJSON		*body, *user = NULL, *accounts = NULL;
-	int		 taken;
+	struct principal	who;
+	struct found		f;
+	struct registration	reg;
+	long long		id;
+	cJSON			*body;
 
-	if (!cJSON_IsObject(reg)) {
+	if (!cJSON_IsObject(reg_in)) {
 		reply_invalid(r, "register", "register must be {email, "
 		    "password, first_name, last_name}.");
 		return;
 	}
 	if (!invite_find_or_reply(r, token, false, &f))
 		return;
-	if (input_email_or_reply(r, reg, "email", "register.email", true,
-	    email) < 0 ||
-	    input_password_or_reply(r, reg, "password", "register.password",
-	    &password) < 0 ||
-	    input_name_or_reply(r, reg, "first_name", "register.first_name",
-	    true, 1, first) < 0 ||
-	    input_name_or_reply(r, reg, "last_name", "register.last_name",
-	    true, 1, last) < 0)
+	if (registration_prepare_or_reply(r, reg_in, "register.", &reg) != 0)
 		return;
-	if (!email_may_accept(r, &f, email)) {
+	if (!email_may_accept(r, &f, reg.email)) {
 		reply_error(r, 403, "forbidden", "This invitation can only be "
 		    "accepted with the address it was sent to.",
 		    "register.email");
 		return;
 	}
-	if ((res = DB_EXEC(r->db, &st_email_taken, email)) == NULL) {
-		reply_db_error(r);
-		return;
-	}
-	taken = db_rows(res);
-	db_res_free(res);
-	if (taken) {
-		reply_error(r, 409, "email_taken", "A user with this email "
-		    "already exists: sign in to accept instead.",
-		    "register.email");
-		return;
-	}
-	if (password_hash(r->cfg, password, phc) != 0) {
-		reply_error(r, 500, "internal", "Could not hash the password.",
-		    NULL);
-		return;
-	}
 	if (!accept_begin_or_reply(r, token, &f))
 		return;
-	res = DB_EXEC(r->db, &st_register, email, first, last, phc,
-	    strcasecmp(email, f.email) == 0 ? "true" : "false");
-	if (res == NULL) {
-		if (db_error(r->db) == DB_UNIQUE) {
-			db_rollback(r->db);
-			reply_error(r, 409, "email_taken", "A user with this "
-			    "email already exists: sign in to accept instead.",
-			    "register.email");
-		} else
-			tx_fail(r);
+	if (registration_insert_or_reply(r, &reg,
+	    strcasecmp(reg.email, f.email) == 0, &id) != 0)
 		return;
-	}
-	id = db_int(res, 0, 0);
-	db_res_free(res);
 	if (session_create(r->db, r->cfg, false, id, f.client_id, &who) != 0) {
 		tx_fail(r);
 		return;
 	}
 	r->who = who;
-	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
+	snprintf(r->who.email, sizeof(r->who.email), "%s", reg.email);
 	if (audit_write(r, 0, "user_registered", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
-	if (accept_write_or_reply(r, &f, id, email) != 0)
+	if (accept_write_or_reply(r, &f, id, reg.email) != 0)
 		return;
 	if (tx_commit_or_reply(r) != 0)
 		return;
-	if (users_get_json(r->db, id, &user) != 1 ||
-	    accounts_json(r->db, id, &accounts, NULL) != 0) {
-		cJSON_Delete(user);
-		reply_db_error(r);
+	if ((body = me_body_or_reply(r, id, who.csrf)) == NULL)
 		return;
-	}
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "user", user);
-	cJSON_AddItemToObject(body, "accounts", accounts);
-	cJSON_AddStringToObject(body, "csrf_token", who.csrf);
 	json_add_int(body, "client_id", f.client_id);
 	cJSON_AddItemToObject(body, "permissions", perms_to_json(f.perms));
 	session_cookie_set(r, false, who.token);

@@ -15,23 +15,14 @@
 static void
 reply_me(struct req *r)
 {
-	cJSON	*body, *user = NULL, *accounts = NULL;
+	cJSON	*body;
 
-	if (users_get_json(r->db, r->who.id, &user) != 1 ||
-	    accounts_json(r->db, r->who.id, &accounts, NULL) != 0) {
-		cJSON_Delete(user);
-		reply_db_error(r);
+	if ((body = me_body_or_reply(r, r->who.id, r->who.csrf)) == NULL)
 		return;
-	}
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "user", user);
-	cJSON_AddItemToObject(body, "accounts", accounts);
 	if (r->who.active_client_id > 0)
-		json_add_int(body, "active_client_id",
-		    r->who.active_client_id);
+		json_add_int(body, "active_client_id", r->who.active_client_id);
 	else
 		cJSON_AddNullToObject(body, "active_client_id");
-	cJSON_AddStringToObject(body, "csrf_token", r->who.csrf);
 	reply_json(r, 200, body);
 }
 

@@ -96,6 +96,15 @@ reply_json(struct req *r, int status, cJSON *body)
 }
 
 void
+reply_wrapped_json(struct req *r, int status, const char *kind, cJSON *obj)
+{
+	cJSON	*body = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(body, kind, obj);
+	reply_json(r, status, body);
+}
+
+void
 reply_empty(struct req *r, int status)
 {
 	if (r->replied)

@@ -164,27 +164,13 @@ parse_long(const char *s, long min, long max, long *out)
 bool
 parse_duration(const char *s, long max, long *out)
 {
-	char	 digits[32];
-	size_t	 n = strlen(s);
-	long	 mult = 1, v;
+	long	ms;
 
-	if (n == 0 || n >= sizeof(digits))
+	/* whole seconds only: "1500ms" is refused where seconds are meant */
+	if (max > LONG_MAX / 1000 || !parse_duration_ms(s, max * 1000, &ms) ||
+	    ms % 1000 != 0)
 		return false;
-	switch (s[n - 1]) {
-	case 's': mult = 1; n--; break;
-	case 'm': mult = 60; n--; break;
-	case 'h': mult = 3600; n--; break;
-	case 'd': mult = 86400; n--; break;
-	default: break;
-	}
-	memcpy(digits, s, n);
-	digits[n] = '\0';
-	if (!parse_long(digits, 0, LONG_MAX / mult, &v))
-		return false;
-	v *= mult;
-	if (v > max)
-		return false;
-	*out = v;
+	*out = ms / 1000;
 	return true;
 }
 
