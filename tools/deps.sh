@@ -9,7 +9,7 @@ PKGS="gcc make pkg-config clang libclang-rt-14-dev libc6-dev
 libpq-dev libfcgi-dev libcjson-dev libesmtp-dev libargon2-dev libsystemd-dev
 libssl-dev libcmocka-dev
 postgresql-15 postgresql-client-15 nginx-light systemd util-linux
-chromium fonts-dejavu-core mandoc openssl ca-certificates curl procps
+chromium fonts-dejavu-core mandoc man-db openssl ca-certificates curl procps
 iproute2 python3"
 
 missing=""

@@ -341,12 +341,15 @@ case "${1:-}" in
 up)	up; banner; echo "  stop it with     make down" ;;
 down)	down; say "stopped (data kept in $DIR)" ;;
 run)
-	trap 'echo; down; say "stopped (data kept in $DIR)"; exit 0' INT TERM
+	tailpid=""
+	trap 'echo; [ -z "$tailpid" ] || kill "$tailpid" 2>/dev/null; down;
+	    say "stopped (data kept in $DIR)"; exit 0' INT TERM
 	up
 	banner
 	echo "  Ctrl-C stops everything."
 	echo
 	tail -n 0 -F "$LOG/memberd.log" "$LOG/mailer.log" "$LOG/nginx-error.log" 2>/dev/null &
+	tailpid=$!
 	wait
 	;;
 status)	status ;;
