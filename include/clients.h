@@ -37,6 +37,13 @@ int	 clients_members_json(struct db *, long long id, cJSON **out)
 /* One member. 1 found, 0 not a member, -1 db error. */
 int	 clients_member_json(struct db *, long long client_id,
 	    long long user_id, cJSON **out) MUST_CHECK;
+/*
+ * Lock the account's row for the rest of the transaction (FOR NO KEY
+ * UPDATE). Every change to an account's members or invitations takes this
+ * lock before touching them, so they never wait on each other in the
+ * opposite order. 1 locked, 0 no such account, -1 db error.
+ */
+int	 clients_lock(struct db *, long long id) MUST_CHECK;
 /* "Company", else "First Last": how emails and pages name an account. */
 void	 client_display_name(const char *company, const char *first,
 	    const char *last, char *out, size_t outlen);

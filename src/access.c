@@ -272,6 +272,20 @@ commit_invite_or_reply(struct req *r, long long invite_id, cJSON **invite)
 	return 0;
 }
 
+/* Commit, then read the member back for the reply. 0 or -1. */
+static int
+commit_member_or_reply(struct req *r, long long client_id, long long user_id,
+    cJSON **member)
+{
+	if (tx_commit_or_reply(r) != 0)
+		return -1;
+	if (clients_member_json(r->db, client_id, user_id, member) != 1) {
+		reply_db_error(r);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 reply_invite_pending(struct req *r, long long invite_id)
 {
@@ -659,13 +673,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 	cJSON_AddBoolToObject(d, "user_created", created);
 	if (audit_write(r, client_id, "member_added", d) != 0)
 		return tx_fail(r);
-	if (tx_commit_or_reply(r) != 0)
-		return -1;
-	if (clients_member_json(r->db, client_id, user_id, member) != 1) {
-		reply_db_error(r);
-		return -1;
-	}
-	return 0;
+	return commit_member_or_reply(r, client_id, user_id, member);
 }
 
 /* The target's current permissions, locked. 404 when not a member. */
@@ -740,13 +748,7 @@ access_member_update_or_reply(struct req *r, enum actor_kind kind,
 	cJSON_AddItemToObject(d, "to", perms_to_json(perms));
 	if (audit_write(r, client_id, "member_permissions_changed", d) != 0)
 		return tx_fail(r);
-	if (tx_commit_or_reply(r) != 0)
-		return -1;
-	if (clients_member_json(r->db, client_id, user_id, member) != 1) {
-		reply_db_error(r);
-		return -1;
-	}
-	return 0;
+	return commit_member_or_reply(r, client_id, user_id, member);
 }
 
 int

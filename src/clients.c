@@ -20,6 +20,23 @@ static struct stmt st_member = STMT(
     " JOIN users u ON u.id = cu.user_id JOIN clients c ON c.id = cu.client_id"
     " WHERE cu.client_id = $1 AND cu.user_id = $2", 2);
 
+static struct stmt st_lock = STMT(
+    "SELECT 1 FROM clients WHERE id = $1 FOR NO KEY UPDATE", 1);
+
+int
+clients_lock(struct db *db, long long id)
+{
+	struct db_res	*res;
+	char		 sid[24];
+	int		 found;
+
+	if ((res = DB_EXEC(db, &st_lock, db_fmt_int(sid, id))) == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	db_res_free(res);
+	return found;
+}
+
 cJSON *
 client_json(const struct db_res *res, int row, int col)
 {

@@ -31,9 +31,6 @@
 
 static struct stmt st_find = STMT(FIND_SQL, 1);
 static struct stmt st_find_lock = STMT(FIND_SQL " FOR UPDATE OF i", 1);
-/* Changes of access lock the account before its invitations. */
-static struct stmt st_lock_client = STMT(
-    "SELECT 1 FROM clients WHERE id = $1 FOR NO KEY UPDATE", 1);
 static struct stmt st_member = STMT(
     "INSERT INTO client_users (client_id, user_id, permissions)"
     " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
@@ -168,15 +165,15 @@ h_invite_lookup(struct req *r)
 static int
 accept_begin_or_reply(struct req *r, const char *token, struct found *f)
 {
-	char	cid[24];
-
 	if (!invite_find_or_reply(r, token, false, f))
 		return 0;
 	if (tx_begin_or_reply(r) != 0)
 		return 0;
-	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_lock_client,
-	    db_fmt_int(cid, f->client_id))) != 0)
+	/* an account is locked before its invitations (clients.h) */
+	if (clients_lock(r->db, f->client_id) < 0) {
+		tx_fail(r);
 		return 0;
+	}
 	return invite_find_or_reply(r, token, true, f);
 }
 

@@ -1,4 +1,5 @@
 /* housekeeping.c: periodic clean-up; see housekeeping.h. */
+#include "clients.h"
 #include "config.h"
 #include "db.h"
 #include "housekeeping.h"
@@ -12,8 +13,6 @@
 static struct stmt st_expiring_accounts = STMT(
     "SELECT DISTINCT client_id FROM invites"
     " WHERE status = 'pending' AND expires_at <= now()", 0);
-static struct stmt st_lock_client = STMT(
-    "SELECT 1 FROM clients WHERE id = $1 FOR NO KEY UPDATE", 1);
 static struct stmt st_expire_invites = STMT(
     "WITH x AS (UPDATE invites SET status = 'expired', ended_at = now()"
     "  WHERE client_id = $1 AND status = 'pending' AND expires_at <= now()"
@@ -46,10 +45,8 @@ expire_invites(struct db *db, long *count)
 	for (i = 0; i < db_rows(accounts); i++) {
 		if (db_begin(db) != 0)
 			break;
-		if ((res = DB_EXEC(db, &st_lock_client,
-		    db_str(accounts, i, 0))) == NULL)
+		if (clients_lock(db, db_int(accounts, i, 0)) < 0)
 			break;
-		db_res_free(res);
 		if ((res = DB_EXEC(db, &st_expire_invites,
 		    db_str(accounts, i, 0))) == NULL)
 			break;
