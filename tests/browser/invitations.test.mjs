@@ -266,6 +266,18 @@ test('the owner resends and cancels an invitation from the page', async () => {
   const second = await inviteLinkFor(dave);
   assert.notEqual(second.link, first.link);
 
+  // a mail the relay refused, then one being retried: the row says so
+  const lastMail = `(SELECT last_email_id FROM invites WHERE lower(email) = lower('${dave}'))`;
+  const delivery = () => inviteRow(page, dave).locator('td[data-label="Delivery"]');
+  for (const [state, label] of [['dead', 'Bounced'], ['failed', 'Failed'], ['sent', 'Sent']]) {
+    // (an hour away, so the mailer leaves the failed one alone)
+    s.sql(`UPDATE email_queue SET state = '${state}', next_attempt_at = now() + interval '1 hour' WHERE id = ${lastMail}`);
+    await page.reload();
+    await inviteRow(page, dave).waitFor();
+    assert.equal((await delivery().textContent()).trim(), label);
+    if (state === 'dead') await shot(page, '50b-portal-invite-bounced');
+  }
+
   const guest = await openPage(browser);
   await guest.page.goto(first.link);
   await guest.page.locator('#invite-dead[data-code="invite_not_found"]').waitFor();

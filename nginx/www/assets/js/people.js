@@ -62,7 +62,7 @@ export function membersTable(members, { selfId, actions, caption }) {
 const DELIVERY = {
   queued: ['Queued', 'info', 'Waiting to be sent'],
   sent: ['Sent', 'ok', 'Accepted by the mail server'],
-  failed: ['Retrying', 'warn', 'Delivery failed for now; it is being retried'],
+  failed: ['Failed', 'warn', 'Delivery failed for now; it will be retried'],
   dead: ['Bounced', 'danger', 'The email could not be delivered'],
 };
 
