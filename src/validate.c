@@ -131,8 +131,12 @@ email_check(const char *in, char *out, size_t outlen)
 	at = strrchr(out, '@');
 	if (at == NULL)
 		return "An email address looks like name@example.com.";
+	/*
+	 * Only the whole address is capped (254): RFC 5321's 64 octets for
+	 * the local part are left to the relay, which alone knows its users.
+	 */
 	local = (size_t)(at - out);
-	if (local == 0 || local > 64)
+	if (local == 0)
 		return "An email address looks like name@example.com.";
 	for (p = (const unsigned char *)out; p < (const unsigned char *)at;
 	    p++)

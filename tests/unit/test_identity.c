@@ -136,11 +136,21 @@ test_email_shapes(void **state)
 	memset(big, 'a', sizeof(big));
 	memcpy(big + 300, "@example.com", 13);
 	assert_non_null(email_check(big, out, sizeof(out)));
-	/* 254 is the most */
+	/* 254 is the most, however it is split */
 	memset(big, 'a', sizeof(big));
-	memcpy(big + 60, "@", 1);
-	memcpy(big + 250, ".com", 5);
+	memcpy(big + 242, "@example.com", 13);
+	assert_null(email_check(big, out, sizeof(out)));
+	assert_int_equal(strlen(out), 254);
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 243, "@example.com", 13);
 	assert_non_null(email_check(big, out, sizeof(out)));
+	/* a DNS label still has at most 63 octets */
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 3, "@", 1);
+	memcpy(big + 68, ".com", 5);
+	assert_non_null(email_check(big, out, sizeof(out)));
+	memcpy(big + 67, ".com", 5);
+	assert_null(email_check(big, out, sizeof(out)));
 }
 
 static void
