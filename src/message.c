@@ -75,11 +75,30 @@ qp_put(struct qp_out *q, const char *piece, size_t n)
 	q->col += n;
 }
 
+/*
+ * The encoded width of the link starting at in[i] ("http://" or
+ * "https://" up to a space, quote or angle bracket), or 0 when none
+ * starts there.
+ */
+static size_t
+qp_link_width(const char *in, size_t n, size_t i)
+{
+	size_t	j, w = 0;
+
+	if (!(n - i >= 7 && strncmp(in + i, "http://", 7) == 0) &&
+	    !(n - i >= 8 && strncmp(in + i, "https://", 8) == 0))
+		return 0;
+	for (j = i; j < n && (unsigned char)in[j] > ' ' && in[j] != '"' &&
+	    in[j] != '<' && in[j] != '>' && in[j] != '\''; j++)
+		w += ((unsigned char)in[j] >= 127 || in[j] == '=') ? 3 : 1;
+	return w;
+}
+
 void
 qp_encode(const char *in, size_t n, struct buf *out)
 {
 	struct qp_out	 q;
-	size_t		 i;
+	size_t		 i, link;
 	unsigned char	 c;
 	char		 esc[3];
 	bool		 line_end;
@@ -95,6 +114,16 @@ qp_encode(const char *in, size_t n, struct buf *out)
 			qp_raw(&q, "\r\n", 2);
 			q.col = 0;
 			continue;
+		}
+		/*
+		 * A link that fits on a line starts one rather than being
+		 * broken, so it reads whole even in the raw message.
+		 */
+		if (q.col > 0 && c == 'h' &&
+		    (link = qp_link_width(in, n, i)) > 0 &&
+		    link <= QP_LINE_MAX - 1 && q.col + link > QP_LINE_MAX - 1) {
+			qp_raw(&q, "=\r\n", 3);
+			q.col = 0;
 		}
 		line_end = i + 1 == n || in[i + 1] == '\n' ||
 		    (in[i + 1] == '\r' && i + 2 < n && in[i + 2] == '\n');
@@ -118,6 +147,62 @@ qp_encode(const char *in, size_t n, struct buf *out)
 		}
 	}
 	qp_flush(&q);
+}
+
+/*
+ * True when a body can go as it is (7bit): printable ASCII, tabs and line
+ * ends only, lines of at most 998 octets, no line a transport could
+ * mangle (a leading "." or "From "), and no "=_", which our boundaries
+ * begin with. Such a body needs no encoding, and its links stay whole.
+ */
+static bool
+body_is_7bit(const char *s)
+{
+	const unsigned char	*p;
+	size_t			 col = 0;
+
+	if (strstr(s, "=_") != NULL)
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\n' || (*p == '\r' && p[1] == '\n')) {
+			if (*p == '\r')
+				p++;
+			col = 0;
+			continue;
+		}
+		if ((*p < 0x20 && *p != '\t') || *p >= 0x7f)
+			return false;
+		if (col == 0 && (*p == '.' ||
+		    strncmp((const char *)p, "From ", 5) == 0))
+			return false;
+		if (++col > 998)
+			return false;
+	}
+	return true;
+}
+
+/* A body part's Content-Transfer-Encoding header, blank line and body. */
+static void
+body_put(struct buf *b, const char *s)
+{
+	const char	*p, *nl;
+
+	if (!body_is_7bit(s)) {
+		buf_puts(b, "Content-Transfer-Encoding: quoted-printable\r\n"
+		    "\r\n");
+		qp_encode(s, strlen(s), b);
+		return;
+	}
+	buf_puts(b, "Content-Transfer-Encoding: 7bit\r\n\r\n");
+	for (p = s; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL) {
+			buf_puts(b, p);
+			return;
+		}
+		buf_append(b, p, (size_t)(nl - p -
+		    (nl > p && nl[-1] == '\r')));
+		buf_puts(b, "\r\n");
+	}
 }
 
 static const char b64[] =
@@ -234,7 +319,10 @@ message_render(const struct mail *m, struct buf *out)
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	for (p = m->message_id; *p != '\0'; p++)
 		h = h * 33 + (unsigned char)*p;
-	/* "=_" never occurs in quoted-printable text: a safe boundary. */
+	/*
+	 * "=_" never occurs in quoted-printable text, and a body holding it
+	 * goes quoted-printable: a safe boundary.
+	 */
 	snprintf(boundary, sizeof(boundary), "=_memberd_%016lx", h);
 
 	buf_puts(&b, "From: ");
@@ -246,9 +334,8 @@ message_render(const struct mail *m, struct buf *out)
 	buf_printf(&b, "\r\nDate: %s\r\nMessage-ID: %s\r\n"
 	    "MIME-Version: 1.0\r\n", date, m->message_id);
 	if (m->html == NULL) {
-		buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-		qp_encode(m->text, strlen(m->text), &b);
+		buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n");
+		body_put(&b, m->text);
 		/* end the message with a line end, adding no empty line */
 		if (b.len < 2 || strcmp(b.data + b.len - 2, "\r\n") != 0)
 			buf_puts(&b, "\r\n");
@@ -258,13 +345,11 @@ message_render(const struct mail *m, struct buf *out)
 		    "This is a multi-part message in MIME format.\r\n\r\n",
 		    boundary);
 		buf_printf(&b, "--%s\r\nContent-Type: text/plain; "
-		    "charset=UTF-8\r\nContent-Transfer-Encoding: "
-		    "quoted-printable\r\n\r\n", boundary);
-		qp_encode(m->text, strlen(m->text), &b);
+		    "charset=UTF-8\r\n", boundary);
+		body_put(&b, m->text);
 		buf_printf(&b, "\r\n--%s\r\nContent-Type: text/html; "
-		    "charset=UTF-8\r\nContent-Transfer-Encoding: "
-		    "quoted-printable\r\n\r\n", boundary);
-		qp_encode(m->html, strlen(m->html), &b);
+		    "charset=UTF-8\r\n", boundary);
+		body_put(&b, m->html);
 		buf_printf(&b, "\r\n--%s--\r\n", boundary);
 	}
 	buf_append(out, b.data, b.len);

@@ -94,7 +94,7 @@ template_password_reset(const struct config *cfg, const char *to,
 	    "ignore this email: your password stays as it is.\n\n-- \n%s\n",
 	    hello, to, cfg->public_url, link, valid, cfg->mail_from_name);
 
-	html_open(&h, "Reset your password");
+	html_open(&h, "Password Reset");
 	buf_puts(&h, "<p>Hello ");
 	html_escape(&h, hello);
 	buf_puts(&h, ",</p>\n<p>Someone asked to reset the password of the "
@@ -111,7 +111,7 @@ template_password_reset(const struct config *cfg, const char *to,
 	out->template = "password_reset";
 	out->to = to;
 	out->to_name = first_name;
-	out->subject = xstrdup("Reset your password");
+	out->subject = xstrdup("Password Reset");
 	out->text = buf_detach(&t);
 	out->html = buf_detach(&h);
 }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -178,6 +179,84 @@ test_email_with_crlf_is_refused(void **state)
 	buf_release(&b);
 }
 
+static void
+test_qp_starts_a_line_for_a_link_that_fits(void **state)
+{
+	struct buf	b = { 0 };
+	const char	link[] = "http://127.0.0.1:8080/invite#"
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+	char		in[400];
+
+	(void)state;
+	snprintf(in, sizeof(in), "Zo\xc3\xab says: open %s to accept.", link);
+	qp_encode(in, strlen(in), &b);
+	buf_puts(&b, "\r\n");
+	assert_lines_at_most(b.data, 76);
+	assert_true(strstr(b.data, "open =\r\nhttp://127.0.0.1:8080/invite#") !=
+	    NULL);
+	assert_non_null(strstr(b.data, link));
+	buf_release(&b);
+}
+
+static void
+test_plain_ascii_parts_go_as_they_are(void **state)
+{
+	struct mail	m = sample();
+	struct buf	b = { 0 };
+	const char	*link = "http://127.0.0.1:8080/reset-password#"
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+	char		text[300], html[300];
+
+	(void)state;
+	snprintf(text, sizeof(text), "Hello Ann,\n\nChoose a password: %s\n",
+	    link);
+	snprintf(html, sizeof(html), "<p>Hello Ann,</p>\n<p><a href=\"%s\">"
+	    "Choose a password</a></p>", link);
+	m.text = text;
+	m.html = html;
+	assert_int_equal(message_render(&m, &b), 0);
+	assert_null(strstr(b.data, "quoted-printable"));
+	assert_non_null(strstr(b.data, "charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n\r\nHello Ann,\r\n\r\n"
+	    "Choose a password: http://127.0.0.1:8080/reset-password#"
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\r\n"));
+	assert_non_null(strstr(b.data, "<a href=\"http://127.0.0.1:8080/"));
+	buf_release(&b);
+}
+
+static void
+test_parts_that_need_it_are_quoted_printable(void **state)
+{
+	const char	*bodies[] = {
+		"Hello Zo\xc3\xab\n",		/* not ASCII */
+		"fine\n.dot first\n",		/* a transport could eat it */
+		"fine\nFrom here\n",		/* mbox would mangle it */
+		"--=_memberd_0000000000000000\n",	/* boundary-like */
+		"a lone \r here\n",
+	};
+	struct mail	m = sample();
+	struct buf	b = { 0 };
+	char		longline[1200];
+	size_t		i;
+
+	(void)state;
+	m.html = NULL;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		m.text = bodies[i];
+		assert_int_equal(message_render(&m, &b), 0);
+		assert_non_null(strstr(b.data,
+		    "Content-Transfer-Encoding: quoted-printable\r\n"));
+		buf_reset(&b);
+	}
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	m.text = longline;
+	assert_int_equal(message_render(&m, &b), 0);
+	assert_non_null(strstr(b.data, "quoted-printable"));
+	assert_lines_at_most(b.data, 998);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -190,6 +269,9 @@ main(void)
 		cmocka_unit_test(test_render_has_every_header),
 		cmocka_unit_test(test_a_text_only_body_ends_without_an_added_empty_line),
 		cmocka_unit_test(test_email_with_crlf_is_refused),
+		cmocka_unit_test(test_qp_starts_a_line_for_a_link_that_fits),
+		cmocka_unit_test(test_plain_ascii_parts_go_as_they_are),
+		cmocka_unit_test(test_parts_that_need_it_are_quoted_printable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
