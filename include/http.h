@@ -106,7 +106,8 @@ const char *http_status_text(int status);
 
 /*
  * Query parameter name, percent-decoded. Returns 1 with *out set (caller
- * frees), 0 when absent, -1 when malformed (bad escape or a NUL byte).
+ * frees), 0 when absent, -1 when malformed (bad escape, a NUL byte, or
+ * not UTF-8).
  */
 int	req_query(const struct req *, const char *name, char **out);
 /* Value of a cookie into dst. True when present and it fits. */

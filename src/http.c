@@ -209,23 +209,69 @@ content_type_is_json(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+#define NUL_DEPTH	32
+
 /*
- * True when a JSON text escapes a NUL character ("\u0000"): cJSON would
- * silently cut the string there, so such input is refused instead.
+ * True when a string of the JSON text s holds a \u0000 escape (cJSON would
+ * cut the string there). The name of the object member whose value holds
+ * it goes to field ("" when it is not a plain name, or sits in a key), so
+ * the error names the field like every other refusal of its value.
  */
 static bool
-json_escapes_nul(const char *s, size_t n)
+json_nul_member(const char *s, size_t n, char *field, size_t fieldlen)
 {
-	size_t	i, k;
+	const char	*key[NUL_DEPTH];
+	size_t		 keylen[NUL_DEPTH], i, j, start;
+	char		 kind[NUL_DEPTH];
+	int		 d = -1, e;
+	bool		 nul, is_key;
 
-	for (i = 0; i + 6 <= n; i++) {
-		if (s[i] != '\\' || strncasecmp(s + i + 1, "u0000", 5) != 0)
+	*field = '\0';
+	for (i = 0; i < n; i++) {
+		if (s[i] == '{' || s[i] == '[') {
+			if (++d < NUL_DEPTH) {
+				kind[d] = s[i];
+				key[d] = NULL;
+			}
 			continue;
-		/* an odd run of backslashes means this one escapes */
-		for (k = 0; k < i && s[i - 1 - k] == '\\'; k++)
+		}
+		if (s[i] == '}' || s[i] == ']') {
+			if (d >= 0)
+				d--;
+			continue;
+		}
+		if (s[i] != '"')
+			continue;
+		start = ++i;
+		nul = false;
+		for (; i < n && s[i] != '"'; i++) {
+			if (s[i] != '\\' || i + 1 >= n)
+				continue;
+			if (s[i + 1] == 'u' && n - i >= 6 &&
+			    strncasecmp(s + i + 2, "0000", 4) == 0)
+				nul = true;
+			i++;
+		}
+		for (j = i + 1; j < n && isspace((unsigned char)s[j]); j++)
 			;
-		if (k % 2 == 0)
-			return true;
+		is_key = j < n && s[j] == ':' && d >= 0 && d < NUL_DEPTH &&
+		    kind[d] == '{';
+		if (is_key) {
+			key[d] = s + start;
+			keylen[d] = i - start;
+		}
+		if (!nul)
+			continue;
+		for (e = d < NUL_DEPTH ? d : -1; !is_key && e >= 0 &&
+		    kind[e] == '['; e--)
+			;
+		if (!is_key && e >= 0 && key[e] != NULL &&
+		    keylen[e] < fieldlen &&
+		    memchr(key[e], '\\', keylen[e]) == NULL) {
+			memcpy(field, key[e], keylen[e]);
+			field[keylen[e]] = '\0';
+		}
+		return true;
 	}
 	return false;
 }
@@ -235,6 +281,7 @@ static int
 body_parse_or_reply(struct req *r)
 {
 	const char	*end = NULL;
+	char		 field[64];
 
 	if (r->body_too_large || r->content_length > HTTP_BODY_MAX ||
 	    r->body_len > HTTP_BODY_MAX) {
@@ -254,9 +301,10 @@ body_parse_or_reply(struct req *r)
 		    "The request body is not UTF-8.", NULL);
 		return -1;
 	}
-	if (json_escapes_nul(r->body, r->body_len)) {
+	if (json_nul_member(r->body, r->body_len, field, sizeof(field))) {
 		reply_error(r, 422, "invalid_input",
-		    "Text may not contain NUL characters.", NULL);
+		    "Text may not contain NUL characters.",
+		    *field != '\0' ? field : NULL);
 		return -1;
 	}
 	r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
@@ -362,6 +410,11 @@ query_decode(const char *s, size_t n)
 			}
 		}
 		buf_putc(&b, c);
+	}
+	/* PostgreSQL takes only UTF-8 text */
+	if (!utf8_valid(b.data, b.len)) {
+		buf_release(&b);
+		return NULL;
 	}
 	return buf_detach(&b);
 }

@@ -218,6 +218,51 @@ test_query_parameters_are_decoded(void **state)
 	assert_int_equal(req_query(&r, "sear", &v), 0);
 	r.query = "nul=a%00b";
 	assert_int_equal(req_query(&r, "nul", &v), -1);
+	r.query = "latin1=%ff&cut=%c3%28&ok=Zo%C3%AB";
+	assert_int_equal(req_query(&r, "latin1", &v), -1);
+	assert_int_equal(req_query(&r, "cut", &v), -1);
+	assert_int_equal(req_query(&r, "ok", &v), 1);
+	assert_string_equal(v, "Zo\xc3\xab");
+	free(v);
+}
+
+static void
+assert_nul_refused(const char *body, const char *field)
+{
+	struct req	 r;
+	cJSON		*j, *e, *f;
+
+	run(&r, "POST", "/api/v1/things", "application/json", body);
+	assert_error(&r, 422, "invalid_input");
+	j = cJSON_Parse(r.out.data);
+	e = cJSON_GetObjectItem(j, "error");
+	f = cJSON_GetObjectItem(e, "field");
+	if (field == NULL)
+		assert_null(f);
+	else
+		assert_string_equal(cJSON_GetStringValue(f), field);
+	cJSON_Delete(j);
+	req_release(&r);
+}
+
+static void
+test_a_nul_in_text_is_refused_naming_its_field(void **state)
+{
+	struct req	r;
+
+	(void)state;
+	assert_nul_refused("{\"email\": \"a\\u0000b@example.com\"}", "email");
+	assert_nul_refused("{\"a\": 1, \"name\" : \"x\\u0000\"}", "name");
+	assert_nul_refused("{\"register\": {\"x\": {\"y\": 1},"
+	    " \"first_name\": \"\\u0000\"}}", "first_name");
+	assert_nul_refused("{\"permissions\": [{\"k\": 1}, \"\\u0000\"]}",
+	    "permissions");
+	assert_nul_refused("{\"a\\u0000\": 1}", NULL);
+	/* an escaped backslash before u0000 is no NUL */
+	run(&r, "POST", "/api/v1/things", "application/json",
+	    "{\"a\": \"\\\\u0000\"}");
+	assert_int_equal(r.status, 200);
+	req_release(&r);
 }
 
 static void
@@ -248,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_a_handler_without_reply_becomes_500),
 		cmocka_unit_test(test_render_has_status_and_safety_headers),
 		cmocka_unit_test(test_query_parameters_are_decoded),
+		cmocka_unit_test(test_a_nul_in_text_is_refused_naming_its_field),
 		cmocka_unit_test(test_cookies_are_found_by_exact_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
