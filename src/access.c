@@ -140,6 +140,19 @@ forbidden(struct req *r, const char *why)
 	return -1;
 }
 
+/*
+ * No one is invited to a closed account (its links would lead nowhere);
+ * an administrator reopens it first. 0, or -1 with 403 sent.
+ */
+static int
+open_for_invites_or_reply(struct req *r, const struct locked *lc)
+{
+	if (strcmp(lc->status, "closed") != 0)
+		return 0;
+	return forbidden(r, "This account is closed: reopen it before "
+	    "inviting anyone to it.");
+}
+
 static int
 fail(struct req *r, int status, const char *code, const char *why,
     const char *field)
@@ -356,7 +369,8 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 		goto out;
 	}
 	if (rights_from_or_reply(r, kind, &lc, !db_isnull(res, 0, 5),
-	    db_str(res, 0, 4), &rt) != 0) {
+	    db_str(res, 0, 4), &rt) != 0 ||
+	    open_for_invites_or_reply(r, &lc) != 0) {
 		db_res_free(res);
 		goto out;
 	}
@@ -464,7 +478,8 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 
 	if (lock_invite_or_reply(r, scope, invite_id, &lc, &inv) != 0)
 		return -1;
-	if (rights_or_reply(r, kind, &lc, &rt) != 0)
+	if (rights_or_reply(r, kind, &lc, &rt) != 0 ||
+	    open_for_invites_or_reply(r, &lc) != 0)
 		goto out;
 	status = db_str(inv, 0, 0);
 	past = db_bool(inv, 0, 1);

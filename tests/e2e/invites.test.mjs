@@ -142,6 +142,25 @@ describe('Admin Area: Associate User', () => {
     }
   });
 
+  test('no one is invited to a closed account; associating at once still works', async () => {
+    const acct = await ownedAccount();
+    const pending = await admin.post(`${API}/admin/clients/${acct.client.id}/users`, { email: uniqueEmail('before'), permissions: ['quotes'], send_invite: true });
+    assert.equal(pending.status, 201);
+    s.sql(`UPDATE invites SET last_sent_at = now() - interval '1 hour' WHERE id = ${pending.json.invite.id}`);
+    s.sql(`UPDATE clients SET status = 'closed' WHERE id = ${acct.client.id}`);
+    const mails = s.sql('SELECT count(*) FROM email_queue')[0][0];
+    const r = await admin.post(`${API}/admin/clients/${acct.client.id}/users`, { email: uniqueEmail('closed'), permissions: ['quotes'], send_invite: true });
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error.code, 'forbidden');
+    const again = await admin.post(`${API}/admin/invites/${pending.json.invite.id}/resend`);
+    assert.equal(again.status, 403);
+    assert.equal(s.sql('SELECT count(*) FROM email_queue')[0][0], mails, 'no email went out');
+    const [, u] = await registerUser(s);
+    const direct = await admin.post(`${API}/admin/clients/${acct.client.id}/users`, { user_id: u.id, permissions: ['quotes'], send_invite: false });
+    assert.equal(direct.status, 201);
+    s.sql(`UPDATE clients SET status = 'active' WHERE id = ${acct.client.id}`);
+  });
+
   test('a second pending invite for the same email is 409 invite_pending naming the first', async () => {
     const acct = await ownedAccount();
     const email = uniqueEmail('twice');
