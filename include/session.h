@@ -34,6 +34,11 @@ int	session_find(struct db *, const struct config *, bool admin,
 	    const char *token, struct principal *who) MUST_CHECK;
 /* End one session. 0 or -1. */
 int	session_end(struct db *, long long session_id) MUST_CHECK;
+/*
+ * End the session whose cookie came with the request, if any: a login
+ * replaces it rather than leaving it alive beside the new one. 0 or -1.
+ */
+int	session_end_presented(struct req *, bool admin) MUST_CHECK;
 /* End every session of a user. 0 or -1. */
 int	session_end_all_of_user(struct db *, long long user_id) MUST_CHECK;
 /* A new token for the same session (after a privilege change). 0 or -1. */

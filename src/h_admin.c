@@ -146,7 +146,8 @@ h_admin_login(struct req *r)
 		return;
 	if (tx_begin_or_reply(r) != 0)
 		return;
-	if (session_create(r->db, r->cfg, true, id, 0, &who) != 0) {
+	if (session_end_presented(r, true) != 0 ||
+	    session_create(r->db, r->cfg, true, id, 0, &who) != 0) {
 		tx_fail(r);
 		return;
 	}

@@ -16,10 +16,16 @@
 #include "token.h"
 #include "tx.h"
 #include "users.h"
+#include "validate.h"
 #include "banned.h"
 
-/* one reset email per user per this many seconds, so nobody is mail-bombed */
-#define RESET_COOLDOWN	"60"
+/*
+ * At most this many reset emails per user in this many minutes, so nobody
+ * is mail-bombed through the form, while a person who asks again (the
+ * first mail was slow, or deleted) still gets a link.
+ */
+#define RESET_BURST	"5"
+#define RESET_WINDOW	"15"
 
 static struct stmt st_email_taken = STMT(
     "SELECT 1 FROM users WHERE lower(email) = lower($1)", 1);
@@ -31,9 +37,9 @@ static struct stmt st_register = STMT(
 static struct stmt st_logged_in = STMT(
     "UPDATE users SET last_login_at = now() WHERE id = $1", 1);
 static struct stmt st_reset_user = STMT(
-    "SELECT u.id, u.email, u.first_name, EXISTS (SELECT 1 FROM"
+    "SELECT u.id, u.email, u.first_name, (SELECT count(*) FROM"
     " password_resets p WHERE p.user_id = u.id AND p.created_at > now()"
-    " - interval '" RESET_COOLDOWN " seconds')"
+    " - interval '" RESET_WINDOW " minutes') >= " RESET_BURST
     " FROM users u WHERE lower(u.email) = lower($1)", 1);
 static struct stmt st_reset_insert = STMT(
     "INSERT INTO password_resets (user_id, token_hash, expires_at)"
@@ -170,7 +176,8 @@ h_register(struct req *r)
 		return;
 	if (registration_insert_or_reply(r, &reg, false, &id) != 0)
 		return;
-	if (session_create(r->db, r->cfg, false, id, 0, &who) != 0) {
+	if (session_end_presented(r, false) != 0 ||
+	    session_create(r->db, r->cfg, false, id, 0, &who) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -212,7 +219,8 @@ h_login(struct req *r)
 	cJSON_Delete(accounts);
 	if (tx_begin_or_reply(r) != 0)
 		return;
-	if (session_create(r->db, r->cfg, false, id, first_open, &who) != 0) {
+	if (session_end_presented(r, false) != 0 ||
+	    session_create(r->db, r->cfg, false, id, first_open, &who) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -250,10 +258,22 @@ h_logout(struct req *r)
 	reply_empty(r, 204);
 }
 
+/* The 202 of a reset request, the same whether a mail went out or not. */
+static void
+reply_reset_requested(struct req *r)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "message", "If a user has this email "
+	    "address, a link to choose a new password is on its way.");
+	reply_json(r, 202, o);
+}
+
 /*
  * POST /api/v1/auth/password-reset {email}
- * 202 whatever the email (no enumeration). When the user exists, queues a
- * Password Reset email with a single-use link; 422 for a malformed email.
+ * 202 whatever the email (no enumeration, not even of what we accept as an
+ * address). When the user exists, queues a Password Reset email with a
+ * single-use link. 422 only when "email" is missing or not a string.
  */
 void
 h_password_reset(struct req *r)
@@ -263,19 +283,25 @@ h_password_reset(struct req *r)
 	struct buf	 link = { 0 };
 	char		 email[EMAIL_MAX + 1], token[TOKEN_LEN + 1];
 	char		 hash[TOKEN_HASH_PARAM], ttl[24], rid[24], eid[24];
+	const char	*given;
 	long long	 user_id, reset_id, email_id;
 	cJSON		*details;
 
-	if (input_email_or_reply(r, r->json, "email", "email", true, email) < 0)
+	if (input_string_or_reply(r, r->json, "email", "email", true,
+	    &given) < 0)
 		return;
+	if (email_check(given, email, sizeof(email)) != NULL) {
+		reply_reset_requested(r);
+		return;
+	}
 	if ((res = DB_EXEC(r->db, &st_reset_user, email)) == NULL) {
 		reply_db_error(r);
 		return;
 	}
 	if (db_rows(res) != 1 || db_bool(res, 0, 3)) {
-		/* unknown, or a link went out a moment ago */
+		/* unknown, or enough links went out a moment ago */
 		db_res_free(res);
-		reply_empty(r, 202);
+		reply_reset_requested(r);
 		return;
 	}
 	user_id = db_int(res, 0, 0);
@@ -315,7 +341,7 @@ h_password_reset(struct req *r)
 	}
 	if (tx_commit_or_reply(r) != 0)
 		goto out;
-	reply_empty(r, 202);
+	reply_reset_requested(r);
 out:
 	explicit_bzero(token, sizeof(token));
 	db_res_free(res);

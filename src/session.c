@@ -37,6 +37,9 @@ static struct stmt st_find_admin = STMT(
 static struct stmt st_touch = STMT(
     "UPDATE sessions SET last_seen_at = now() WHERE id = $1", 1);
 static struct stmt st_end = STMT("DELETE FROM sessions WHERE id = $1", 1);
+static struct stmt st_end_token = STMT(
+    "DELETE FROM sessions WHERE token_hash = $1"
+    " AND (admin_id IS NOT NULL) = $2", 2);
 static struct stmt st_end_user = STMT(
     "DELETE FROM sessions WHERE user_id = $1", 1);
 static struct stmt st_rotate = STMT(
@@ -125,6 +128,18 @@ session_end(struct db *db, long long session_id)
 	char	sid[24];
 
 	return done(DB_EXEC(db, &st_end, db_fmt_int(sid, session_id)));
+}
+
+int
+session_end_presented(struct req *r, bool admin)
+{
+	char	token[128], hash[TOKEN_HASH_PARAM];
+
+	if (!req_cookie(r, admin ? COOKIE_ADMIN : COOKIE_USER, token,
+	    sizeof(token)) || !token_well_formed(token))
+		return 0;
+	return done(DB_EXEC(r->db, &st_end_token,
+	    token_hash_param(token, hash), admin ? "true" : "false"));
 }
 
 int

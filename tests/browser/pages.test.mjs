@@ -138,6 +138,9 @@ test('a forgotten password is reset through the emailed link, which works once',
   const { page } = w;
   await page.goto(`${s.url}/reset-password`);
   await shot(page, '06-reset-request');
+  await page.getByLabel('Email address').fill('fay@');
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await page.locator('#request-form .field-error', { hasText: 'name@example.com' }).waitFor();
   await page.getByLabel('Email address').fill(user.email);
   await page.getByRole('button', { name: 'Send reset link' }).click();
   await page.getByRole('status').filter({ hasText: 'Check your inbox' }).waitFor();

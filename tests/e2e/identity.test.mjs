@@ -181,6 +181,20 @@ describe('login', () => {
     assert.equal((await b.get(`${API}/me`)).status, 200);
   });
 
+  test('a login that comes with a session cookie replaces that session', async () => {
+    const [c, u] = await registerUser(s);
+    const before = c.cookies.get('memberd_session');
+    assert.equal((await c.post(`${API}/auth/login`, { email: u.email, password: PASSWORD })).status, 200);
+    assert.notEqual(c.cookies.get('memberd_session'), before);
+    assert.equal((await c.get(`${API}/me`)).status, 200);
+    const old = new Client(s.url);
+    old.cookies.set('memberd_session', before);
+    assert.equal((await old.get(`${API}/me`)).status, 401, 'the old session ended');
+    const other = new Client(s.url);
+    assert.equal((await other.post(`${API}/auth/login`, { email: u.email, password: PASSWORD })).status, 200);
+    assert.equal((await c.get(`${API}/me`)).status, 200, 'a login elsewhere ends nothing');
+  });
+
   test('after 10 failures in the window: 429 with Retry-After, even for the right password, until the window passes', async () => {
     const [, u] = await registerUser(s);
     for (let i = 0; i < 10; i++) {
@@ -409,6 +423,12 @@ describe('password reset', () => {
   test('202 whatever the email; a known user gets a one-hour single-use link that ends every session', async () => {
     const unknown = await new Client(s.url).post(`${API}/auth/password-reset`, { email: uniqueEmail('nobody') });
     assert.equal(unknown.status, 202);
+    for (const email of ['not an address', 'ann@', '']) {
+      const odd = await new Client(s.url).post(`${API}/auth/password-reset`, { email });
+      assert.equal(odd.status, 202, `"${email}"`);
+      assert.deepEqual(odd.json, unknown.json, 'the same answer, whatever the email');
+    }
+    assert.equal((await new Client(s.url).post(`${API}/auth/password-reset`, {})).status, 422);
 
     const [c, u] = await registerUser(s);
     const r = await new Client(s.url).post(`${API}/auth/password-reset`, { email: u.email.toUpperCase() });
@@ -418,6 +438,8 @@ describe('password reset', () => {
     assert.ok(link, 'a link in the mail');
     assert.ok(link.startsWith(`${s.url}/reset-password#`));
     const token = link.split('#')[1];
+    assert.ok(mail.raw.includes(link), 'the link is whole in the raw message, not folded by an encoding');
+    assert.match(mail.raw, /^Subject: Password Reset/m);
     const ttl = s.sql(`SELECT extract(epoch FROM expires_at - created_at)::int FROM password_resets WHERE user_id = ${u.id}`);
     assert.equal(Number(ttl[0][0]), 3600);
 
@@ -436,6 +458,19 @@ describe('password reset', () => {
     const login = await new Client(s.url).post(`${API}/auth/login`, { email: u.email, password: newPassword });
     assert.equal(login.status, 200);
     assert.equal(login.json.user.email_verified, true, 'using the emailed link proves the address');
+  });
+
+  test('asking again sends another link, up to five in fifteen minutes', async () => {
+    const [, u] = await registerUser(s);
+    const mailsTo = () => s.sql(`SELECT count(*) FROM email_queue WHERE recipient = '${u.email}' AND template = 'password_reset'`)[0][0];
+    for (let i = 0; i < 7; i++) {
+      const r = await new Client(s.url).post(`${API}/auth/password-reset`, { email: u.email });
+      assert.equal(r.status, 202);
+    }
+    assert.equal(Number(mailsTo()), 5);
+    s.sql(`UPDATE password_resets SET created_at = created_at - interval '15 minutes' WHERE user_id = ${u.id}`);
+    await new Client(s.url).post(`${API}/auth/password-reset`, { email: u.email });
+    assert.equal(Number(mailsTo()), 6);
   });
 
   test('an expired link is refused; a user created without a password gets in through a reset', async () => {

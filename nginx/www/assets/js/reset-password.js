@@ -23,6 +23,11 @@ if (!token) {
     const v = values(form);
     const done = await submitting(form, async () => {
       if (!requireFilled(form, ['email'], { email: 'your email address' })) return null;
+      // the server answers alike for any address, so the shape is checked here
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.email.trim())) {
+        fieldError(form, 'email', 'An email address looks like name@example.com.');
+        return null;
+      }
       await call('POST', '/auth/password-reset', { email: v.email });
       return true;
     });
@@ -32,7 +37,7 @@ if (!token) {
       h('div', { class: 'alert alert-ok', role: 'status' },
         h('p', null, 'Check your inbox. If ', h('strong', null, v.email),
           ' belongs to an account, we have sent it a link to choose a new password.'),
-        h('p', null, 'The link works once, for one hour. Nothing arrived? Check the spam folder, or ask again in a minute.')));
+        h('p', null, 'The link works once, for one hour. Nothing arrived? Check the spam folder, or ask again.')));
     box.hidden = false;
   });
 } else {
