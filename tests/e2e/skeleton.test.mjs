@@ -72,6 +72,13 @@ test('a body over 64 KiB is 413 payload_too_large', async () => {
   assert.equal(r.json.error.code, 'payload_too_large');
 });
 
+test('a URL longer than nginx takes is 414 in the JSON error shape', async () => {
+  const r = await s.api('/api/v1/admin/users?search=' + 'x'.repeat(20000));
+  assert.equal(r.status, 414);
+  assert.equal(r.json.error.code, 'invalid_input');
+  assert.equal(typeof r.json.error.message, 'string');
+});
+
 test('the access log has one line per request and no secrets', async () => {
   const secret = 'Sup3r-Secret-' + Date.now();
   await s.api('/api/v1/auth/login?token=' + secret, {
