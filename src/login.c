@@ -9,6 +9,7 @@
 #include "log.h"
 #include "login.h"
 #include "password.h"
+#include "tx.h"
 #include "banned.h"
 
 static struct stmt st_throttle = STMT(
@@ -17,8 +18,20 @@ static struct stmt st_throttle = STMT(
     " FROM login_failures"
     " WHERE login_key = $1 AND at > now() - make_interval(secs => $2::int)",
     2);
-static struct stmt st_fail = STMT(
-    "INSERT INTO login_failures (login_key) VALUES ($1)", 1);
+/*
+ * Every attempt is first counted as a failure, under a lock on its key, and
+ * forgiven when the password is right: attempts racing in parallel cannot
+ * all pass a count taken before any of them failed. The lock is taken by
+ * its own statement, so the count (a later statement, a later snapshot)
+ * sees every attempt committed before it.
+ */
+static struct stmt st_key_lock = STMT(
+    "SELECT pg_advisory_xact_lock(72851, hashtext($1))", 1);
+static struct stmt st_reserve = STMT(
+    "INSERT INTO login_failures (login_key) SELECT $1"
+    " WHERE (SELECT count(*) FROM login_failures WHERE login_key = $1"
+    " AND at > now() - make_interval(secs => $2::int)) < $3::int"
+    " RETURNING id", 3);
 static struct stmt st_forgive = STMT(
     "DELETE FROM login_failures WHERE login_key = $1", 1);
 static struct stmt st_user = STMT(
@@ -64,23 +77,34 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
     const char *password, long long *id)
 {
 	struct db_res	*res;
-	char		 key[300], window[24], retry[24];
+	char		 key[300], window[24], retry[24], max[24];
 	const char	*phc = NULL;
 	long long	 found_id = 0;
-	bool		 ok;
+	bool		 ok, reserved;
 
 	snprintf(key, sizeof(key), "%s:%s", admin ? "admin" : "user", email);
 	for (char *p = key; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 
-	res = DB_EXEC(r->db, &st_throttle, key,
-	    db_fmt_int(window, r->cfg->login_failure_window));
-	if (res == NULL) {
-		reply_db_error(r);
+	db_fmt_int(window, r->cfg->login_failure_window);
+	if (tx_begin_or_reply(r) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_key_lock, key)) != 0)
+		return 0;
+	if ((res = DB_EXEC(r->db, &st_reserve, key, window,
+	    db_fmt_int(max, r->cfg->login_max_failures))) == NULL) {
+		tx_fail(r);
 		return 0;
 	}
-	if (db_int(res, 0, 0) >= r->cfg->login_max_failures) {
+	reserved = db_rows(res) == 1;
+	db_res_free(res);
+	if (tx_commit_or_reply(r) != 0)
+		return 0;
+	if (!reserved) {
+		if ((res = DB_EXEC(r->db, &st_throttle, key, window)) == NULL) {
+			reply_db_error(r);
+			return 0;
+		}
 		db_fmt_int(retry, db_int(res, 0, 1) > 0 ? db_int(res, 0, 1) : 1);
 		db_res_free(res);
 		reply_header(r, "Retry-After", retry);
@@ -89,7 +113,6 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 		    NULL);
 		return 0;
 	}
-	db_res_free(res);
 
 	if ((res = DB_EXEC(r->db, admin ? &st_admin : &st_user, email)) == NULL) {
 		reply_db_error(r);
@@ -106,9 +129,8 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 		ok = false;
 	}
 	if (!ok) {
+		/* the attempt stays counted */
 		db_res_free(res);
-		if (!run(r, DB_EXEC(r->db, &st_fail, key)))
-			return 0;
 		if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr,
 		    0, admin ? "admin_login_failed" : "login_failed",
 		    NULL) != 0) {

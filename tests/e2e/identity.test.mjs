@@ -211,6 +211,15 @@ describe('login', () => {
     assert.equal(ok.status, 200);
   });
 
+  test('guesses sent in parallel get no more than 10 tries between them', async () => {
+    const [, u] = await registerUser(s);
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+      new Client(s.url).post(`${API}/auth/login`, { email: u.email, password: 'parallel guess ' + i })));
+    const count = (st) => answers.filter((r) => r.status === st).length;
+    assert.equal(count(401), 10);
+    assert.equal(count(429), 14);
+  });
+
   test('an expired or idle session is refused with 401 not_authenticated', async () => {
     const [c, u] = await registerUser(s);
     assert.equal((await c.get(`${API}/me`)).status, 200);
