@@ -338,7 +338,10 @@ http_handle(struct req *r, const struct route *routes, size_t nroutes)
 		if (!route_match(routes[i].pattern, r->path, r->ids, &r->nids))
 			continue;
 		path_known = true;
-		if (strcmp(routes[i].method, r->method) == 0) {
+		/* HEAD is a GET without its body (nginx drops the body) */
+		if (strcmp(routes[i].method, r->method) == 0 ||
+		    (strcmp(r->method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0)) {
 			r->route = &routes[i];
 			break;
 		}

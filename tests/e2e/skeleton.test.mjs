@@ -13,6 +13,9 @@ test('health answers ok when the database answers', async () => {
   assert.equal(r.status, 200);
   assert.deepEqual(r.json, { status: 'ok' });
   assert.match(r.headers.get('content-type'), /^application\/json/);
+  const head = await s.api('/api/v1/health', { method: 'HEAD' });
+  assert.equal(head.status, 200, 'HEAD, as load balancers probe');
+  assert.equal(head.text, '');
 });
 
 test('every response carries no-store, nosniff and a request id', async () => {

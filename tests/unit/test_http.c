@@ -99,6 +99,13 @@ test_known_route_runs_its_handler(void **state)
 	assert_int_equal(handled, 1);
 	assert_string_equal(r.out.data, "{\"id\":42}");
 	req_release(&r);
+	run(&r, "HEAD", "/api/v1/things/42", NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(handled, 1);
+	req_release(&r);
+	run(&r, "HEAD", "/api/v1/things", NULL, NULL);
+	assert_int_equal(r.status, 405);
+	req_release(&r);
 }
 
 static void
