@@ -4,7 +4,8 @@
 CC	?= cc
 PKGS	 = libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# -lm: src/input.c calls floor(), which gcc inlines and clang does not.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter

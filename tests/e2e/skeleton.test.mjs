@@ -2,7 +2,7 @@
 // and headers, and the access log.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from '../lib/stack.mjs';
+import { REPO, startStack } from '../lib/stack.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
@@ -150,4 +150,73 @@ test('memberctl migrate is safe to run twice and --status lists every migration'
     p.on('exit', resolve);
   });
   assert.deepEqual(await Promise.all([run(), run()]), [0, 0]);
+});
+
+test('memberctl migrate refuses a migration edited after it was applied, and trusts old rows on first use', async () => {
+  const crypto = await import('node:crypto');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const fileSum = (v) => crypto.createHash('sha256')
+    .update(fs.readFileSync(path.join(REPO, 'sql', `${v}.sql`))).digest('hex');
+  const recorded = () => Object.fromEntries(s.sql('SELECT version, sha256 FROM schema_migrations'));
+  const kept = recorded();
+  // every applied migration carries the SHA-256 of its file as installed
+  for (const [v, sum] of Object.entries(kept)) assert.equal(sum, fileSum(v), v);
+  try {
+    // 002 looks edited since; 001 looks applied before checksums were kept
+    s.sql("UPDATE schema_migrations SET sha256 = 'x' WHERE version = '002_identity'");
+    s.sql("UPDATE schema_migrations SET sha256 = NULL WHERE version = '001_core'");
+    const refused = s.memberctl(['migrate']);
+    assert.equal(refused.status, 1, refused.stdout);
+    assert.match(refused.stderr, /002_identity was changed after it was applied to this database; put the change in a new migration/);
+    assert.doesNotMatch(refused.stdout, /migrations? applied/);
+    assert.equal(recorded()['001_core'], '', 'a refused migrate wrote nothing');
+
+    const st = s.memberctl(['migrate', '--status']);
+    assert.equal(st.status, 1, st.stderr);
+    assert.match(st.stdout, /^002_identity\s+changed\b/m);
+    assert.match(st.stdout, /^001_core\s+\d{4}-\d\d-\d\dT\S+ \(no checksum yet/m);
+    assert.match(st.stdout, /^003_invites\s+\d{4}-\d\d-\d\dT\S+Z$/m);
+    assert.match(st.stdout, /^0 pending$/m);
+    assert.match(st.stdout, /^1 changed$/m);
+    assert.match(st.stderr, /002_identity was changed after it was applied/);
+
+    // both back to "applied before checksums": migrate fills them in
+    s.sql("UPDATE schema_migrations SET sha256 = NULL WHERE version = '002_identity'");
+    const ok = s.memberctl(['migrate']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /^recorded the checksum of 001_core\b/m);
+    assert.match(ok.stdout, /^recorded the checksum of 002_identity\b/m);
+    assert.match(ok.stdout, /^0 migrations applied/m);
+    const filled = recorded();
+    assert.match(filled['002_identity'], /^[0-9a-f]{64}$/);
+    assert.deepEqual(filled, kept);
+    const again = s.memberctl(['migrate', '--status']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /changed|no checksum/);
+  } finally {
+    for (const [v, sum] of Object.entries(kept)) {
+      s.sql(`UPDATE schema_migrations SET sha256 = '${sum}' WHERE version = '${v}'`);
+    }
+  }
+});
+
+test('memberctl migrate upgrades a schema_migrations from before checksums', () => {
+  const kept = s.sql('SELECT version, sha256 FROM schema_migrations ORDER BY version');
+  try {
+    s.sql('ALTER TABLE schema_migrations DROP COLUMN sha256');
+    const st = s.memberctl(['migrate', '--status']);
+    assert.equal(st.status, 0, st.stderr);
+    assert.equal(st.stdout.split('\n').filter((l) => /\(no checksum yet/.test(l)).length, kept.length);
+    const r = s.memberctl(['migrate']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.split('\n').filter((l) => /^recorded the checksum of /.test(l)).length, kept.length);
+    assert.match(r.stdout, /^0 migrations applied/m);
+    assert.deepEqual(s.sql('SELECT version, sha256 FROM schema_migrations ORDER BY version'), kept);
+  } finally {
+    s.sql('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS sha256 text');
+    for (const [v, sum] of kept) {
+      s.sql(`UPDATE schema_migrations SET sha256 = '${sum}' WHERE version = '${v}'`);
+    }
+  }
 });
