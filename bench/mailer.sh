@@ -14,6 +14,7 @@
 #   BENCH_FAST=0   1: PostgreSQL without fsync (as the tests run it)
 #   KEEP=0         1: keep the stack directory for inspection
 set -euo pipefail
+shopt -s inherit_errexit  # a failure inside $(round) stops the bench too
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-10000}
@@ -57,7 +58,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 psql_() {
-	psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U memberd -d memberd "$@"
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U memberd -d memberd "$@"
 }
 
 say "starting PostgreSQL and memberd in $DIR (fsync $([ "$STACK_FAST" = 1 ] && echo off || echo on))"
@@ -104,7 +105,7 @@ for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null && 
 mailer_round() {
 	local pids=() i p
 	# every round starts from a fresh table, not one bloated by the last
-	psql_ -c "TRUNCATE email_queue"
+	psql_ -c "TRUNCATE email_queue CASCADE"
 	psql_ -c "$(enqueue_sql "$N")"
 	psql_ -c "VACUUM ANALYZE email_queue"
 	for i in $(seq "$MAILERS"); do
@@ -149,7 +150,7 @@ RATIO=$(printf '%s\n' "${RATIOS[@]}" | median)
 
 # 3. Latency: one message at a time at a low rate, enqueue commit to 250.
 say "latency: $LAT_N messages at $LAT_RATE/s"
-psql_ -c "TRUNCATE email_queue"
+psql_ -c "TRUNCATE email_queue CASCADE"
 "$BIN/memberd-mailer" -c "$CONF" 2>>"$DIR/log/mailer-latency.log" &
 PIDS+=($!)
 sleep 1
