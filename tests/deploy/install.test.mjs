@@ -34,7 +34,6 @@ function expected(prefix) {
   return [
     ...fixed,
     ...repoFiles('nginx/www', `${share}/www`),
-    ...repoFiles('nginx/errors', `${share}/errors`),
     ...repoFiles('sql', `${share}/sql`),
   ].sort((a, b) => (a.path < b.path ? -1 : 1));
 }

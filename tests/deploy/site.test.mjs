@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { BIN, freePort, sleep, startStack, waitFor } from '../lib/stack.mjs';
@@ -144,6 +145,31 @@ test('a body over 64 KiB is 413 payload_too_large in JSON, from nginx', async ()
   assert.equal(r.json.error.code, 'payload_too_large');
   assert.equal(typeof r.json.error.message, 'string');
   assert.equal(r.headers['cache-control'], 'no-store');
+});
+
+test('over HTTP/2 too, the errors nginx makes itself are JSON', async () => {
+  const client = http2.connect(`https://127.0.0.1:${httpsPort}`, { ca: cert.certPem, servername: 'localhost' });
+  try {
+    const ask = (headers, body) => new Promise((resolve, reject) => {
+      const req = client.request(headers);
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('response', (h) => {
+        req.on('data', (d) => { text += d; });
+        req.on('end', () => resolve({ headers: h, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const big = await ask({ ':method': 'POST', ':path': '/api/v1/admin/clients', 'content-type': 'application/json' },
+      JSON.stringify({ x: 'a'.repeat(70 * 1024) }));
+    assert.equal(big.headers[':status'], 413);
+    assert.match(big.headers['content-type'], /^application\/json/);
+    assert.equal(JSON.parse(big.text).error.code, 'payload_too_large');
+    assert.equal(big.headers['x-frame-options'], 'DENY');
+  } finally {
+    client.close();
+  }
 });
 
 test('every endpoint that takes guesses is rate limited: 429 too_many_attempts with Retry-After', async () => {
