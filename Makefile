@@ -166,9 +166,9 @@ install: all
 	sed $(SUBST) nginx/memberd.conf > $(D)$(DATADIR)/nginx/memberd.conf
 	chmod 644 $(D)$(DATADIR)/nginx/memberd.conf
 	install -m 644 $(SNIPPETS) $(D)$(DATADIR)/nginx
-	set -e; cd nginx; for d in $$(find www errors -type d); do \
+	set -e; cd nginx; for d in $$(find www -type d); do \
 		install -d -m 755 $(D)$(DATADIR)/$$d; \
-	done; for f in $$(find www errors -type f); do \
+	done; for f in $$(find www -type f); do \
 		install -m 644 $$f $(D)$(DATADIR)/$$f; \
 	done
 	install -m 644 $(SQL) $(D)$(DATADIR)/sql
@@ -179,7 +179,7 @@ install: all
 clean:
 	rm -rf build
 distclean: clean
-	-tools/stack.sh down
+	-tools/stack.sh purge
 	rm -rf var node_modules
 
 -include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(wildcard build/obj/*.d build/asan/obj/*.d)

@@ -3,7 +3,7 @@
 # mailer and nginx. The developer stack lives in var/; the tests run the
 # same script on a throwaway directory and free ports.
 #
-#   tools/stack.sh up|down|run|status|pg-start|pg-stop|env
+#   tools/stack.sh up|down|run|status|purge|pg-start|pg-stop|env
 #
 # Environment (defaults are the developer stack's):
 #   STACK_DIR           state directory                 (repo/var)
@@ -145,6 +145,27 @@ write_config() {
 	CONF
 }
 
+# The keys that name this stack's own sockets and ports follow the
+# environment of each start, so MEMBERD_*_PORT move a stack that exists.
+sync_config() {
+	local key val tmp=$CONF.tmp
+	cp "$CONF" "$tmp"
+	for key in listen public_url db_port smtp_port; do
+		case $key in
+		listen)		val=$SOCK ;;
+		public_url)	val=http://127.0.0.1:$HTTP_PORT ;;
+		db_port)	val=$PG_PORT ;;
+		smtp_port)	val=$SMTP_PORT ;;
+		esac
+		if grep -q "^$key[[:space:]]*=" "$tmp"; then
+			sed -i "s|^$key[[:space:]]*=.*|$key = $val|" "$tmp"
+		else
+			echo "$key = $val" >> "$tmp"
+		fi
+	done
+	if cmp -s "$tmp" "$CONF"; then rm -f "$tmp"; else mv "$tmp" "$CONF"; fi
+}
+
 pg_start() {
 	if [ ! -f "$PGDATA/PG_VERSION" ]; then
 		say "initdb $PGDATA"
@@ -229,26 +250,15 @@ www_root() {
 	fi
 }
 
-errors_root() {
-	if [ $ROOT -eq 0 ] || runuser -u www-data -- test -r "$REPO/nginx/errors/." 2>/dev/null; then
-		echo "$REPO/nginx/errors"
-	else
-		rm -rf "$RT/errors" && cp -a "$REPO/nginx/errors" "$RT/errors"
-		chmod -R a+rX "$RT/errors"
-		echo "$RT/errors"
-	fi
-}
-
 nginx_start() {
 	pid_alive "$RUN/nginx.pid" && return 0
 	port_busy "$HTTP_PORT" && die "port $HTTP_PORT is taken (set MEMBERD_HTTP_PORT)"
-	local user="" www errors
+	local user="" www
 	[ $ROOT -eq 1 ] && user="user www-data www-data;"
 	www=$(www_root)
-	errors=$(errors_root)
 	sed -e "s|@USER@|$user|" -e "s|@RUN@|$RUN|g" -e "s|@LOG@|$LOG|g" \
 	    -e "s|@NGINX@|$DIR/nginx|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
-	    -e "s|@WWW@|$www|g" -e "s|@ERRORS@|$errors|g" -e "s|@SOCK@|$SOCK|g" \
+	    -e "s|@WWW@|$www|g" -e "s|@SOCK@|$SOCK|g" \
 	    -e "s|@SNIPPETS@|$REPO/nginx/snippets|g" \
 	    "$REPO/nginx/dev.conf.in" > "$DIR/nginx/nginx.conf"
 	nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$LOG/nginx-error.log" ||
@@ -284,8 +294,11 @@ up() {
 	for b in memberd memberd-mailer memberctl; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make first"
 	done
+	# a start that fails half-way leaves nothing running
+	trap 'down >/dev/null 2>&1 || true' EXIT
 	layout
 	write_config
+	sync_config
 	pg_start
 	"$BIN/memberctl" -c "$CONF" migrate >/dev/null ||
 		die "memberctl migrate failed"
@@ -295,6 +308,15 @@ up() {
 	mailer_start
 	nginx_start
 	wait_healthy
+	trap - EXIT
+}
+
+# Everything the stack keeps: var/ and, under a 0700 home, the runtime
+# directory in /var/tmp that var/pg and var/run link to.
+purge() {
+	down
+	[ "$RT" != "$DIR" ] && rm -rf "$RT"
+	rm -rf "$DIR"
 }
 
 down() {
@@ -318,7 +340,8 @@ status() {
 		else echo "$name: stopped"; fi
 	done
 	if [ -f "$PGDATA/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
-		echo "postgresql: running on 127.0.0.1:$PG_PORT"
+		# the port it runs on, not the one this shell would pick
+		echo "postgresql: running on 127.0.0.1:$(sed -n 4p "$PGDATA/postmaster.pid" 2>/dev/null || echo "$PG_PORT")"
 	else
 		echo "postgresql: stopped"
 	fi
@@ -353,8 +376,9 @@ run)
 	wait
 	;;
 status)	status ;;
+purge)	purge; say "removed $DIR" ;;
 pg-start) layout; pg_start ;;
 pg-stop) pg_stop ;;
 env)	echo "STACK_DIR=$DIR RT=$RT SOCK=$SOCK PGDATA=$PGDATA CONF=$CONF" ;;
-*)	echo "usage: $0 up|down|run|status|pg-start|pg-stop|env" >&2; exit 2 ;;
+*)	echo "usage: $0 up|down|run|status|purge|pg-start|pg-stop|env" >&2; exit 2 ;;
 esac
