@@ -65,9 +65,10 @@ static struct stmt st_sweep = STMT(
     " next_attempt_at = now(), lease_until = NULL, locked_by = NULL"
     " WHERE state = 'sending' AND lease_until < now()", 1);
 
+/* NULL when nothing waits (greatest() would turn that NULL into 0) */
 static struct stmt st_next_due = STMT(
-    "SELECT greatest(0, ceil(extract(epoch FROM"
-    "   min(next_attempt_at) - now()) * 1000))::bigint"
+    "SELECT ceil(extract(epoch FROM"
+    "   min(next_attempt_at) - now()) * 1000)::bigint"
     " FROM email_queue WHERE state IN ('queued', 'failed')", 0);
 
 static struct stmt st_purge = STMT(
@@ -267,7 +268,7 @@ outbox_next_due_ms(struct db *db)
 		return -1;
 	ms = db_isnull(res, 0, 0) ? -2 : (long)db_int(res, 0, 0);
 	db_res_free(res);
-	return ms;
+	return ms == -2 || ms >= 0 ? ms : 0;
 }
 
 int

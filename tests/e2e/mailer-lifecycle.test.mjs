@@ -36,6 +36,27 @@ test('a queued mail leaves within a second of its commit, long before the poll',
   }
 });
 
+test('an idle mailer sleeps until a notification or its poll, even with nothing queued', async () => {
+  s.sql('DELETE FROM email_queue');
+  const peer = await startSmtpPeer({});
+  const m = startMailer(s, { name: 'mailer-idle', conf: `smtp_port = ${peer.port}\nmailer_poll_interval = 30s\n${FAST}` });
+  // the mailer's own transactions, as PostgreSQL counts them (its
+  // statistics reach the shared counters within about a second)
+  const xacts = () => Number(s.sql(`SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database WHERE datname = 'memberd'`)[0][0]);
+  try {
+    await waitFor('the mailer to listen', () => /started/.test(m.log()));
+    await sleep(1500);
+    const before = xacts();
+    await sleep(4000);
+    const spent = xacts() - before;
+    // a busy loop spends hundreds; sleeping, a few sweeps and our own reads
+    assert.ok(spent < 40, `${spent} transactions in 4 s of idling`);
+  } finally {
+    assert.equal((await m.stop()).code, 0);
+    await peer.close();
+  }
+});
+
 // 40 rows in batches of 20: while the first batch is on the wire, the
 // second is already claimed; SIGTERM must give both back.
 test('SIGTERM finishes the message in flight, gives the rest back and exits 0', async (t) => {
