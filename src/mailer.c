@@ -71,6 +71,7 @@ struct batch {
 	int		 npending;	/* rows in ROW_SENT_PENDING */
 	int64_t		 oldest_pending;
 	int64_t		 next_record;	/* after a failed write: not before */
+	int64_t		 last_record;	/* acceptances last written */
 	int64_t		 lease_mark;	/* lease last pushed (monotonic us) */
 	int64_t		 next_extend;
 };
@@ -218,6 +219,7 @@ record_sent(struct batch *b)
 			    "lost-lease", rows[i]->code, NULL, 0);
 		}
 		b->npending = 0;
+		b->last_record = now;
 	}
 	free(written);
 	free(rows);
@@ -263,7 +265,14 @@ on_tick(void *arg)
 	struct batch	*b = arg;
 	int64_t		 now = now_mono_us();
 
-	if (b->npending > 0 && now - b->oldest_pending >= RECORD_DELAY_US)
+	/*
+	 * Acceptances are written in bunches, at most RECORD_DELAY_US old;
+	 * one that follows a quiet spell is written at once, since a slow
+	 * relay may send no other event for seconds (a mailer killed then
+	 * would send it again).
+	 */
+	if (b->npending > 0 && (now - b->oldest_pending >= RECORD_DELAY_US ||
+	    now - b->last_record >= RECORD_DELAY_US))
 		record_sent(b);
 	if (now < b->next_extend)
 		return;

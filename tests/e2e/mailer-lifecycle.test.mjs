@@ -102,6 +102,24 @@ test('SIGTERM finishes the message in flight, gives the rest back and exits 0', 
 // Acceptances are written together at most 100 ms after the relay gave
 // them; with 40 ms a message, a kill repeats at most the message in flight
 // and the three or so accepted just before it.
+test('with a slow relay, each acceptance is written at once, not when the next reply comes', async () => {
+  s.sql('DELETE FROM email_queue');
+  const peer = await startSmtpPeer({ delayMs: 1500 });
+  enqueue(s, 3, { prefix: 'slow-' });
+  const m = startMailer(s, { name: 'mailer-slow', conf: `smtp_port = ${peer.port}\nmailer_batch_size = 3\nsmtp_command_timeout = 5s\nmailer_lease = 60s\nmailer_poll_interval = 1s\n` });
+  try {
+    await peer.waitAccepted(1, 10000);
+    await sleep(400);
+    // the relay is 1.1 s away from its next answer: a kill -9 now must
+    // not send the first message again
+    assert.equal(stateCounts(s).sent, 1, 'the first acceptance is in the database');
+  } finally {
+    await m.kill();
+    await peer.close();
+    s.sql('DELETE FROM email_queue');
+  }
+});
+
 test('kill -9 in the middle of a batch loses nothing and repeats only the messages in flight', async () => {
   s.sql('DELETE FROM email_queue');
   const peer = await startSmtpPeer({ delayMs: 40 });
