@@ -235,6 +235,12 @@ base64_put(struct buf *out, const unsigned char *p, size_t n)
 	}
 }
 
+/*
+ * The most a header value goes out unencoded: with its field name it must
+ * fit a line of 998 octets. Longer text becomes encoded words, which fold.
+ */
+#define HEADER_PLAIN_MAX	900
+
 static bool
 plain_ascii(const char *s)
 {
@@ -244,7 +250,8 @@ plain_ascii(const char *s)
 		if (*p < 0x20 || *p >= 0x7f)
 			return false;
 	/* "=?" would be read as the start of an encoded word */
-	return strstr(s, "=?") == NULL;
+	return strstr(s, "=?") == NULL &&
+	    (size_t)(p - (const unsigned char *)s) <= HEADER_PLAIN_MAX;
 }
 
 void

@@ -114,6 +114,26 @@ test_long_utf8_header_is_folded_into_short_words(void **state)
 }
 
 static void
+test_long_ascii_headers_still_fit_a_line(void **state)
+{
+	struct mail	m = sample();
+	struct buf	b = { 0 };
+	char		subject[1600], name[1300];
+
+	(void)state;
+	memset(subject, 'S', sizeof(subject) - 1);
+	subject[sizeof(subject) - 1] = '\0';
+	memset(name, 'N', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	m.subject = subject;
+	m.to_name = name;
+	assert_int_equal(message_render(&m, &b), 0);
+	assert_lines_at_most(b.data, 998);
+	assert_non_null(strstr(b.data, "Subject: =?UTF-8?B?"));
+	buf_release(&b);
+}
+
+static void
 test_render_has_every_header(void **state)
 {
 	struct mail	m = sample();
@@ -266,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_qp_lines_never_exceed_76),
 		cmocka_unit_test(test_header_encode_ascii_stays_and_utf8_becomes_words),
 		cmocka_unit_test(test_long_utf8_header_is_folded_into_short_words),
+		cmocka_unit_test(test_long_ascii_headers_still_fit_a_line),
 		cmocka_unit_test(test_render_has_every_header),
 		cmocka_unit_test(test_a_text_only_body_ends_without_an_added_empty_line),
 		cmocka_unit_test(test_email_with_crlf_is_refused),
