@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "message.h"
 #include "log.h"
 #include "util.h"
 #include "banned.h"
@@ -37,7 +38,8 @@ static const struct key keys[] = {
 	{ "workers", K_INT, O(workers), "4", 1, 256, NULL,
 	  "FastCGI worker processes" },
 	{ "public_url", K_STR, O(public_url), "http://127.0.0.1:8080", 0, 0,
-	  NULL, "base URL of the portal, used in links sent by email" },
+	  NULL, "base URL of the portal (http or https), used in links sent "
+	  "by email" },
 	{ "plain_http", K_BOOL, O(plain_http), "false", 0, 0, NULL,
 	  "true when the portal is served without TLS: cookies lose Secure" },
 	{ "log_level", K_ENUM, O(log_level), "info", 0, 0, "debug|info|warn",
@@ -358,6 +360,40 @@ config_load_secrets(struct config *c, char *err, size_t errlen)
 	    errlen);
 }
 
+/*
+ * public_url goes into every emailed link as {public_url}/invite#token:
+ * an http(s) URL with a host, no query or fragment, no trailing slash
+ * (one is taken off).
+ */
+static int
+public_url_check(struct config *c, char *err, size_t errlen)
+{
+	char		*u = c->public_url;
+	const char	*host, *p;
+	size_t		 n;
+
+	if (strncmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else
+		host = NULL;
+	for (p = u; host != NULL && *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' ||
+		    *p == '#' || *p == '"' || *p == '<' || *p == '>')
+			host = NULL;
+	if (host == NULL || *host == '\0' || *host == '/') {
+		snprintf(err, errlen, "public_url: \"%s\" is not an http:// or "
+		    "https:// URL of the portal (no spaces, query or fragment)",
+		    u);
+		return -1;
+	}
+	n = strlen(u);
+	while (n > 0 && u[n - 1] == '/' && u + n - 1 > host)
+		u[--n] = '\0';
+	return 0;
+}
+
 int
 config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
@@ -377,6 +413,8 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		}
 		free(text);
 	}
+	if (public_url_check(c, err, errlen) != 0)
+		return -1;
 	return config_load_secrets(c, err, errlen);
 }
 
@@ -445,6 +483,11 @@ config_check_mailer(const struct config *c, char *err, size_t errlen)
 {
 	long	need_ms = 2 * config_mailer_step_ms(c);
 
+	if (!mail_address_ok(c->mail_from)) {
+		snprintf(err, errlen, "mail_from: not an address: \"%s\"",
+		    c->mail_from);
+		return -1;
+	}
 	if ((long long)c->mailer_lease * 1000 < need_ms) {
 		snprintf(err, errlen, "mailer_lease: %lds is too short: it must "
 		    "be at least 2 x max(smtp_connect_timeout, 5 x "

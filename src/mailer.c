@@ -86,9 +86,10 @@ on_term(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: memberd-mailer [-c file] [-1]\n"
+	fprintf(stderr, "usage: memberd-mailer [-c file] [-1 | -t]\n"
 	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
-	    "  -1       send what is due once, then exit\n");
+	    "  -1       send what is due once, then exit\n"
+	    "  -t       check the configuration and exit\n");
 	exit(2);
 }
 
@@ -557,14 +558,15 @@ main(int argc, char **argv)
 	char		 err[1024], domain[256];
 	unsigned long	 listening_gen = 0;
 	int64_t		 last_sweep = 0, last_purge = 0, pause_until = 0;
-	bool		 once = false, relay_failed;
+	bool		 once = false, check = false, relay_failed;
 	int		 ch, n, failures = 0;
 	long		 pause_ms;
 
-	while ((ch = getopt(argc, argv, "c:1")) != -1) {
+	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case '1': once = true; break;
+		case 't': check = true; break;
 		default: usage();
 		}
 	}
@@ -578,11 +580,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level((enum log_level)cfg.log_level);
-	if (!mail_address_ok(cfg.mail_from)) {
-		fprintf(stderr, "memberd-mailer: mail_from: not an address: "
-		    "\"%s\"\n", cfg.mail_from);
+	if (check) {
+		printf("memberd-mailer: configuration ok\n");
 		config_release(&cfg);
-		return 1;
+		return 0;
 	}
 	snprintf(domain, sizeof(domain), "%s", strrchr(cfg.mail_from, '@') + 1);
 	if ((smtp = smtp_client_new(&cfg, err, sizeof(err))) == NULL) {

@@ -284,6 +284,18 @@ main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)cfg.log_level);
 	if (check) {
+		/*
+		 * One file serves both daemons: check the mailer's keys too,
+		 * but not for its password, which may be given to the
+		 * mailer's unit alone.
+		 */
+		if (cfg.smtp_password == NULL)
+			cfg.smtp_password = xstrdup("(the mailer's)");
+		if (config_check_mailer(&cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "memberd: %s (memberd-mailer would not "
+			    "start)\n", err);
+			return 1;
+		}
 		printf("memberd: configuration ok\n");
 		return 0;
 	}

@@ -128,8 +128,20 @@ test('a bad configuration value exits 1 with a message naming the key', async ()
       assert.match(r.stderr, new RegExp(`bad.conf:2: ${key}`), `${bin}: ${r.stderr}`);
     }
   }
-  const ok = spawnSync(path.join(s.bin, 'memberd'), ['-c', s.confPath, '-t'], { encoding: 'utf8' });
-  assert.equal(ok.status, 0, ok.stderr);
+  // values checked after parsing: the message names the key all the same
+  for (const [line, key] of [['public_url = portal.example.com', 'public_url'], ['mail_from = not an address', 'mail_from']]) {
+    fs.writeFileSync(bad, `${line}\n`);
+    for (const bin of ['memberd', 'memberd-mailer']) {
+      const r = spawnSync(path.join(s.bin, bin), ['-c', bad, '-t'], { encoding: 'utf8', env: { ...process.env, MEMBERD_CONFIG: '' } });
+      assert.equal(r.status, 1, `${bin} ${line}`);
+      assert.match(r.stderr, new RegExp(`${key}: `), `${bin}: ${r.stderr}`);
+    }
+  }
+  for (const bin of ['memberd', 'memberd-mailer']) {
+    const ok = spawnSync(path.join(s.bin, bin), ['-c', s.confPath, '-t'], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /configuration ok/);
+  }
 });
 
 test('memberctl migrate is safe to run twice and --status lists every migration', async () => {

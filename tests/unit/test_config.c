@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -113,6 +114,50 @@ test_an_unreadable_secret_file_is_an_error(void **state)
 	config_release(&c);
 }
 
+static int
+load_text(struct config *c, const char *text, char *err, size_t errlen)
+{
+	char	path[] = "/tmp/memberd-test-conf-XXXXXX";
+	int	fd, rc;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	rc = config_load(c, path, err, errlen);
+	unlink(path);
+	return rc;
+}
+
+static void
+test_public_url_is_an_http_url_without_a_trailing_slash(void **state)
+{
+	const char	*bad[] = { "public_url = not a url\n",
+	    "public_url = ftp://example.com\n", "public_url = https://\n",
+	    "public_url = https://ex ample.com\n",
+	    "public_url = https://example.com/?x=1\n",
+	    "public_url = https://example.com/#x\n" };
+	struct config	c;
+	char		err[256];
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(load_text(&c, bad[i], err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "public_url"));
+		config_release(&c);
+	}
+	assert_int_equal(load_text(&c, "public_url = https://portal.example."
+	    "com//\n", err, sizeof(err)), 0);
+	assert_string_equal(c.public_url, "https://portal.example.com");
+	config_release(&c);
+	assert_int_equal(load_text(&c, "public_url = http://127.0.0.1:8080/"
+	    "portal/\n", err, sizeof(err)), 0);
+	assert_string_equal(c.public_url, "http://127.0.0.1:8080/portal");
+	config_release(&c);
+}
+
 int
 main(void)
 {
@@ -122,6 +167,7 @@ main(void)
 		cmocka_unit_test(test_a_bad_value_names_its_key_and_line),
 		cmocka_unit_test(test_secret_comes_from_the_environment),
 		cmocka_unit_test(test_an_unreadable_secret_file_is_an_error),
+		cmocka_unit_test(test_public_url_is_an_http_url_without_a_trailing_slash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
