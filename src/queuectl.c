@@ -57,6 +57,14 @@ usage(void)
 	return 2;
 }
 
+/* Say which argument is wrong, then how the command goes. */
+static int
+bad(const char *what, const char *arg)
+{
+	fprintf(stderr, "memberctl: queue: %s: \"%s\"\n", what, arg);
+	return usage();
+}
+
 static int
 db_failed(struct db *db)
 {
@@ -123,14 +131,15 @@ q_list(struct db *db, int argc, char **argv)
 	int		 i;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--state") == 0 && i + 1 < argc &&
-		    state_ok(argv[i + 1]))
-			state = argv[++i];
-		else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc &&
-		    parse_long(argv[i + 1], 1, 100000, &limit))
-			i++;
-		else
-			return usage();
+		if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
+			if (!state_ok(argv[++i]))
+				return bad("no such state", argv[i]);
+			state = argv[i];
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+			if (!parse_long(argv[++i], 1, 100000, &limit))
+				return bad("--limit takes 1 to 100000", argv[i]);
+		} else
+			return bad("unexpected argument", argv[i]);
 	}
 	res = DB_EXEC(db, &st_list, state, db_fmt_int(slimit, limit));
 	if (res == NULL)
@@ -158,13 +167,13 @@ q_retry(struct db *db, int argc, char **argv)
 	int		 n;
 
 	if (argc != 2)
-		return usage();
+		return argc < 2 ? usage() : bad("unexpected argument", argv[2]);
 	if (strcmp(argv[1], "--all-dead") == 0)
 		res = db_exec(db, &st_retry_dead, NULL);
 	else if (parse_long(argv[1], 1, INT64_MAX, &id))
 		res = DB_EXEC(db, &st_retry_one, db_fmt_int(sid, id));
 	else
-		return usage();
+		return bad("not a message id", argv[1]);
 	if (res == NULL)
 		return db_failed(db);
 	n = db_affected(res);
@@ -189,9 +198,9 @@ q_purge(struct db *db, const struct config *cfg, int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--sent-older-than") == 0) {
 		if (!parse_duration(argv[2], 36500 * 86400L, &age))
-			return usage();
+			return bad("not a duration such as 30d", argv[2]);
 	} else if (argc != 1)
-		return usage();
+		return bad("unexpected argument", argv[1]);
 	do {
 		if ((n = outbox_purge_sent(db, age, PURGE_CHUNK)) < 0)
 			return db_failed(db);

@@ -85,3 +85,16 @@ test('purge deletes sent mail older than the given age, and only that', () => {
   assert.equal(c.failed, 1, 'waiting mail is never purged');
   assert.equal(ctl('purge', '--sent-older-than', 'soon').code, 2);
 });
+
+test('a wrong argument is named before the usage, with exit 2', () => {
+  for (const [args, says] of [[['list', '--state', 'bogus'], /no such state: "bogus"/],
+    [['list', '--limit', '0'], /--limit takes 1 to 100000: "0"/],
+    [['retry', 'abc'], /not a message id: "abc"/],
+    [['purge', '--sent-older-than', 'soon'], /not a duration such as 30d: "soon"/],
+    [['purge', 'now'], /unexpected argument: "now"/]]) {
+    const r = ctl(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, says);
+    assert.match(r.err, /usage: memberctl queue/);
+  }
+});
