@@ -145,6 +145,9 @@ test('a body over 64 KiB is 413 payload_too_large in JSON, from nginx', async ()
   assert.equal(r.json.error.code, 'payload_too_large');
   assert.equal(typeof r.json.error.message, 'string');
   assert.equal(r.headers['cache-control'], 'no-store');
+  const long = await https(`/api/v1/admin/users?search=${'x'.repeat(20000)}`);
+  assert.equal(long.status, 414);
+  assert.equal(long.json.error.code, 'invalid_input');
 });
 
 test('over HTTP/2 too, the errors nginx makes itself are JSON', async () => {
