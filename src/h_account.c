@@ -36,7 +36,8 @@ active_or_reply(struct req *r, long long *id)
 
 /*
  * GET /api/v1/account/users
- * 200 {client_id, users:[member] (owner first), invites:[pending invite]};
+ * 200 {client_id, users:[member] (owner first), invites:[pending invite],
+ * expired_invites:[invite]};
  * 403 forbidden unless the caller is the owner or holds "users".
  */
 void
@@ -46,7 +47,8 @@ h_account_users(struct req *r)
 	char		 cid[24], uid[24];
 	long long	 id;
 	bool		 allowed;
-	cJSON		*users = NULL, *invites = NULL, *body;
+	cJSON		*users = NULL, *invites = NULL, *expired, *st, *body;
+	int		 i;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
@@ -66,15 +68,27 @@ h_account_users(struct req *r)
 		return;
 	}
 	if (clients_members_json(r->db, id, &users) != 0 ||
-	    invites_list_json(r->db, id, false, &invites) != 0) {
+	    invites_list_json(r->db, id, true, &invites) != 0) {
 		cJSON_Delete(users);
 		reply_db_error(r);
 		return;
+	}
+	/*
+	 * "invites" holds the pending ones, as the contract says; the
+	 * expired ones come apart, so the owner can still resend them.
+	 */
+	expired = cJSON_CreateArray();
+	for (i = cJSON_GetArraySize(invites) - 1; i >= 0; i--) {
+		st = cJSON_GetObjectItem(cJSON_GetArrayItem(invites, i), "status");
+		if (strcmp(cJSON_GetStringValue(st), "expired") == 0)
+			cJSON_InsertItemInArray(expired, 0,
+			    cJSON_DetachItemFromArray(invites, i));
 	}
 	body = cJSON_CreateObject();
 	json_add_int(body, "client_id", id);
 	cJSON_AddItemToObject(body, "users", users);
 	cJSON_AddItemToObject(body, "invites", invites);
+	cJSON_AddItemToObject(body, "expired_invites", expired);
 	reply_json(r, 200, body);
 }
 

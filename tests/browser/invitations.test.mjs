@@ -320,6 +320,15 @@ test('an expired link shows its message, and the administrator can resend it', a
   await shot(guest.page, '60-invite-expired');
   await phoneShot(browser, guest, link, '60-invite-expired-phone', (p) => p.locator('#invite-dead').waitFor());
 
+  // the owner still sees it in the Client Area, as expired: Resend, no Cancel
+  await page.reload();
+  const mine = inviteRow(page, erin);
+  await mine.waitFor();
+  assert.match(await mine.textContent(), /Expired/);
+  assert.equal(await mine.getByRole('button', { name: 'Cancel Invite' }).count(), 0);
+  assert.equal(await mine.getByRole('button', { name: 'Resend Invite' }).count(), 1);
+  await shot(page, '62-portal-expired-invite');
+
   // the Admin Area lists it as expired, and Resend Invite revives it
   const admin = adminTab.page;
   await admin.goto('about:blank');

@@ -454,7 +454,9 @@ describe('Client Area: User Management', () => {
     assert.equal(acc.json.error.code, 'invite_expired');
     const prof = await admin.get(`${API}/admin/clients/${acct.client.id}`);
     assert.equal(prof.json.invites.find((i) => i.id === inv.id).status, 'expired', 'the Admin Area lists expired invites');
-    assert.deepEqual((await acct.owner.get(`${API}/account/users`)).json.invites, [], 'Pending Invites lists pending ones');
+    const mine = (await acct.owner.get(`${API}/account/users`)).json;
+    assert.deepEqual(mine.invites, [], '"invites" lists pending ones, as the contract says');
+    assert.deepEqual(mine.expired_invites.map((i) => [i.id, i.status]), [[inv.id, 'expired']], 'the expired one comes apart, to be resent');
 
     // housekeeping marks it, and an expired invite can be sent again
     const hk = s.memberctl(['housekeeping']);

@@ -6,7 +6,7 @@
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { $, badge, clearFlash, fill, flash, fullName, h, toLogin } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
-import { invitesTable, membersTable, permissionsDialog, rowButton } from './people.js';
+import { invitesTable, isExpired, membersTable, permissionsDialog, rowButton } from './people.js';
 import { ALL_KEYS, grantList, permPicker } from './perms.js';
 
 const view = $('#view');
@@ -225,6 +225,9 @@ function membersCard(a, users) {
     membersTable(users, { selfId: me.user.id, actions, caption: `Users of ${accountName(a)}` }));
 }
 
+// Pending invitations first, then the expired ones (which can be resent).
+const invitesOf = (data) => [...data.invites, ...(data.expired_invites || [])];
+
 function invitesCard(a, invites) {
   const actions = (inv) => [
     rowButton('Resend Invite', async () => {
@@ -232,7 +235,7 @@ function invitesCard(a, invites) {
       await refresh();
       flash(flashBox, 'ok', `A new invitation was sent to ${r.invite.email}. The link in the earlier email no longer works.`);
     }),
-    rowButton('Cancel Invite', async () => {
+    isExpired(inv) ? null : rowButton('Cancel Invite', async () => {
       const done = await confirmDialog({
         title: 'Cancel this invitation?',
         body: h('p', null, `The link sent to ${inv.email} will stop working. You can invite them again later.`),
@@ -244,11 +247,11 @@ function invitesCard(a, invites) {
       await refresh();
       flash(flashBox, 'ok', `The invitation to ${inv.email} was cancelled.`);
     }, { kind: 'btn-link-danger' }),
-  ];
+  ].filter(Boolean);
   return h('section', { class: 'card', id: 'pending-invites', 'aria-labelledby': 'invites-title' },
     h('div', { class: 'card-head' }, h('div', null,
       h('h2', { id: 'invites-title' }, 'Pending Invites', h('span', { class: 'count' }, String(invites.length))),
-      h('p', null, 'Invitations not yet accepted. Each link works once, for 7 days.'))),
+      h('p', null, 'Invitations not yet accepted, and those that expired. Each link works once, for 7 days; resending makes a new one.'))),
     invites.length
       ? invitesTable(invites, { actions, caption: 'Pending invitations' })
       : h('p', { class: 'empty', id: 'no-invites' }, 'No pending invites.'));
@@ -297,7 +300,7 @@ async function refresh() {
   const a = activeAccount();
   const data = await call('GET', '/account/users');
   $('#users').replaceWith(membersCard(a, data.users));
-  $('#pending-invites').replaceWith(invitesCard(a, data.invites));
+  $('#pending-invites').replaceWith(invitesCard(a, invitesOf(data)));
 }
 
 async function render() {
@@ -326,7 +329,7 @@ async function render() {
     fill(view, pageHead(a), h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
     return;
   }
-  fill(view, pageHead(a), membersCard(a, data.users), inviteCard(a), invitesCard(a, data.invites));
+  fill(view, pageHead(a), membersCard(a, data.users), inviteCard(a), invitesCard(a, invitesOf(data)));
 }
 
 async function boot() {
