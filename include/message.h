@@ -1,9 +1,9 @@
 /*
  * message.h: an outbound email rendered as RFC 5322 text with CRLF line
- * ends: multipart/alternative (text and HTML), UTF-8, each part as it is
- * (7bit) when it is plain short-lined ASCII, else quoted-printable (links
- * kept whole on one line when they fit), RFC 2047 encoded words in
- * headers that are not ASCII. Pure code.
+ * ends: multipart/alternative (text and HTML), UTF-8, quoted-printable
+ * (a link that fits a line starts one, so it reads whole; a part with a
+ * longer link goes as it is, 7bit, when it is plain short-lined ASCII),
+ * RFC 2047 encoded words in headers that are not ASCII. Pure code.
  */
 #ifndef MEMBERD_MESSAGE_H
 #define MEMBERD_MESSAGE_H

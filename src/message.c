@@ -149,6 +149,18 @@ qp_encode(const char *in, size_t n, struct buf *out)
 	qp_flush(&q);
 }
 
+/* True when the body holds a link too long for a quoted-printable line. */
+static bool
+has_long_link(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == 'h' && qp_link_width(s, n, i) > QP_LINE_MAX - 1)
+			return true;
+	return false;
+}
+
 /*
  * True when a body can go as it is (7bit): printable ASCII, tabs and line
  * ends only, lines of at most 998 octets, no line a transport could
@@ -181,13 +193,18 @@ body_is_7bit(const char *s)
 	return true;
 }
 
-/* A body part's Content-Transfer-Encoding header, blank line and body. */
+/*
+ * A body part's Content-Transfer-Encoding header, blank line and body:
+ * quoted-printable, unless a link in it is too long for one encoded line
+ * (a reset link usually is) and the body can go as it is, as 7bit: then
+ * the link reads whole even to whoever reads the raw message.
+ */
 static void
 body_put(struct buf *b, const char *s)
 {
 	const char	*p, *nl;
 
-	if (!body_is_7bit(s)) {
+	if (!has_long_link(s) || !body_is_7bit(s)) {
 		buf_puts(b, "Content-Transfer-Encoding: quoted-printable\r\n"
 		    "\r\n");
 		qp_encode(s, strlen(s), b);

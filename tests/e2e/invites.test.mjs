@@ -71,6 +71,8 @@ describe('Admin Area: Associate User', () => {
     assert.match(mail.parsed.text, /View and pay invoices, View and open support tickets/);
     assert.ok(mail.link.startsWith(`${s.url}/invite#`), mail.link);
     assert.match(mail.parsed.html, /Accept the invitation/);
+    assert.match(mail.raw, /^Content-Transfer-Encoding: quoted-printable\r$/m);
+    assert.ok(mail.raw.includes(mail.link), 'the link fits one encoded line and is not broken');
 
     const profile = await admin.get(`${API}/admin/clients/${acct.client.id}`);
     assert.equal(profile.json.invites.length, 1);

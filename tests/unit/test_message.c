@@ -10,6 +10,10 @@
 
 #include "message.h"
 
+/* A link longer than a quoted-printable line, as a reset link is. */
+#define LONG_LINK " http://127.0.0.1:8080/reset-password#" \
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\n"
+
 static struct mail
 sample(void)
 {
@@ -219,7 +223,7 @@ test_qp_starts_a_line_for_a_link_that_fits(void **state)
 }
 
 static void
-test_plain_ascii_parts_go_as_they_are(void **state)
+test_ascii_parts_with_a_long_link_go_as_they_are(void **state)
 {
 	struct mail	m = sample();
 	struct buf	b = { 0 };
@@ -241,6 +245,16 @@ test_plain_ascii_parts_go_as_they_are(void **state)
 	    "Choose a password: http://127.0.0.1:8080/reset-password#"
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\r\n"));
 	assert_non_null(strstr(b.data, "<a href=\"http://127.0.0.1:8080/"));
+	buf_reset(&b);
+	/* links that fit a line: quoted-printable, and the link still whole */
+	m.text = "Hello Ann,\n\nAccept: http://127.0.0.1:8080/invite#"
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\n";
+	m.html = NULL;
+	assert_int_equal(message_render(&m, &b), 0);
+	assert_non_null(strstr(b.data,
+	    "Content-Transfer-Encoding: quoted-printable\r\n"));
+	assert_non_null(strstr(b.data, "http://127.0.0.1:8080/invite#"
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"));
 	buf_release(&b);
 }
 
@@ -248,11 +262,12 @@ static void
 test_parts_that_need_it_are_quoted_printable(void **state)
 {
 	const char	*bodies[] = {
-		"Hello Zo\xc3\xab\n",		/* not ASCII */
-		"fine\n.dot first\n",		/* a transport could eat it */
-		"fine\nFrom here\n",		/* mbox would mangle it */
-		"--=_memberd_0000000000000000\n",	/* boundary-like */
-		"a lone \r here\n",
+		"Hello Ann\n",			/* no long link */
+		"Hello Zo\xc3\xab" LONG_LINK,	/* not ASCII */
+		"fine\n.dot first" LONG_LINK,	/* a transport could eat it */
+		"fine\nFrom here" LONG_LINK,	/* mbox would mangle it */
+		"--=_memberd_0000000000000000" LONG_LINK,	/* a boundary */
+		"a lone \r here" LONG_LINK,
 	};
 	struct mail	m = sample();
 	struct buf	b = { 0 };
@@ -270,6 +285,7 @@ test_parts_that_need_it_are_quoted_printable(void **state)
 	}
 	memset(longline, 'x', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
+	memcpy(longline, "http://", 7);	/* a long link, in a long line */
 	m.text = longline;
 	assert_int_equal(message_render(&m, &b), 0);
 	assert_non_null(strstr(b.data, "quoted-printable"));
@@ -291,7 +307,7 @@ main(void)
 		cmocka_unit_test(test_a_text_only_body_ends_without_an_added_empty_line),
 		cmocka_unit_test(test_email_with_crlf_is_refused),
 		cmocka_unit_test(test_qp_starts_a_line_for_a_link_that_fits),
-		cmocka_unit_test(test_plain_ascii_parts_go_as_they_are),
+		cmocka_unit_test(test_ascii_parts_with_a_long_link_go_as_they_are),
 		cmocka_unit_test(test_parts_that_need_it_are_quoted_printable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
