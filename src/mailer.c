@@ -47,6 +47,11 @@ static char			mailer_id[128];
 static sigset_t			waitmask;
 /* The next batch's claim is on its way (outbox_claim_send). */
 static bool			prefetching;
+/*
+ * When acceptances were last written, kept across batches: a steady stream
+ * is written in bunches, and only one after a quiet spell goes at once.
+ */
+static int64_t			last_record;
 
 /*
  * A claimed row during its batch: CLAIMED until the relay answers, then
@@ -71,7 +76,6 @@ struct batch {
 	int		 npending;	/* rows in ROW_SENT_PENDING */
 	int64_t		 oldest_pending;
 	int64_t		 next_record;	/* after a failed write: not before */
-	int64_t		 last_record;	/* acceptances last written */
 	int64_t		 lease_mark;	/* lease last pushed (monotonic us) */
 	int64_t		 next_extend;
 };
@@ -220,7 +224,7 @@ record_sent(struct batch *b)
 			    "lost-lease", rows[i]->code, NULL, 0);
 		}
 		b->npending = 0;
-		b->last_record = now;
+		last_record = now;
 	}
 	free(written);
 	free(rows);
@@ -273,7 +277,7 @@ on_tick(void *arg)
 	 * would send it again).
 	 */
 	if (b->npending > 0 && (now - b->oldest_pending >= RECORD_DELAY_US ||
-	    now - b->last_record >= RECORD_DELAY_US))
+	    now - last_record >= RECORD_DELAY_US))
 		record_sent(b);
 	if (now < b->next_extend)
 		return;
