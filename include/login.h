@@ -8,7 +8,10 @@
 
 #include <stdbool.h>
 
+struct db;
 struct req;
+
+#define LOGIN_KEY_MAX	300
 
 /*
  * Check email and password. Returns 1 with *id set on success; otherwise
@@ -17,5 +20,7 @@ struct req;
  */
 int	login_check_or_reply(struct req *, bool admin, const char *email,
 	    const char *password, long long *id);
+/* Clear the failed logins of an address (a new password). 0, or -1. */
+int	login_forgive(struct db *, bool admin, const char *email);
 
 #endif

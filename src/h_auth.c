@@ -59,8 +59,6 @@ static struct stmt st_set_password = STMT(
     "UPDATE users SET password_hash = $2,"
     " email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1",
     2);
-static struct stmt st_forgive = STMT(
-    "DELETE FROM login_failures WHERE login_key = 'user:' || lower($1)", 1);
 
 cJSON *
 me_body_or_reply(struct req *r, long long user_id, const char *csrf)
@@ -397,9 +395,12 @@ h_password_reset_confirm(struct req *r)
 	db_res_free(res);
 	db_fmt_int(uid, user_id);
 	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_set_password, uid, phc)) != 0 ||
-	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_used, uid)) != 0 ||
-	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_forgive, email)) != 0)
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_used, uid)) != 0)
 		return;
+	if (login_forgive(r->db, false, email) != 0) {
+		tx_fail(r);
+		return;
+	}
 	if (session_end_all_of_user(r->db, user_id) != 0 ||
 	    audit_write_as(r->db, "user", user_id, email, r->remote_addr, 0,
 	    "password_changed", NULL) != 0) {

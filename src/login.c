@@ -43,15 +43,27 @@ static struct stmt st_rehash_user = STMT(
 static struct stmt st_rehash_admin = STMT(
     "UPDATE admins SET password_hash = $2 WHERE id = $1", 2);
 
-static bool
-run(struct req *r, struct db_res *res)
+/* The address's key in login_failures: "user:" or "admin:", lowercased. */
+static void
+login_key(bool admin, const char *email, char key[LOGIN_KEY_MAX])
 {
-	if (res == NULL) {
-		reply_db_error(r);
-		return false;
-	}
+	snprintf(key, LOGIN_KEY_MAX, "%s:%s", admin ? "admin" : "user", email);
+	for (char *p = key; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+int
+login_forgive(struct db *db, bool admin, const char *email)
+{
+	char		 key[LOGIN_KEY_MAX];
+	struct db_res	*res;
+
+	login_key(admin, email, key);
+	if ((res = DB_EXEC(db, &st_forgive, key)) == NULL)
+		return -1;
 	db_res_free(res);
-	return true;
+	return 0;
 }
 
 /* Replace a hash made with other parameters; failure only costs a log. */
@@ -77,15 +89,12 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
     const char *password, long long *id)
 {
 	struct db_res	*res;
-	char		 key[300], window[24], retry[24], max[24];
+	char		 key[LOGIN_KEY_MAX], window[24], retry[24], max[24];
 	const char	*phc = NULL;
 	long long	 found_id = 0;
 	bool		 ok, reserved;
 
-	snprintf(key, sizeof(key), "%s:%s", admin ? "admin" : "user", email);
-	for (char *p = key; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	login_key(admin, email, key);
 
 	db_fmt_int(window, r->cfg->login_failure_window);
 	if (tx_begin_or_reply(r) != 0 ||
@@ -144,8 +153,10 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 	if (password_needs_rehash(r->cfg, phc))
 		rehash(r, admin, found_id, password);
 	db_res_free(res);
-	if (!run(r, DB_EXEC(r->db, &st_forgive, key)))
+	if (login_forgive(r->db, admin, email) != 0) {
+		reply_db_error(r);
 		return 0;
+	}
 	*id = found_id;
 	return 1;
 }
