@@ -109,14 +109,19 @@ test-browser: all asan
 test-deploy: all asan
 	tools/run-tests.sh deploy
 
-test: deps all asan check-clang unit-run
+# deps first, then a new make: the pkg-config flags above are read when
+# make starts, which on a fresh machine is before the -dev packages exist.
+test: deps
+	$(MAKE) --no-print-directory all asan check-clang unit-run
 	$(MAKE) -s fuzz FUZZ_SECONDS=5
 	tools/run-tests.sh all
 
 # The developer stack under var/ (see README.md).
-run: deps all
+run: deps
+	$(MAKE) --no-print-directory all
 	tools/stack.sh run
-up: deps all
+up: deps
+	$(MAKE) --no-print-directory all
 	tools/stack.sh up
 down:
 	tools/stack.sh down
