@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "smtp_reply.h"
+#include "util.h"
 #include "banned.h"
 
 void
@@ -49,7 +50,7 @@ watch_line(struct smtp_watch *w)
 	    w->line[w->len - 1] == '\n'))
 		w->len--;
 	w->line[w->len] = '\0';
-	snprintf(w->last, sizeof(w->last), "%s", w->line);
+	(void)str_copy(w->last, sizeof(w->last), w->line);
 	w->len = 0;
 	if (!w->auth_pending || w->last[3] == '-')
 		return;
@@ -61,7 +62,7 @@ watch_line(struct smtp_watch *w)
 		w->authenticated = true;
 	else {
 		w->auth_refused = true;
-		snprintf(w->auth_reply, sizeof(w->auth_reply), "%s", w->last);
+		(void)str_copy(w->auth_reply, sizeof(w->auth_reply), w->last);
 	}
 }
 
@@ -118,6 +119,13 @@ smtp_reply_redact(const char *in, char *out, size_t outlen)
 			c = *p++;
 			out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
 		}
+	}
+	/* out is full inside a character the input goes on with: drop it */
+	if ((*p & 0xC0) == 0x80) {
+		while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+			o--;
+		if (o > 0 && (unsigned char)out[o - 1] >= 0xC0)
+			o--;
 	}
 	out[o] = '\0';
 }

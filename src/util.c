@@ -1,4 +1,4 @@
-/* util.c: buffers, allocation, number parsing, clocks. */
+/* util.c: buffers, allocation, number parsing, clocks, UTF-8 cuts. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -253,4 +253,63 @@ str_trim(char *s)
 	    s[n - 1] == '\r' || s[n - 1] == '\n'))
 		s[--n] = '\0';
 	return s;
+}
+
+size_t
+utf8_cut_len(const char *s, size_t max)
+{
+	size_t	n = strnlen(s, max + 1), back;
+
+	if (n <= max)
+		return n;
+	/* s[max] is the first byte left out: a continuation byte means the
+	 * character it ends began before max, so leave that one out too */
+	n = max;
+	for (back = 0; back < 3 && n > 0 &&
+	    ((unsigned char)s[n] & 0xC0) == 0x80; back++)
+		n--;
+	if (((unsigned char)s[n] & 0xC0) == 0x80)
+		n = max;	/* not UTF-8 anyway: no character to keep whole */
+	return n;
+}
+
+bool
+str_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t	n;
+
+	if (src == NULL)
+		src = "";
+	n = utf8_cut_len(src, dstlen - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return src[n] == '\0';
+}
+
+bool
+str_printf(char *dst, size_t dstlen, const char *fmt, ...)
+{
+	struct buf	b = { 0 };
+	va_list		ap;
+	int		n;
+	bool		fit;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("str_printf: bad format");
+	if ((size_t)n < dstlen) {
+		va_start(ap, fmt);
+		vsnprintf(dst, dstlen, fmt, ap);
+		va_end(ap);
+		return true;
+	}
+	buf_grow(&b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	fit = str_copy(dst, dstlen, b.data);
+	buf_release(&b);
+	return fit;
 }
