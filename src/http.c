@@ -136,9 +136,9 @@ reply_db_error(struct req *r)
 
 	/* db.c logged unavailable and unexpected errors as they happened */
 	if (err != DB_OK && err != DB_UNAVAILABLE && err != DB_OTHER)
-		log_warnx("database: req=%s %s %s ended with sqlstate=%s "
-		    "constraint=%s: %s", r->request_id, r->method,
-		    r->route ? r->route->pattern : r->path,
+		log_warnx("database: %s %s (request %s) ended with "
+		    "sqlstate=%s constraint=%s: %s", r->method,
+		    r->route ? r->route->pattern : r->path, r->request_id,
 		    db_sqlstate(r->db), *db_constraint(r->db) ?
 		    db_constraint(r->db) : "-", db_message(r->db));
 	switch (err) {
