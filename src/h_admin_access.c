@@ -147,7 +147,8 @@ h_admin_owner_change(struct req *r)
 
 /*
  * POST /api/v1/admin/invites/{id}/resend
- * 200 {invite}; 404; 409; 410 invite_used | invite_cancelled; 429.
+ * 200 {invite}; 404; 409; 410 invite_used | invite_cancelled; 429
+ * resend_too_soon | invite_limit (Retry-After).
  */
 void
 h_admin_invite_resend(struct req *r)
