@@ -120,12 +120,8 @@ smtp_reply_redact(const char *in, char *out, size_t outlen)
 			out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
 		}
 	}
-	/* out is full inside a character the input goes on with: drop it */
-	if ((*p & 0xC0) == 0x80) {
-		while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
-			o--;
-		if (o > 0 && (unsigned char)out[o - 1] >= 0xC0)
-			o--;
-	}
+	/* out is full: never end it inside a character */
+	if (*p != '\0')
+		o = utf8_complete_len(out, o);
 	out[o] = '\0';
 }

@@ -256,21 +256,30 @@ str_trim(char *s)
 }
 
 size_t
+utf8_complete_len(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = n, back = 0, need;
+
+	/* the last byte that starts a character, at most 4 bytes back */
+	while (i > 0 && back < 4) {
+		i--;
+		if ((p[i] & 0xC0) != 0x80)
+			break;
+		back++;
+	}
+	if (n == 0 || (p[i] & 0xC0) == 0x80)
+		return n;	/* not UTF-8 anyway: nothing to keep whole */
+	need = p[i] >= 0xF0 ? 4 : p[i] >= 0xE0 ? 3 : p[i] >= 0xC0 ? 2 : 1;
+	return i + need > n ? i : n;
+}
+
+size_t
 utf8_cut_len(const char *s, size_t max)
 {
-	size_t	n = strnlen(s, max + 1), back;
+	size_t	n = strnlen(s, max + 1);
 
-	if (n <= max)
-		return n;
-	/* s[max] is the first byte left out: a continuation byte means the
-	 * character it ends began before max, so leave that one out too */
-	n = max;
-	for (back = 0; back < 3 && n > 0 &&
-	    ((unsigned char)s[n] & 0xC0) == 0x80; back++)
-		n--;
-	if (((unsigned char)s[n] & 0xC0) == 0x80)
-		n = max;	/* not UTF-8 anyway: no character to keep whole */
-	return n;
+	return n <= max ? n : utf8_complete_len(s, max);
 }
 
 bool

@@ -17,7 +17,7 @@ let s;
 let admin;
 
 before(async () => {
-  s = await startStack({ workers: 2 });
+  s = await startStack({ workers: 4 });
   admin = await adminClient(s, uniqueEmail('admin'), 'Ada Admin');
 });
 after(async () => { await s?.stop(); });
@@ -142,6 +142,22 @@ describe('invitation flooding: invitation emails are capped over time', () => {
     assert.ok(Number(tooMany.headers.get('retry-after')) > 0);
   });
 
+  test('parallel invitations to one address from many accounts: exactly 5 go out', async () => {
+    const [, owner] = await registerUser(s);
+    const ids = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await admin.post(`${API}/admin/clients`, { company_name: `Par ${i} ${Date.now()}`, first_name: 'P', last_name: 'Q', owner: { user_id: owner.id } });
+      assert.equal(r.status, 201, r.text);
+      ids.push(r.json.client.id);
+    }
+    const victim = uniqueEmail('parallel');
+    const answers = await Promise.all(ids.map((id) =>
+      admin.post(`${API}/admin/clients/${id}/users`, { email: victim, permissions: ['domains'], send_invite: true })));
+    const codes = answers.map((r) => r.status).sort();
+    assert.deepEqual(codes, [201, 201, 201, 201, 201, 429, 429, 429], answers.map((r) => r.text).join('\n'));
+    assert.equal(count(`SELECT count(*) FROM email_queue WHERE template = 'invite' AND recipient = ${q(victim)}`), 5);
+  });
+
   describe('per account', () => {
     let s2;
     let admin2;
@@ -170,6 +186,14 @@ describe('invitation flooding: invitation emails are capped over time', () => {
 
       const other = await ownedAccount(s2, admin2);
       assert.equal((await other.owner.post(`${API}/account/invites`, { email: uniqueEmail('d'), permissions: ['domains'] })).status, 201);
+    });
+
+    test('parallel invitations of one account never overshoot its cap', async () => {
+      const acct = await ownedAccount(s2, admin2);
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+        acct.owner.post(`${API}/account/invites`, { email: uniqueEmail(`p${i}`), permissions: ['domains'] })));
+      const codes = answers.map((r) => r.status).sort();
+      assert.deepEqual(codes, [201, 201, 201, 429, 429, 429], answers.map((r) => r.text).join('\n'));
     });
   });
 });

@@ -95,6 +95,21 @@ test_utf8_cut_never_splits_a_character(void **state)
 }
 
 static void
+test_utf8_complete_len_drops_a_character_cut_short(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_complete_len("ab", 2), 2);
+	assert_int_equal(utf8_complete_len("a\xc3", 2), 1);
+	assert_int_equal(utf8_complete_len("a\xc3\xa9", 3), 3);
+	assert_int_equal(utf8_complete_len("a\xe2\x82", 3), 1);
+	assert_int_equal(utf8_complete_len("\xf0\x9d\x84", 3), 0);
+	assert_int_equal(utf8_complete_len("\xf0\x9d\x84\x9e", 4), 4);
+	assert_int_equal(utf8_complete_len("", 0), 0);
+	/* not UTF-8: left as it is */
+	assert_int_equal(utf8_complete_len("\x80\x80\x80\x80\x80", 5), 5);
+}
+
+static void
 test_str_copy_cuts_the_issue_name_on_a_boundary(void **state)
 {
 	char	name[512], dst[256];
@@ -147,6 +162,7 @@ main(void)
 		cmocka_unit_test(test_parse_duration_units),
 		cmocka_unit_test(test_str_trim_and_constant_time_equal),
 		cmocka_unit_test(test_utf8_cut_never_splits_a_character),
+		cmocka_unit_test(test_utf8_complete_len_drops_a_character_cut_short),
 		cmocka_unit_test(test_str_copy_cuts_the_issue_name_on_a_boundary),
 		cmocka_unit_test(test_str_printf_cuts_like_str_copy),
 	};
