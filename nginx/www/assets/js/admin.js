@@ -496,6 +496,9 @@ function detailItems(d, people) {
       case 'invite_id': add('Invitation', `#${v}`); break;
       case 'user_created': case 'owner_created': if (v) items.push(h('li', null, 'A new user was created')); break;
       case 'reason': add('Why', REASONS[v] || String(v)); break;
+      case 'bound_by': case 'owner_bound_by':
+        add('Chosen', v === 'user_id' ? 'from the list of users' : 'by email address');
+        break;
       case 'email_id': break;
       default: add(k.replace(/_/g, ' '), v && typeof v === 'object' ? JSON.stringify(v) : String(v));
     }
