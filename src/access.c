@@ -57,7 +57,10 @@ static struct stmt st_sends = STMT(
     " (SELECT count(*) FROM d),"
     " ceil(extract(epoch FROM (SELECT min(at) FROM d) + " SENDS_WINDOW
     "   - now()))::int", 4);
-/* Serialises sends to one address across accounts (key 1: see login.c). */
+/*
+ * Serialises sends to one address across accounts; taken after the
+ * account lock, always (72851 is login.c's key).
+ */
 static struct stmt st_recipient_lock = STMT(
     "SELECT pg_advisory_xact_lock(72852, hashtext(lower($1)))", 1);
 
