@@ -10,9 +10,13 @@
  * Rules (DESIGN.md section 3): the owner holds every permission and can be
  * neither restricted nor removed (409 owner_protected); a member holding
  * "users" may invite and manage others but grants only permissions it
- * holds and may not touch the owner (403 forbidden). When a member loses
- * the right to manage users, its pending invitations are cancelled in the
- * same transaction.
+ * holds and may not touch the owner (403 forbidden); it changes, removes,
+ * resends or cancels only members and invitations whose permissions are
+ * all among its own (403 forbidden). When a member loses the right to
+ * manage users, its pending invitations are cancelled in the same
+ * transaction. Invitation emails are capped per account
+ * (invite_sends_per_day) and per recipient address (5) over 24 hours,
+ * counted under the account's lock: 429 invite_limit with Retry-After.
  */
 #ifndef MEMBERD_ACCESS_H
 #define MEMBERD_ACCESS_H
@@ -44,13 +48,14 @@ int	access_invite_create_or_reply(struct req *, enum actor_kind,
  */
 int	access_invite_resend_or_reply(struct req *, enum actor_kind,
 	    long long client_id, long long invite_id, cJSON **invite);
-/* Cancel a pending invitation. 404 not_found, 410 invite_used. */
+/* Cancel a pending invitation. 404 not_found, 403, 410 invite_used. */
 int	access_invite_cancel_or_reply(struct req *, enum actor_kind,
 	    long long client_id, long long invite_id, cJSON **invite);
 /*
  * Associate a user at once (Admin Area, Send Invite: no): by user_id, or
- * by email (an unknown email becomes a user without a password). 404, 409
- * already_member.
+ * by email (an unknown email becomes a user without a password; a user
+ * whose address is not verified is 409 email_unverified: anyone can
+ * register any address). 404, 409 already_member.
  */
 int	access_member_add_or_reply(struct req *, long long client_id,
 	    long long user_id, const char *email, perms_t perms,
@@ -59,7 +64,8 @@ int	access_member_add_or_reply(struct req *, long long client_id,
 int	access_member_update_or_reply(struct req *, enum actor_kind,
 	    long long client_id, long long user_id, perms_t perms,
 	    cJSON **member);
-/* Remove a member, or let a member leave. 404, 403, 409 owner_protected. */
+/* Remove a member, or let a member leave (always allowed). 404, 403,
+ * 409 owner_protected. */
 int	access_member_remove_or_reply(struct req *, enum actor_kind,
 	    long long client_id, long long user_id);
 /* Make a member the owner; the old owner keeps every permission. */

@@ -16,6 +16,7 @@
 #include "templates.h"
 #include "token.h"
 #include "tx.h"
+#include "validate.h"
 #include "banned.h"
 
 static struct stmt st_lock_client =
@@ -33,6 +34,38 @@ static struct stmt st_expire_stale = STMT(
 
 static struct stmt st_invite_insert =
     STMT(SQL_INVITE_INSERT, SQL_INVITE_INSERT_NPARAMS);
+
+/*
+ * The caps on invitation emails count their audit entries (one per email,
+ * written with it) of the last 24 hours: $1 client, $2 the account's cap,
+ * $3 recipient, $4 the recipient's cap. For each, how many (at most the
+ * cap) and the seconds until the oldest of those leaves the window.
+ * Run under the account's lock and the recipient's (st_recipient_lock),
+ * each in its own statement so that its snapshot sees what they guarded.
+ */
+#define SENDS_WINDOW "interval '1 day'"
+#define SENDS_OF(where) \
+    "SELECT at FROM audit_log WHERE " where \
+    " AND action IN ('invite_created', 'invite_resent')" \
+    " AND at > now() - " SENDS_WINDOW " ORDER BY at DESC LIMIT "
+static struct stmt st_sends = STMT(
+    "WITH a AS (" SENDS_OF("client_id = $1") "$2::int),"
+    " d AS (" SENDS_OF("lower(details->>'email') = lower($3)") "$4::int)"
+    " SELECT (SELECT count(*) FROM a),"
+    " ceil(extract(epoch FROM (SELECT min(at) FROM a) + " SENDS_WINDOW
+    "   - now()))::int,"
+    " (SELECT count(*) FROM d),"
+    " ceil(extract(epoch FROM (SELECT min(at) FROM d) + " SENDS_WINDOW
+    "   - now()))::int", 4);
+/*
+ * Serialises sends to one address across accounts; taken after the
+ * account lock, always (72851 is login.c's key).
+ */
+static struct stmt st_recipient_lock = STMT(
+    "SELECT pg_advisory_xact_lock(72852, hashtext(lower($1)))", 1);
+
+/* Invitation emails one address receives in 24 hours, from all accounts. */
+#define INVITE_SENDS_PER_RECIPIENT	5
 
 static struct stmt st_invite_of = STMT(
     "SELECT client_id FROM invites WHERE id = $1", 1);
@@ -68,10 +101,11 @@ static struct stmt st_invites_for_email = STMT(
 static struct stmt st_user_email = STMT(
     "SELECT email FROM users WHERE id = $1", 1);
 static struct stmt st_user_by_email = STMT(
-    "SELECT id, email FROM users WHERE lower(email) = lower($1)", 1);
+    "SELECT id, email, email_verified_at IS NOT NULL FROM users"
+    " WHERE lower(email) = lower($1)", 1);
 static struct stmt st_user_create = STMT(
     "INSERT INTO users (email) VALUES ($1) ON CONFLICT DO NOTHING"
-    " RETURNING id, email", 1);
+    " RETURNING id, email, false", 1);
 static struct stmt st_member_insert = STMT(
     "INSERT INTO client_users (client_id, user_id, permissions)"
     " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
@@ -95,7 +129,7 @@ static struct stmt st_all_perms = STMT(
 
 struct locked {
 	long long	 id;
-	char		 name[256];	/* how the account is named */
+	char		 name[DISPLAY_NAME_MAX + 1];	/* how the account is named */
 	char		 status[16];
 	long long	 owner;
 };
@@ -126,7 +160,7 @@ lock_client_or_reply(struct req *r, long long client_id, struct locked *lc)
 	lc->id = client_id;
 	client_display_name(db_str(res, 0, 0), db_str(res, 0, 1),
 	    db_str(res, 0, 2), lc->name, sizeof(lc->name));
-	snprintf(lc->status, sizeof(lc->status), "%s", db_str(res, 0, 3));
+	(void)str_copy(lc->status, sizeof(lc->status), db_str(res, 0, 3));
 	lc->owner = db_int(res, 0, 4);
 	db_res_free(res);
 	return 0;
@@ -138,6 +172,21 @@ forbidden(struct req *r, const char *why)
 	db_rollback(r->db);
 	reply_error(r, 403, "forbidden", why, NULL);
 	return -1;
+}
+
+/*
+ * A delegate acts only on members and invitations whose permissions are
+ * all among its own (DESIGN.md section 3): never on someone who can do
+ * more than it can. The owner and administrators hold every permission.
+ * 0, or -1 with 403 sent (rolled back).
+ */
+static int
+within_reach_or_reply(struct req *r, const struct rights *rt, perms_t target,
+    const char *why)
+{
+	if ((target & ~rt->perms) == 0)
+		return 0;
+	return forbidden(r, why);
 }
 
 /*
@@ -299,6 +348,54 @@ commit_member_or_reply(struct req *r, long long client_id, long long user_id,
 	return 0;
 }
 
+static int
+invite_limit(struct req *r, long long wait_s, const char *why)
+{
+	char	retry[24];
+
+	db_rollback(r->db);
+	reply_header(r, "Retry-After", db_fmt_int(retry, wait_s > 0 ?
+	    wait_s : 1));
+	reply_error(r, 429, "invite_limit", why, NULL);
+	return -1;
+}
+
+/*
+ * Inside the transaction, under the account's lock: may one more
+ * invitation email go to email? The account sends at most
+ * invite_sends_per_day a day, one address receives at most
+ * INVITE_SENDS_PER_RECIPIENT a day from all accounts. 0, or -1 with
+ * 429 invite_limit and Retry-After sent (rolled back).
+ */
+static int
+invite_sends_check_or_reply(struct req *r, long long client_id,
+    const char *email)
+{
+	struct db_res	*res;
+	char		 cid[24], cap[24], rcap[24];
+	long long	 n_acct, wait_acct, n_rcpt, wait_rcpt;
+
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_recipient_lock, email)) != 0)
+		return -1;
+	res = DB_EXEC(r->db, &st_sends, db_fmt_int(cid, client_id),
+	    db_fmt_int(cap, r->cfg->invite_sends_per_day), email,
+	    db_fmt_int(rcap, INVITE_SENDS_PER_RECIPIENT));
+	if (res == NULL)
+		return tx_fail(r);
+	n_acct = db_int(res, 0, 0);
+	wait_acct = db_int(res, 0, 1);
+	n_rcpt = db_int(res, 0, 2);
+	wait_rcpt = db_int(res, 0, 3);
+	db_res_free(res);
+	if (n_acct >= r->cfg->invite_sends_per_day)
+		return invite_limit(r, wait_acct, "This account has sent as "
+		    "many invitation emails as it may in a day.");
+	if (n_rcpt >= INVITE_SENDS_PER_RECIPIENT)
+		return invite_limit(r, wait_rcpt, "This address has received "
+		    "as many invitation emails as it may in a day.");
+	return 0;
+}
+
 static void
 reply_invite_pending(struct req *r, long long invite_id)
 {
@@ -324,6 +421,7 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	struct buf	 pg = { 0 };
 	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
 	char		 cid[24], ttl[24], aid[24], lim[24];
+	char		 inviter[DISPLAY_NAME_MAX + 1];
 	long long	 pending_id = 0, id;
 	bool		 is_member = false, stale = false, over = false;
 	int		 rc = -1;
@@ -352,7 +450,12 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 		    NULL);
 		return -1;
 	}
-	invite_mail(r, &lc, email, r->who.name, kind == ACTOR_ADMIN, perms,
+	/* invitees never see an administrator's login address */
+	if (kind == ACTOR_ADMIN && r->who.name[0] == '\0')
+		template_unnamed_admin(r->cfg, inviter, sizeof(inviter));
+	else
+		(void)str_copy(inviter, sizeof(inviter), r->who.name);
+	invite_mail(r, &lc, email, inviter, kind == ACTOR_ADMIN, perms,
 	    token, &mail);
 	perms_to_pg(perms, &pg);
 
@@ -399,6 +502,8 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 		    "pending invitations: cancel some first.", NULL);
 		goto out;
 	}
+	if (invite_sends_check_or_reply(r, client_id, email) != 0)
+		goto out;
 	if (stale && tx_exec_or_reply(r, DB_EXEC(r->db, &st_expire_stale, cid,
 	    email)) != 0)
 		goto out;
@@ -407,7 +512,7 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	    db_fmt_int(ttl, r->cfg->invite_ttl), mail.subject, mail.text,
 	    mail.html, kind == ACTOR_ADMIN ? "admin" : "user",
 	    kind == ACTOR_ADMIN ? aid : NULL, kind == ACTOR_ADMIN ? NULL : aid,
-	    r->who.name, r->who.email, r->remote_addr);
+	    inviter, r->who.email, r->remote_addr);
 	if (res == NULL) {
 		if (db_error(r->db) == DB_UNIQUE) {
 			/* another request invited the same address just now */
@@ -468,6 +573,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	struct email	 mail = { 0 };
 	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
 	char		 iid[24], ttl[24], cid[24], retry[24], email[256];
+	char		 inviter[DISPLAY_NAME_MAX + 1];
 	char		 lim[24];
 	const char	*status;
 	perms_t		 perms;
@@ -483,15 +589,13 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 		goto out;
 	status = db_str(inv, 0, 0);
 	past = db_bool(inv, 0, 1);
-	snprintf(email, sizeof(email), "%s", db_str(inv, 0, 2));
+	(void)str_copy(email, sizeof(email), db_str(inv, 0, 2));
 	perms = perms_from_pg(db_str(inv, 0, 3));
 	wait_s = db_int(inv, 0, 4);
 	by_admin = strcmp(db_str(inv, 0, 6), "admin") == 0;
-	if (perms & ~rt.perms) {
-		forbidden(r, "This invitation grants permissions you do not "
-		    "hold.");
+	if (within_reach_or_reply(r, &rt, perms, "This invitation grants "
+	    "permissions you do not hold.") != 0)
 		goto out;
-	}
 	if (strcmp(status, "accepted") == 0) {
 		fail(r, 410, "invite_used", "This invitation was accepted "
 		    "already.", NULL);
@@ -540,12 +644,18 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 			goto out;
 		}
 	}
+	if (invite_sends_check_or_reply(r, lc.id, email) != 0)
+		goto out;
 	if (token_new(token) != 0) {
 		fail(r, 500, "internal", "No randomness available.", NULL);
 		goto out;
 	}
-	invite_mail(r, &lc, email, db_str(inv, 0, 5), by_admin, perms, token,
-	    &mail);
+	/* the invitation keeps naming whoever sent it first */
+	if (by_admin && template_is_unnamed_admin(db_str(inv, 0, 5)))
+		template_unnamed_admin(r->cfg, inviter, sizeof(inviter));
+	else
+		(void)str_copy(inviter, sizeof(inviter), db_str(inv, 0, 5));
+	invite_mail(r, &lc, email, inviter, by_admin, perms, token, &mail);
 	res = DB_EXEC(r->db, &st_invite_resend, db_fmt_int(iid, invite_id),
 	    token_hash_param(token, hash), email, mail.subject, mail.text,
 	    mail.html, db_fmt_int(ttl, r->cfg->invite_ttl));
@@ -588,7 +698,9 @@ access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
 
 	if (lock_invite_or_reply(r, scope, invite_id, &lc, &inv) != 0)
 		return -1;
-	if (rights_or_reply(r, kind, &lc, &rt) != 0)
+	if (rights_or_reply(r, kind, &lc, &rt) != 0 ||
+	    within_reach_or_reply(r, &rt, perms_from_pg(db_str(inv, 0, 3)),
+	    "This invitation grants permissions you do not hold.") != 0)
 		goto out;
 	status = db_str(inv, 0, 0);
 	if (strcmp(status, "accepted") == 0) {
@@ -622,7 +734,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 	struct db_res	*res;
 	struct buf	 pg = { 0 };
 	char		 cid[24], uid[24], addr[256];
-	bool		 created = false;
+	bool		 created = false, by_email = user_id <= 0;
 	cJSON		*d;
 	int		 rc = -1;
 
@@ -640,7 +752,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 			return fail(r, 404, "not_found", "No such user.",
 			    "user_id");
 		}
-		snprintf(addr, sizeof(addr), "%s", db_str(res, 0, 0));
+		(void)str_copy(addr, sizeof(addr), db_str(res, 0, 0));
 		db_res_free(res);
 	} else {
 		for (;;) {
@@ -657,8 +769,19 @@ access_member_add_or_reply(struct req *r, long long client_id,
 				break;
 			db_res_free(res);	/* created meanwhile: again */
 		}
+		/*
+		 * Anyone can register any address: binding an unverified one
+		 * at once would hand the account to whoever registered it.
+		 */
+		if (!created && !db_bool(res, 0, 2)) {
+			db_res_free(res);
+			return fail(r, 409, "email_unverified", "A user has "
+			    "registered this address but not verified it: "
+			    "send an invitation instead, or pick the user "
+			    "after checking who they are.", "email");
+		}
 		user_id = db_int(res, 0, 0);
-		snprintf(addr, sizeof(addr), "%s", db_str(res, 0, 1));
+		(void)str_copy(addr, sizeof(addr), db_str(res, 0, 1));
 		db_res_free(res);
 		db_fmt_int(uid, user_id);
 	}
@@ -670,8 +793,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 	if (db_rows(res) != 1) {
 		db_res_free(res);
 		return fail(r, 409, "already_member", "This user is already a "
-		    "member of the account.", user_id > 0 && email == NULL ?
-		    "user_id" : "email");
+		    "member of the account.", by_email ? "email" : "user_id");
 	}
 	db_res_free(res);
 	/* a pending invitation to that address has no purpose any more */
@@ -686,6 +808,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 	cJSON_AddStringToObject(d, "email", addr);
 	cJSON_AddItemToObject(d, "permissions", perms_to_json(perms));
 	cJSON_AddBoolToObject(d, "user_created", created);
+	cJSON_AddStringToObject(d, "bound_by", by_email ? "email" : "user_id");
 	if (audit_write(r, client_id, "member_added", d) != 0)
 		return tx_fail(r);
 	return commit_member_or_reply(r, client_id, user_id, member);
@@ -742,7 +865,10 @@ access_member_update_or_reply(struct req *r, enum actor_kind kind,
 		return -1;
 	if (user_id == lc.owner)
 		return owner_untouchable(r, &rt);
-	if ((perms & ~current) & ~rt.perms)
+	if (within_reach_or_reply(r, &rt, current, "This user holds "
+	    "permissions you do not hold.") != 0)
+		return -1;
+	if (perms & ~rt.perms)
 		return forbidden(r, "You can grant only permissions you hold "
 		    "yourself.");
 	perms_to_pg(perms, &pg);
@@ -790,6 +916,9 @@ access_member_remove_or_reply(struct req *r, enum actor_kind kind,
 		rt.owner = rt.owner || self;
 		return owner_untouchable(r, &rt);
 	}
+	if (!self && within_reach_or_reply(r, &rt, current, "This user holds "
+	    "permissions you do not hold.") != 0)
+		return -1;
 	db_fmt_int(cid, client_id);
 	db_fmt_int(uid, user_id);
 	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_member_delete, cid,

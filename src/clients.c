@@ -132,8 +132,8 @@ client_display_name(const char *company, const char *first, const char *last,
     char *out, size_t outlen)
 {
 	if (company != NULL && *company != '\0')
-		snprintf(out, outlen, "%s", company);
+		(void)str_copy(out, outlen, company);
 	else
-		snprintf(out, outlen, "%s%s%s", first, *first && *last ? " " :
-		    "", last);
+		(void)str_printf(out, outlen, "%s%s%s", first, *first && *last ?
+		    " " : "", last);
 }

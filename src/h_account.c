@@ -95,7 +95,8 @@ h_account_users(struct req *r)
 /*
  * POST /api/v1/account/invites {email, permissions}
  * 201 {invite}; 403 forbidden (no right, or a permission the caller does
- * not hold); 409 already_member | invite_pending; 422; 429 invite_limit.
+ * not hold); 409 already_member | invite_pending; 422; 429 invite_limit
+ * (too many pending, or too many sent today: Retry-After).
  */
 void
 h_account_invite_create(struct req *r)
@@ -119,8 +120,9 @@ h_account_invite_create(struct req *r)
 /*
  * POST /api/v1/account/invites/{id}/resend
  * 200 {invite}: a new token (the old link is dead) valid for a fresh
- * period; 403; 404 not_found; 409; 410 invite_used | invite_cancelled;
- * 429 resend_too_soon (Retry-After).
+ * period; 403 (also when it grants a permission the caller lacks); 404
+ * not_found; 409; 410 invite_used | invite_cancelled; 429
+ * resend_too_soon | invite_limit (Retry-After).
  */
 void
 h_account_invite_resend(struct req *r)
@@ -138,7 +140,8 @@ h_account_invite_resend(struct req *r)
 
 /*
  * POST /api/v1/account/invites/{id}/cancel
- * 200 {invite} with status cancelled; 403; 404; 410 invite_used.
+ * 200 {invite} with status cancelled; 403 (also when it grants a
+ * permission the caller lacks); 404; 410 invite_used.
  */
 void
 h_account_invite_cancel(struct req *r)
@@ -156,8 +159,8 @@ h_account_invite_cancel(struct req *r)
 
 /*
  * PATCH /api/v1/account/users/{user_id} {permissions}
- * 200 {member}; 403 forbidden (no right, the owner, or granting what the
- * caller lacks); 404 not_found; 409 owner_protected; 422.
+ * 200 {member}; 403 forbidden (no right, the owner, a member holding or
+ * granting what the caller lacks); 404 not_found; 409 owner_protected; 422.
  */
 void
 h_account_user_update(struct req *r)
@@ -178,7 +181,8 @@ h_account_user_update(struct req *r)
 
 /*
  * DELETE /api/v1/account/users/{user_id}
- * 204: access removed, or the caller left; 403; 404; 409 owner_protected.
+ * 204: access removed, or the caller left; 403 (also a member holding
+ * what the caller lacks); 404; 409 owner_protected.
  */
 void
 h_account_user_remove(struct req *r)

@@ -32,7 +32,8 @@ static struct stmt st_admin_logged_in = STMT(
 static struct stmt st_user_exists = STMT(
     "SELECT id FROM users WHERE id = $1", 1);
 static struct stmt st_user_by_email = STMT(
-    "SELECT id FROM users WHERE lower(email) = lower($1)", 1);
+    "SELECT id, email_verified_at IS NOT NULL FROM users"
+    " WHERE lower(email) = lower($1)", 1);
 static struct stmt st_user_create = STMT(
     "INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)"
     " ON CONFLICT DO NOTHING RETURNING id", 3);
@@ -155,7 +156,7 @@ h_admin_login(struct req *r)
 	    db_fmt_int(sid, id))) != 0)
 		return;
 	r->who = who;
-	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
+	(void)str_copy(r->who.email, sizeof(r->who.email), email);
 	if (audit_write(r, 0, "admin_login", NULL) != 0) {
 		tx_fail(r);
 		return;
@@ -232,19 +233,21 @@ owner_parse_or_reply(struct req *r, const cJSON *owner, const char *first,
 	    "owner.first_name", false, 0, in->first)) < 0)
 		return -1;
 	if (has == 0)
-		snprintf(in->first, sizeof(in->first), "%s", first);
+		(void)str_copy(in->first, sizeof(in->first), first);
 	if ((has = input_name_or_reply(r, owner, "last_name",
 	    "owner.last_name", false, 0, in->last)) < 0)
 		return -1;
 	if (has == 0)
-		snprintf(in->last, sizeof(in->last), "%s", last);
+		(void)str_copy(in->last, sizeof(in->last), last);
 	return 0;
 }
 
 /*
  * Inside the transaction: the owner's user id, creating a user without a
  * password for an unknown email. 0 with *id and *created set, or -1 after
- * rolling back and replying (404 for an unknown user_id).
+ * rolling back and replying (404 for an unknown user_id; 409
+ * email_unverified for an address someone registered and never verified:
+ * anyone can register any address, and would own the account).
  */
 static int
 owner_resolve_or_reply(struct req *r, const struct owner_in *in,
@@ -274,6 +277,15 @@ owner_resolve_or_reply(struct req *r, const struct owner_in *in,
 	for (;;) {
 		if ((res = DB_EXEC(r->db, &st_user_by_email, in->email)) == NULL)
 			return tx_fail(r);
+		if (db_rows(res) == 1 && !db_bool(res, 0, 1)) {
+			db_res_free(res);
+			db_rollback(r->db);
+			reply_error(r, 409, "email_unverified", "A user has "
+			    "registered this address but not verified it: pick "
+			    "the user after checking who they are, or another "
+			    "owner.", "owner.email");
+			return -1;
+		}
 		if (db_rows(res) == 1) {
 			*id = db_int(res, 0, 0);
 			db_res_free(res);
@@ -298,7 +310,8 @@ owner_resolve_or_reply(struct req *r, const struct owner_in *in,
 /*
  * POST /api/v1/admin/clients {company_name, first_name, last_name, status,
  * owner: {user_id} | {email, first_name, last_name}}
- * 201 {client}; 404 not_found (owner.user_id); 422 invalid_input.
+ * 201 {client}; 404 not_found (owner.user_id); 409 email_unverified
+ * (owner.email); 422 invalid_input.
  */
 void
 h_admin_client_create(struct req *r)
@@ -355,6 +368,8 @@ h_admin_client_create(struct req *r)
 	cJSON_AddStringToObject(details, "company_name", company);
 	json_add_int(details, "owner_user_id", owner_id);
 	cJSON_AddBoolToObject(details, "owner_created", created);
+	cJSON_AddStringToObject(details, "owner_bound_by", oin.user_id > 0 ?
+	    "user_id" : "email");
 	if (audit_write(r, client_id, "client_created", details) != 0 ||
 	    clients_get_json(r->db, client_id, &client) != 1) {
 		tx_fail(r);

@@ -32,7 +32,8 @@ static struct stmt st_activity = STMT(
  * send_invite}
  * send_invite true (the default): 201 {invite} and an Account Access
  * Invitation email; false: 201 {member} at once, no email (an unknown
- * email becomes a user without a password). 404 not_found (client or
+ * email becomes a user without a password; an existing user whose address
+ * is not verified is 409 email_unverified). 404 not_found (client or
  * user); 409 already_member | invite_pending; 422; 429 invite_limit.
  */
 void
@@ -146,7 +147,8 @@ h_admin_owner_change(struct req *r)
 
 /*
  * POST /api/v1/admin/invites/{id}/resend
- * 200 {invite}; 404; 409; 410 invite_used | invite_cancelled; 429.
+ * 200 {invite}; 404; 409; 410 invite_used | invite_cancelled; 429
+ * resend_too_soon | invite_limit (Retry-After).
  */
 void
 h_admin_invite_resend(struct req *r)

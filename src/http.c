@@ -132,7 +132,16 @@ reply_error(struct req *r, int status, const char *code, const char *message,
 void
 reply_db_error(struct req *r)
 {
-	switch (db_error(r->db)) {
+	enum db_err	err = db_error(r->db);
+
+	/* db.c logged unavailable and unexpected errors as they happened */
+	if (err != DB_OK && err != DB_UNAVAILABLE && err != DB_OTHER)
+		log_warnx("database: %s %s (request %s) ended with "
+		    "sqlstate=%s constraint=%s: %s", r->method,
+		    r->route ? r->route->pattern : r->path, r->request_id,
+		    db_sqlstate(r->db), *db_constraint(r->db) ?
+		    db_constraint(r->db) : "-", db_message(r->db));
+	switch (err) {
 	case DB_UNAVAILABLE:
 		reply_error(r, 503, "unavailable",
 		    "The service is temporarily unavailable; try again.",
