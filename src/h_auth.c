@@ -397,7 +397,7 @@ h_password_reset_confirm(struct req *r)
 	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_set_password, uid, phc)) != 0 ||
 	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_used, uid)) != 0)
 		return;
-	if (login_forgive(r->db, false, email) != 0) {
+	if (login_forgive(r->db, false, user_id) != 0) {
 		tx_fail(r);
 		return;
 	}

@@ -50,7 +50,8 @@ export async function waitFor(what, fn, { timeout = 15000, interval = 100 } = {}
 }
 
 // Options: workers, catcher (false: bring your own SMTP server), mailer,
-// smtpPort, conf (extra memberd.conf lines).
+// smtpPort, conf (extra memberd.conf lines), pgLocale (the cluster's
+// locale, e.g. 'C.UTF-8'; none by default).
 export async function startStack(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberd-test-'));
   fs.chmodSync(dir, 0o755);
@@ -65,6 +66,7 @@ export async function startStack(opts = {}) {
     STACK_CATCHER: opts.catcher === false ? '0' : '1',
     STACK_MAILER: opts.mailer === false ? '0' : '1',
     STACK_EXTRA_CONF: opts.conf || '',
+    STACK_PG_LOCALE: opts.pgLocale || '',
     MEMBERD_HTTP_PORT: String(httpPort),
     MEMBERD_PG_PORT: String(pgPort),
     MEMBERD_SMTP_PORT: String(smtpPort),
