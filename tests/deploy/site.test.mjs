@@ -94,6 +94,17 @@ test('plain HTTP redirects to the same place over HTTPS', async () => {
   assert.equal(r.headers.location, 'https://portal.example.com/invite?x=1');
 });
 
+test('no redirect names the host a request claims to be for', async () => {
+  const plain = await request(`http://127.0.0.1:${httpPort}/portal/?x=1`, { headers: { host: 'evil.example' } });
+  assert.equal(plain.status, 301);
+  assert.equal(plain.headers.location, 'https://portal.example.com/portal/?x=1');
+  for (const p of ['/portal', '/admin']) {
+    const r = await https(p, { headers: { host: 'evil.example' } });
+    assert.equal(r.status, 301, p);
+    assert.equal(r.headers.location, `${p}/`, p);
+  }
+});
+
 test('pages come with HSTS, a strict CSP, DENY framing and nosniff', async () => {
   for (const p of ['/', '/login', '/portal/', '/admin/', '/no-such-page']) {
     const r = await https(p);
@@ -191,6 +202,37 @@ test('every endpoint that takes guesses is rate limited: 429 too_many_attempts w
   }
   // the rest of the API is not limited
   for (let i = 0; i < 30; i++) assert.equal((await https('/api/v1/health')).status, 200);
+});
+
+test('what changes members, invitations and clients is rate limited per address; reading is not', async () => {
+  // reading: never limited, however often
+  for (let i = 0; i < 70; i++) {
+    for (const p of ['/api/v1/account/users', '/api/v1/admin/clients']) {
+      const r = await https(p);
+      assert.notEqual(r.status, 429, `GET ${p} was limited`);
+    }
+  }
+  for (const [method, p] of [['POST', '/api/v1/account/invites'], ['PATCH', '/api/v1/account/users/1'],
+    ['DELETE', '/api/v1/admin/clients/1/users/1'], ['POST', '/api/v1/admin/clients']]) {
+    let limited;
+    let answered = 0;
+    for (let i = 0; i < 70 && !limited; i++) {
+      const r = await https(p, { method, body: '{}', headers: { 'content-type': 'application/json' } });
+      if (r.status === 429) limited = r;
+      else answered += 1;
+    }
+    assert.ok(limited, `${method} ${p} was never limited`);
+    // one zone for all of them: the first route spends the burst of 30
+    // (less the few POSTs of the tests above)
+    if (p === '/api/v1/account/invites') assert.ok(answered >= 25, `limited after ${answered}`);
+    assert.match(limited.headers['content-type'], /^application\/json/, p);
+    assert.equal(limited.json.error.code, 'too_many_attempts', p);
+    assert.equal(typeof limited.json.error.message, 'string', p);
+    assert.match(limited.headers['retry-after'], /^\d+$/, p);
+    assert.equal(limited.headers['cache-control'], 'no-store', p);
+  }
+  // reading still goes through
+  assert.notEqual((await https('/api/v1/admin/clients')).status, 429);
 });
 
 test('SIGHUP replaces the workers: RELOADING=1, READY=1, and no request fails', async () => {
