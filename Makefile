@@ -147,7 +147,15 @@ MAN5	 = $(wildcard man/*.5)
 MAN8	 = $(wildcard man/*.8)
 SUBST	 = -e 's|/usr/local/sbin|$(SBINDIR)|g' \
 	   -e 's|/usr/local/share/memberd|$(DATADIR)|g' \
+	   -e 's|/usr/local/share/man|$(MANDIR)|g' \
+	   -e 's|/usr/local/share/doc/memberd|$(DOCDIR)|g' \
 	   -e 's|/etc/memberd|$(SYSCONFDIR)/memberd|g'
+# operations.md names these too, and says which PREFIX its paths are for.
+DOCSUBST = $(SUBST) \
+	   -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
+	   -e 's|/usr/local/lib/sysusers.d|$(SYSUSERSDIR)|g' \
+	   -e 's|/usr/local/lib/tmpfiles.d|$(TMPFILESDIR)|g' \
+	   -e 's,^| path (PREFIX=/usr/local) |,| path (PREFIX=$(PREFIX)) |,'
 D	 = $(DESTDIR)
 
 install: all
@@ -174,7 +182,8 @@ install: all
 	install -m 644 $(SQL) $(D)$(DATADIR)/sql
 	install -m 644 $(MAN5) $(D)$(MANDIR)/man5
 	install -m 644 $(MAN8) $(D)$(MANDIR)/man8
-	install -m 644 docs/operations.md $(D)$(DOCDIR)
+	sed $(DOCSUBST) docs/operations.md > $(D)$(DOCDIR)/operations.md
+	chmod 644 $(D)$(DOCDIR)/operations.md
 
 clean:
 	rm -rf build

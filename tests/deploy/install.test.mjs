@@ -62,6 +62,17 @@ test('PREFIX moves everything, and the units, site and sample follow it', () => 
       assert.match(text, /^ExecStart=\/opt\/memberd\/sbin\/member(d|d-mailer|ctl) /m, u);
       assert.doesNotMatch(text, /\/usr\/local/, u);
     }
+    // The guide names the paths of this PREFIX (the default is said as such).
+    const ops = read('opt/memberd/share/doc/memberd/operations.md');
+    const local = ops.split('\n').filter((l) => /\/usr\/local\/(sbin|lib\/|share\/)/.test(l));
+    assert.deepEqual(local, [], 'operations.md still names /usr/local paths');
+    assert.match(ops, /^systemd-tmpfiles --create \/opt\/memberd\/lib\/tmpfiles\.d\/memberd\.conf$/m);
+    assert.match(ops, /^\| path \(PREFIX=\/opt\/memberd\) \| what \|$/m);
+    for (const u of ['memberd.service', 'memberd.socket']) {
+      for (const [, f] of read(`opt/memberd/lib/systemd/system/${u}`).matchAll(/file:(\S+)/g)) {
+        assert.ok(f.startsWith('/opt/memberd/') && fs.existsSync(path.join(tree, f)), `${u}: ${f}`);
+      }
+    }
     const site = read('opt/memberd/share/memberd/nginx/memberd.conf');
     assert.match(site, /root \/opt\/memberd\/share\/memberd\/www;/);
     assert.match(site, /include \/opt\/memberd\/share\/memberd\/nginx\/memberd-api\.conf;/);
