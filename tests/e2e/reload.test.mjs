@@ -25,6 +25,11 @@ const health = async () => (await s.api('/api/v1/health')).status;
 const reloadCmd = (conf = s.confPath) => spawnSync(path.join(s.bin, 'memberd'),
   ['-c', conf, '-r', String(s.memberdPid())], { env: s.env, encoding: 'utf8', timeout: 60000 });
 const samePids = (a, b) => a.length === b.length && a.every((p) => b.includes(p));
+// The workers, once those retired by the last reload have exited.
+const settled = async () => {
+  await waitFor('two workers', () => s.workerPids().length === 2, { timeout: 10000 });
+  return s.workerPids();
+};
 
 test('memberd -r: a good configuration replaces every worker and exits 0', async () => {
   const old = s.workerPids();
@@ -39,11 +44,10 @@ test('workers that cannot connect to the database do not replace the running one
   // service cannot have: the new workers cannot log in.
   fs.writeFileSync(s.confPath, original + '\ndb_user = nosuchrole\n');
   try {
-    const old = s.workerPids();
+    const old = await settled();
     process.kill(s.memberdPid(), 'SIGHUP');
     await waitFor('the failure logged', () => /reload failed, 2 workers keep the running configuration: 2 of 2 new workers could not connect/.test(s.log('memberd.log')), { timeout: 30000 });
-    await sleep(300);
-    assert.ok(samePids(s.workerPids(), old), `workers changed: ${old} -> ${s.workerPids()}`);
+    await waitFor('only the old workers left', () => samePids(s.workerPids(), old), { timeout: 5000 });
     for (let i = 0; i < 10; i++) assert.equal(await health(), 200);
   } finally {
     fs.writeFileSync(s.confPath, original);
@@ -55,11 +59,12 @@ test('memberd -r exits 1 when the new workers cannot connect, and the old ones k
   fs.writeFileSync(alt, original);
   fs.writeFileSync(s.confPath, original + '\ndb_user = nosuchrole\n');
   try {
-    const old = s.workerPids();
+    const old = await settled();
     const r = reloadCmd(alt);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /reload failed: the running workers stay/);
-    assert.ok(samePids(s.workerPids(), old));
+    // The new workers, told to go, may take a moment to exit.
+    await waitFor('only the old workers left', () => samePids(s.workerPids(), old), { timeout: 5000 });
     assert.equal(await health(), 200);
   } finally {
     fs.writeFileSync(s.confPath, original);
@@ -72,7 +77,7 @@ test('memberd -r exits 1 when the new workers cannot connect, and the old ones k
 test('a configuration that does not load: memberd -r refuses before signalling; SIGHUP keeps the old workers', async () => {
   fs.writeFileSync(s.confPath, original + '\nno_such_key = 1\n');
   try {
-    const old = s.workerPids();
+    const old = await settled();
     const logBefore = s.log('memberd.log').length;
     const r = reloadCmd();
     assert.equal(r.status, 1);
@@ -81,7 +86,7 @@ test('a configuration that does not load: memberd -r refuses before signalling; 
     assert.doesNotMatch(s.log('memberd.log').slice(logBefore), /reload/, 'memberd -r signalled anyway');
     process.kill(s.memberdPid(), 'SIGHUP');
     await waitFor('the refusal logged', () => /reload failed, 2 workers keep the running configuration: .*no_such_key/.test(s.log('memberd.log')));
-    assert.ok(samePids(s.workerPids(), old));
+    assert.ok(samePids(s.workerPids(), old), 'a configuration that does not load started workers');
     assert.equal(await health(), 200);
   } finally {
     fs.writeFileSync(s.confPath, original);
