@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { REPO } from '../lib/stack.mjs';
 import { installTree } from './lib.mjs';
 
 const UNITS = ['memberd.socket', 'memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service',
@@ -99,6 +100,31 @@ for (const svc of SERVICES) {
     assert.ok(score <= MAX_EXPOSURE, `${svc} exposure ${score} > ${MAX_EXPOSURE}:\n${r.stdout}`);
   });
 }
+
+test('the hardening drop-in of docs/operations.md takes memberd to 0.6; without its empty reset it restricts nothing', () => {
+  const ops = fs.readFileSync(path.join(REPO, 'docs/operations.md'), 'utf8');
+  const m = /```\n(\[Service\]\nRestrictAddressFamilies=\n[^`]*)```/.exec(ops);
+  assert.ok(m, 'the drop-in is in the guide, with the empty RestrictAddressFamilies= first');
+  const dir = path.join(tree, 'etc/systemd/system/memberd.service.d');
+  const score = (text) => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'harden.conf'), text);
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', `--root=${tree}`, '--no-pager',
+      'memberd.service'], { encoding: 'utf8' });
+    const got = /Overall exposure level for \S+: (\d+\.\d+)/.exec(r.stdout);
+    assert.ok(got, r.stdout + r.stderr);
+    return { score: Number(got[1]), inet: /✗ RestrictAddressFamilies=~AF_\(INET\|INET6\)/.test(r.stdout) };
+  };
+  try {
+    const good = score(m[1]);
+    assert.equal(good.score, 0.6);
+    assert.equal(good.inet, false, 'the drop-in leaves AF_INET allowed');
+    const old = score(m[1].replace('RestrictAddressFamilies=\n', ''));
+    assert.equal(old.inet, true, 'without the reset the list is added to (the check is real)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('the socket is memberd:www-data 0660 and outside any RuntimeDirectory', () => {
   const s = parseUnit(unit('memberd.socket')).Socket;
