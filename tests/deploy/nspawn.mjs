@@ -232,13 +232,24 @@ step('the hardening drop-in of the guide restricts to AF_UNIX, and memberd still
   assert.equal(health().status, 200);
 });
 
-step('systemctl reload, configuration only: exit 0, new workers, still serving', async () => {
+step('systemctl reload: a new configuration exits 0 with new workers; a rejected one exits 1 and changes nothing', async () => {
   sh(`sed -i 's/^workers = .*/workers = 3/' ${CONF}`);
   const r = sh('systemctl reload memberd.service', { check: false });
   assert.equal(r.status, 0, why(r));
   assert.match(journal('-u memberd.service -n 20'), /reload: 3 workers started with the new configuration/);
   assert.doesNotMatch(journal('-u memberd.service'), /kill/i);
   assert.equal(health().status, 200);
+  // A configuration that does not load: reload fails, nothing changes.
+  sh(`cp ${CONF} ${CONF}.good && echo 'no_such_key = 1' >> ${CONF}`);
+  try {
+    const bad = sh('systemctl reload memberd.service', { check: false });
+    assert.notEqual(bad.status, 0, 'a rejected configuration reported Reloaded');
+    assert.match(journal('-u memberd.service -n 20'), /no_such_key/);
+    assert.equal(active('memberd.service'), 'active');
+    assert.equal(health().status, 200);
+  } finally {
+    sh(`mv ${CONF}.good ${CONF}`);
+  }
 });
 
 step('systemctl reload with a changed credential fails visibly and keeps serving; restart applies it', async () => {
