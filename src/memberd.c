@@ -54,6 +54,9 @@ static struct slot	*slots;
 static long		 nslots;
 static int		 listen_fd = -1;
 static bool		 own_socket;	/* we created it, we unlink it */
+/* During a reload: the parent's ends of the new workers' pipes. */
+static struct pollfd	*pending;
+static long		 npending;
 
 static void
 usage(void)
@@ -143,12 +146,16 @@ spawn(struct slot *s, const struct config *c, int ready_fd)
 {
 	pid_t		pid;
 	sigset_t	none;
+	long		i;
 
 	if ((pid = fork()) < 0) {
 		log_warn("fork");
 		return -1;
 	}
 	if (pid == 0) {
+		for (i = 0; i < npending; i++)
+			if (pending[i].fd >= 0)
+				close(pending[i].fd);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		worker_run(c, listen_fd, ready_fd);
@@ -254,8 +261,11 @@ reload_start(struct slot *fresh, long n, const struct config *c)
 	int		 p[2], r;
 	char		 said;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		pfd[i].fd = -1;
+	pending = pfd;
+	npending = n;
+	for (i = 0; i < n; i++) {
 		if (pipe2(p, O_CLOEXEC) != 0) {
 			log_warn("reload: pipe");
 			break;
@@ -295,6 +305,8 @@ reload_start(struct slot *fresh, long n, const struct config *c)
 	for (i = 0; i < n; i++)
 		if (pfd[i].fd >= 0)
 			close(pfd[i].fd);
+	pending = NULL;
+	npending = 0;
 	free(pfd);
 	return up;
 }
