@@ -152,7 +152,7 @@ serve_one(FCGX_Request *fr, struct db *db, const struct config *cfg)
 }
 
 void
-worker_run(const struct config *cfg, int listen_fd)
+worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 {
 	FCGX_Request		 fr;
 	struct db		*db;
@@ -186,6 +186,12 @@ worker_run(const struct config *cfg, int listen_fd)
 	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		fatalx("FCGX_InitRequest failed");
 	db = db_open(cfg, "memberd");
+	if (ready_fd >= 0) {
+		/* A reload waits for this before it retires the old workers. */
+		if (write(ready_fd, db_is_up(db) ? "y" : "n", 1) != 1)
+			log_warn("worker: telling the parent");
+		close(ready_fd);
+	}
 
 	pfd.fd = listen_fd;
 	pfd.events = POLLIN;

@@ -279,3 +279,26 @@ test('memberd-mailer says READY=1 to systemd too, and stops with 0 on SIGTERM', 
     n.close();
   }
 });
+
+test('the site bounds slow clients and passes only safe methods to another upstream server', () => {
+  const share = path.join(tree, 'usr/local/share/memberd/nginx');
+  const text = fs.readFileSync(path.join(share, 'memberd.conf'), 'utf8');
+  const servers = text.split(/^server \{$/m).slice(1);
+  assert.equal(servers.length, 2);
+  for (const s of servers) {
+    assert.match(s, /^\tinclude \/usr\/local\/share\/memberd\/nginx\/memberd-timeouts\.conf;$/m);
+    assert.match(s, /^\tlimit_conn memberd_conn \d+;$/m);
+  }
+  const timeouts = fs.readFileSync(path.join(share, 'memberd-timeouts.conf'), 'utf8');
+  for (const k of ['client_header_timeout', 'client_body_timeout', 'send_timeout']) {
+    const m = new RegExp(`^${k} (\\d+)s;$`, 'm').exec(timeouts);
+    assert.ok(m && Number(m[1]) <= 15, `${k} is not short`);
+  }
+  assert.match(text, /^\tserver unix:\/run\/memberd\/memberd\.sock max_fails=\d+ fail_timeout=\d+s;$/m);
+  const api = fs.readFileSync(path.join(share, 'memberd-api.conf'), 'utf8');
+  assert.match(api, /^fastcgi_connect_timeout \d+s;$/m);
+  assert.match(api, /^fastcgi_read_timeout \d+s;$/m);
+  const next = /^fastcgi_next_upstream (.*);$/m.exec(api);
+  assert.ok(next, 'fastcgi_next_upstream');
+  assert.doesNotMatch(next[1], /non_idempotent/, 'a POST must never be sent to a second server');
+});
