@@ -16,8 +16,10 @@
  * While broken, every call fails with DB_UNAVAILABLE: the caller answers
  * 503 and the next request tries again. A connection found gone by the
  * first statement after db_ensure (the server restarted or ended the
- * session while the process was idle), outside a transaction, is opened
- * again at once and the statement run once more: nothing had run yet.
+ * session while the process was idle), outside a transaction and within a
+ * second, is opened again at once and the statement run once more:
+ * nothing had run yet. (A failure after a longer wait, such as PgBouncer's
+ * query_wait_timeout, is not repeated.)
  * Inside a transaction the loss fails the statement: the transaction is
  * lost whole and the caller answers 503.
  *

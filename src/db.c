@@ -14,6 +14,13 @@
 #include "banned.h"
 
 #define RECONNECT_INTERVAL_US	500000
+/*
+ * A connection that died while idle fails its next statement at once. A
+ * statement that failed after waiting longer (PgBouncer's
+ * query_wait_timeout with its pool full) is not run a second time: that
+ * would only double the wait.
+ */
+#define RERUN_WITHIN_US		1000000
 
 struct db {
 	PGconn		*conn;
@@ -462,6 +469,7 @@ struct db_res *
 db_exec(struct db *db, struct stmt *st, const char *const *params)
 {
 	PGresult	*res;
+	int64_t		 t0;
 	bool		 retry;
 
 	db->err = DB_OK;
@@ -477,8 +485,10 @@ db_exec(struct db *db, struct stmt *st, const char *const *params)
 		db_set_error(db, DB_UNAVAILABLE, NULL);
 		return NULL;
 	}
+	t0 = now_mono_us();
 	res = db_run(db, st, params);
-	if (!db_res_ok(res) && retry && db_lost(db, res))
+	if (!db_res_ok(res) && retry && db_lost(db, res) &&
+	    now_mono_us() - t0 < RERUN_WITHIN_US)
 		res = db_rerun(db, st, params, res);
 	if (!db_res_ok(res)) {
 		db_fail(db, res, "query");
@@ -581,6 +591,7 @@ db_begin(struct db *db)
 {
 	char		 sql[160];
 	PGresult	*res;
+	int64_t		 t0;
 	int		 attempt;
 
 	if (!db->named && db_has_timeouts(db))
@@ -598,10 +609,12 @@ db_begin(struct db *db)
 			db_set_error(db, DB_UNAVAILABLE, NULL);
 			return -1;
 		}
+		t0 = now_mono_us();
 		res = PQexec(db->conn, sql);
 		if (db_res_ok(res))
 			break;
-		if (attempt > 0 || !db_lost(db, res)) {
+		if (attempt > 0 || !db_lost(db, res) ||
+		    now_mono_us() - t0 >= RERUN_WITHIN_US) {
 			db_fail(db, res, "begin");
 			return -1;
 		}

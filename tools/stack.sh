@@ -22,6 +22,9 @@
 #                       db_prepared_statements = false; the mailer connects
 #                       directly, for LISTEN (memberd-direct.conf)
 #   MEMBERD_PGBOUNCER_PORT  PgBouncer                   (6432)
+#   STACK_PGBOUNCER_MODE    its pool_mode               (transaction)
+#   STACK_PGBOUNCER_POOL    its default_pool_size       (2)
+#   STACK_PGBOUNCER_WAIT    its query_wait_timeout, s   (120)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -257,8 +260,9 @@ pgbouncer_start() {
 	unix_socket_dir =
 	auth_type = trust
 	auth_file = $BOUNCER_DIR/userlist.txt
-	pool_mode = transaction
-	default_pool_size = 2
+	pool_mode = ${STACK_PGBOUNCER_MODE:-transaction}
+	default_pool_size = ${STACK_PGBOUNCER_POOL:-2}
+	query_wait_timeout = ${STACK_PGBOUNCER_WAIT:-120}
 	max_client_conn = 100
 	logfile = $BOUNCER_DIR/pgbouncer.log
 	pidfile = $BOUNCER_DIR/pgbouncer.pid
