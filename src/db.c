@@ -473,6 +473,7 @@ db_exec(struct db *db, struct stmt *st, const char *const *params)
 	bool		 retry;
 
 	db->err = DB_OK;
+	db->timed_out = false;
 	db_read_sent(db);
 	retry = db->fresh && !db->in_tx;
 	db->fresh = false;
@@ -503,13 +504,13 @@ int
 db_send(struct db *db, struct stmt *st, const char *const *params)
 {
 	char		 name[32];
-
 	PGresult	*res;
 	int		 ok;
 
 	if (db_collect_pending(db))
 		db_res_free(db_collect(db));
 	db->err = DB_OK;
+	db->timed_out = false;
 	db->fresh = false;
 	if (db->conn == NULL || db->in_tx) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
@@ -544,6 +545,7 @@ db_collect(struct db *db)
 	ExecStatusType	 s;
 
 	db->err = DB_OK;
+	db->timed_out = false;
 	db_read_sent(db);
 	if ((res = db->early) == NULL) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
@@ -565,6 +567,7 @@ db_command(struct db *db, const char *sql)
 	ExecStatusType	 s;
 
 	db->err = DB_OK;
+	db->timed_out = false;
 	db->fresh = false;
 	db_read_sent(db);
 	if (db->conn == NULL) {
@@ -601,6 +604,7 @@ db_begin(struct db *db)
 	else
 		snprintf(sql, sizeof(sql), "BEGIN");
 	db->err = DB_OK;
+	db->timed_out = false;
 	db->fresh = false;
 	db_read_sent(db);
 	for (attempt = 0;; attempt++) {
