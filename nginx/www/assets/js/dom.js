@@ -120,6 +120,16 @@ export function clearFlash(container) {
   container.replaceChildren();
 }
 
+// The token of a link: the URL fragment, decoded when it can be. It
+// stays in the fragment so that no server (nor Referer) ever sees it.
+export function fragment() {
+  try {
+    return decodeURIComponent(location.hash.slice(1)).trim();
+  } catch {
+    return location.hash.slice(1);
+  }
+}
+
 // Sent to the sign-in page, coming back here afterwards.
 export function toLogin(loginPath = '/login') {
   const next = location.pathname + location.search + location.hash;

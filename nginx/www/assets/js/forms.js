@@ -128,19 +128,24 @@ export function requireFilled(form, names, labels) {
   return ok;
 }
 
-// A modal confirmation. Resolves true when confirmed. run, when given,
-// is awaited before closing; its ApiError stays shown in the dialog.
-export function confirmDialog({ title, body, confirm, danger = true, cancel = 'Keep', run }) {
+// The one modal of the pages: a head (title, an optional line under it),
+// a body, then Cancel and the submit button. On submit, check(), when
+// given, returns what to run with, or null to stay open (it shows its own
+// errors); then run(value) is awaited with the submit button busy. A
+// failure goes to fail(err, form), by default an alert at the top of the
+// body, and the dialog stays open. Resolves true once run succeeded (or
+// at once when there is nothing to run), false on Cancel or Escape.
+export function modal({ title, lede, body, confirm, danger = false, cancel = 'Cancel', className, focusCancel = false, check, run, fail }) {
   return new Promise((resolve) => {
     const titleId = `dlg-${++uid}`;
     const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
     const ok = h('button', { class: danger ? 'btn btn-danger' : 'btn btn-primary', type: 'submit' }, confirm);
     const no = h('button', { class: 'btn', type: 'button' }, cancel);
-    const form = h('form', { method: 'dialog' },
-      h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title)),
+    const form = h('form', { novalidate: true },
+      h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title), lede ? h('p', { class: 'muted' }, lede) : null),
       h('div', { class: 'dialog-body' }, err, ...(Array.isArray(body) ? body : [body])),
       h('div', { class: 'dialog-foot' }, no, ok));
-    const dlg = h('dialog', { 'aria-labelledby': titleId }, form);
+    const dlg = h('dialog', { 'aria-labelledby': titleId, class: className }, form);
     let done = false;
     const finish = (v) => {
       if (done) return;
@@ -149,6 +154,11 @@ export function confirmDialog({ title, body, confirm, danger = true, cancel = 'K
       dlg.remove();
       resolve(v);
     };
+    const failed = fail || ((e2) => {
+      err.textContent = describe(e2);
+      err.hidden = false;
+      ok.focus();
+    });
     no.addEventListener('click', () => finish(false));
     dlg.addEventListener('cancel', (e) => {
       e.preventDefault();
@@ -156,26 +166,32 @@ export function confirmDialog({ title, body, confirm, danger = true, cancel = 'K
     });
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      err.hidden = true;
+      const value = check ? await check(form) : true;
+      if (value === null || value === undefined || value === false) return;
       if (!run) {
         finish(true);
         return;
       }
       ok.disabled = true;
       ok.setAttribute('aria-busy', 'true');
-      err.hidden = true;
       try {
-        await run();
+        await run(value);
         finish(true);
       } catch (e2) {
-        err.textContent = describe(e2);
-        err.hidden = false;
         ok.disabled = false;
         ok.removeAttribute('aria-busy');
-        ok.focus();
+        failed(e2, form);
       }
     });
     document.body.appendChild(dlg);
     dlg.showModal();
-    no.focus();
+    if (focusCancel) no.focus();
   });
+}
+
+// A modal confirmation. Resolves true when confirmed. run, when given,
+// is awaited before closing; its ApiError stays shown in the dialog.
+export function confirmDialog({ title, body, confirm, danger = true, cancel = 'Keep', run }) {
+  return modal({ title, body, confirm, danger, cancel, run, focusCancel: true });
 }

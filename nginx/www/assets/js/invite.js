@@ -5,19 +5,11 @@
 // Register side by side. Used, cancelled, expired or unknown links get
 // their own message and whom to ask.
 import { ApiError, call, describe, setCsrf } from './api.js';
-import { $, fill, formatDateTime, fromNow, fullName, h } from './dom.js';
+import { $, fill, formatDateTime, fragment, fromNow, fullName, h } from './dom.js';
 import { fieldError, requireFilled, submitting, values } from './forms.js';
 import { grantList } from './perms.js';
 
 const view = $('#view');
-
-function fragment() {
-  try {
-    return decodeURIComponent(location.hash.slice(1)).trim();
-  } catch {
-    return location.hash.slice(1);
-  }
-}
 
 const token = fragment();
 let invite = null;

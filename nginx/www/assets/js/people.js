@@ -1,8 +1,8 @@
 // The users of an account and its invitations, as tables; shared by the
 // Client Area and the Admin Area, which add their own actions.
 import { describe } from './api.js';
-import { badge, h, when, whoBlock } from './dom.js';
-import { clearErrors, fieldError, showError } from './forms.js';
+import { badge, fullName, h, when, whoBlock } from './dom.js';
+import { clearErrors, fieldError, modal, showError } from './forms.js';
 import { ALL_KEYS, permCheckboxes, permSummary } from './perms.js';
 
 // A button whose click runs fn; an error lands on the row's error line.
@@ -124,49 +124,25 @@ export function rowNote(text) {
 // is awaited; its ApiError shows next to the checkboxes. Resolves true
 // when saved.
 export function permissionsDialog({ member, allowed = ALL_KEYS, confirm, save }) {
-  return new Promise((resolve) => {
-    const boxes = permCheckboxes({ checked: member.permissions, allowed, legend: 'Permissions on this account' });
-    const name = [member.first_name, member.last_name].filter(Boolean).join(' ') || member.email;
-    const ok = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save Changes');
-    const no = h('button', { type: 'button', class: 'btn' }, 'Cancel');
-    const form = h('form', { novalidate: true },
-      h('div', { class: 'dialog-head' },
-        h('h2', { id: 'perm-dialog-title' }, 'Manage Permissions'),
-        h('p', { class: 'muted' }, `What ${name} (${member.email}) may do on this account.`)),
-      h('div', { class: 'dialog-body' }, boxes.el),
-      h('div', { class: 'dialog-foot' }, no, ok));
-    const dlg = h('dialog', { 'aria-labelledby': 'perm-dialog-title', class: 'perm-dialog' }, form);
-    const finish = (v) => {
-      dlg.close();
-      dlg.remove();
-      resolve(v);
-    };
-    no.addEventListener('click', () => finish(false));
-    dlg.addEventListener('cancel', (e) => {
-      e.preventDefault();
-      finish(false);
-    });
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
+  const boxes = permCheckboxes({ checked: member.permissions, allowed, legend: 'Permissions on this account' });
+  const name = fullName(member) || member.email;
+  return modal({
+    title: 'Manage Permissions',
+    lede: `What ${name} (${member.email}) may do on this account.`,
+    body: boxes.el,
+    confirm: 'Save Changes',
+    className: 'perm-dialog',
+    async check(form) {
       clearErrors(form);
       const keys = boxes.get();
       if (!keys.length) {
         fieldError(form, 'permissions', 'Choose at least one permission, or use Remove Access instead.');
-        return;
+        return null;
       }
-      if (confirm && !(await confirm(keys))) return;
-      ok.disabled = true;
-      ok.setAttribute('aria-busy', 'true');
-      try {
-        await save(keys);
-        finish(true);
-      } catch (err) {
-        showError(form, err, { forbidden: 'permissions', invalid_input: 'permissions' });
-        ok.disabled = false;
-        ok.removeAttribute('aria-busy');
-      }
-    });
-    document.body.appendChild(dlg);
-    dlg.showModal();
+      if (confirm && !(await confirm(keys))) return null;
+      return keys;
+    },
+    run: save,
+    fail: (err, form) => showError(form, err, { forbidden: 'permissions', invalid_input: 'permissions' }),
   });
 }

@@ -1,16 +1,8 @@
 // /reset-password: without a token, ask for a link by email; with the
 // token in the URL fragment (never sent to a server), set a new password.
 import { call } from './api.js';
-import { $, fill, h } from './dom.js';
+import { $, fill, fragment, h } from './dom.js';
 import { fieldError, requireFilled, submitting, values } from './forms.js';
-
-function fragment() {
-  try {
-    return decodeURIComponent(location.hash.slice(1)).trim();
-  } catch {
-    return location.hash.slice(1);
-  }
-}
 
 const token = fragment();
 
