@@ -49,6 +49,12 @@ export function associateCard(c, reload) {
     perms.reset();
     card.dispatchEvent(new Event('assoc-close'));
   });
+  // Escape closes the card as Cancel does, unless the user list took it
+  card.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || e.defaultPrevented || card.hidden) return;
+    e.preventDefault();
+    cancel.click();
+  });
   // Associating an unverified address at once is refused: offer to
   // send that address an invitation instead, in one click.
   const offerInvite = (email) => {

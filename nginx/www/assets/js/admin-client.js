@@ -4,7 +4,7 @@
 import { call, describe } from './api.js';
 import { fill, formatDate, fullName, h } from './dom.js';
 import { confirmDialog } from './forms.js';
-import { invitesTable, isExpired, membersTable, permissionsDialog, rowButton } from './people.js';
+import { invitesTable, isExpired, membersTable, permissionsDialog, resendButton, rowButton, watchDelivery } from './people.js';
 import { clientName, go, statusBadge, view } from './admin-common.js';
 import { activityTab } from './admin-activity.js';
 import { associateCard } from './admin-associate.js';
@@ -55,8 +55,8 @@ function usersTab(c, data, body) {
           member: m,
           save: (keys) => call('PATCH', `/admin/clients/${c.id}/users/${m.user_id}`, { permissions: keys }),
         });
-        if (saved) reload(`Permissions of ${m.email} saved.`);
-      }),
+        if (saved) await reload(`Permissions of ${m.email} saved.`);
+      }, { asks: true }),
       rowButton('Make Owner', async () => {
         const done = await confirmDialog({
           title: 'Make this user the owner?',
@@ -69,8 +69,8 @@ function usersTab(c, data, body) {
           cancel: 'Cancel',
           run: () => call('POST', `/admin/clients/${c.id}/owner`, { user_id: m.user_id }),
         });
-        if (done) reload(`${m.email} is now the owner of ${clientName(c)}.`);
-      }),
+        if (done) await reload(`${m.email} is now the owner of ${clientName(c)}.`);
+      }, { asks: true }),
       rowButton('Remove Access', async () => {
         const done = await confirmDialog({
           title: 'Remove access?',
@@ -78,15 +78,15 @@ function usersTab(c, data, body) {
           confirm: 'Remove Access',
           run: () => call('DELETE', `/admin/clients/${c.id}/users/${m.user_id}`),
         });
-        if (done) reload(`${m.email} no longer has access to ${clientName(c)}.`);
-      }, { kind: 'btn-link-danger' }),
+        if (done) await reload(`${m.email} no longer has access to ${clientName(c)}.`);
+      }, { kind: 'btn-link-danger', asks: true }),
     ];
   };
 
   const inviteActions = (inv) => [
-    rowButton('Resend Invite', async () => {
+    resendButton(inv, async () => {
       const r = await call('POST', `/admin/invites/${inv.id}/resend`);
-      reload(`A new invitation was sent to ${r.invite.email}, valid for 7 days. The earlier link no longer works.`);
+      await reload(`A new invitation was sent to ${r.invite.email}, valid for 7 days. The earlier link no longer works.`);
     }),
     isExpired(inv) ? null : rowButton('Cancel Invite', async () => {
       const done = await confirmDialog({
@@ -96,20 +96,24 @@ function usersTab(c, data, body) {
         cancel: 'Keep it',
         run: () => call('POST', `/admin/invites/${inv.id}/cancel`),
       });
-      if (done) reload(`The invitation to ${inv.email} was cancelled.`);
-    }, { kind: 'btn-link-danger' }),
+      if (done) await reload(`The invitation to ${inv.email} was cancelled.`);
+    }, { kind: 'btn-link-danger', asks: true }),
   ].filter(Boolean);
 
   const assocCard = associateCard(c, reload);
   assocCard.hidden = true;
   const openAssoc = h('button', { type: 'button', class: 'btn btn-primary', id: 'associate-user', 'aria-expanded': 'false', 'aria-controls': 'associate-card' }, 'Associate User');
+  // while the card is open its own submit is the one "Associate User"
+  // button on the page: the opener steps aside until the card closes
   openAssoc.addEventListener('click', () => {
-    assocCard.hidden = !assocCard.hidden;
-    openAssoc.setAttribute('aria-expanded', String(!assocCard.hidden));
-    if (!assocCard.hidden) assocCard.querySelector('input[role="combobox"]').focus();
+    assocCard.hidden = false;
+    openAssoc.setAttribute('aria-expanded', 'true');
+    openAssoc.hidden = true;
+    assocCard.querySelector('input[role="combobox"]').focus();
   });
   assocCard.addEventListener('assoc-close', () => {
     assocCard.hidden = true;
+    openAssoc.hidden = false;
     openAssoc.setAttribute('aria-expanded', 'false');
     openAssoc.focus();
   });
@@ -129,4 +133,5 @@ function usersTab(c, data, body) {
       data.invites.length
         ? invitesTable(data.invites, { actions: inviteActions, caption: 'Pending and expired invitations' })
         : h('p', { class: 'empty', id: 'no-invites' }, 'No pending invites.')));
+  watchDelivery(data.invites, async () => (await call('GET', `/admin/clients/${c.id}`)).invites);
 }

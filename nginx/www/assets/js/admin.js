@@ -4,7 +4,7 @@
 // tab (#/clients/ID, admin-client.js and admin-associate.js) and its
 // Activity tab (#/clients/ID/activity, admin-activity.js).
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
-import { $, clearFlash, fill, flash, h } from './dom.js';
+import { $, clearFlash, clearFlashOnAction, fill, flash, h } from './dom.js';
 import { requireFilled, submitting, values } from './forms.js';
 import { flashBox, setRouter, showNextFlash, view } from './admin-common.js';
 import { clientsView, newClientView } from './admin-clients.js';
@@ -98,6 +98,7 @@ document.addEventListener('keydown', (e) => {
 });
 
 async function boot() {
+  clearFlashOnAction(flashBox);
   whenSignedOut(() => {
     if (!admin) return;
     admin = null;

@@ -20,6 +20,30 @@ function controlFor(form, field, aliases) {
   return null;
 }
 
+// A field's error goes as soon as the field is changed: every error line
+// in the boxes around the control typed in or ticked.
+function clearAround(form, target) {
+  for (let el = target; el && el !== form; el = el.parentElement) {
+    const p = el.querySelector(':scope > .field-error');
+    if (p && !p.hidden) {
+      p.hidden = true;
+      p.textContent = '';
+      for (const c of el.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
+    }
+  }
+  if (target.removeAttribute) target.removeAttribute('aria-invalid');
+}
+
+function watchFixes(form) {
+  if (form.dataset.watched) return;
+  form.dataset.watched = '1';
+  const fixed = (e) => {
+    if (e.target instanceof Element && !e.target.matches('button')) clearAround(form, e.target);
+  };
+  form.addEventListener('input', fixed);
+  form.addEventListener('change', fixed);
+}
+
 // The error line of a control (created under its .field or fieldset).
 function errorLine(control) {
   const box = control.closest('.field, fieldset, [data-field], [data-fields]') || control.parentElement;
@@ -64,6 +88,7 @@ export function fieldError(form, field, message, { focus = true } = {}) {
     if (focus) a.scrollIntoView({ block: 'nearest' });
     return;
   }
+  watchFixes(form);
   const p = errorLine(control);
   p.textContent = message;
   p.hidden = false;
@@ -82,6 +107,12 @@ export function fieldError(form, field, message, { focus = true } = {}) {
 export function showError(form, err, fieldFor = {}) {
   const field = err.field || fieldFor[err.code] || null;
   fieldError(form, field, describe(err));
+  // locked out by failed sign-ins: a new password is the way back in
+  const reset = form.dataset.resetLink;
+  if (err.code === 'too_many_attempts' && reset) {
+    const a = form.querySelector(':scope > .form-alert');
+    if (a && !a.hidden) a.append(' ', h('a', { href: reset }, 'Forgot your password? Choose a new one'));
+  }
 }
 
 // Run fn with the submit button busy; errors go to showError.
@@ -143,15 +174,19 @@ export function modal({ title, lede, body, confirm, danger = false, cancel = 'Ca
     const no = h('button', { class: 'btn', type: 'button' }, cancel);
     const form = h('form', { novalidate: true },
       h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title), lede ? h('p', { class: 'muted' }, lede) : null),
-      h('div', { class: 'dialog-body' }, err, ...(Array.isArray(body) ? body : [body])),
+      // the body scrolls when it must (a phone, 14 checkboxes): by keyboard too
+      h('div', { class: 'dialog-body', tabindex: '0', role: 'group', 'aria-labelledby': titleId }, err, ...(Array.isArray(body) ? body : [body])),
       h('div', { class: 'dialog-foot' }, no, ok));
     const dlg = h('dialog', { 'aria-labelledby': titleId, class: className }, form);
+    // focus goes back to what opened the dialog (WCAG 2.4.3)
+    const opener = document.activeElement;
     let done = false;
     const finish = (v) => {
       if (done) return;
       done = true;
       dlg.close();
       dlg.remove();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
       resolve(v);
     };
     const failed = fail || ((e2) => {
@@ -187,6 +222,7 @@ export function modal({ title, lede, body, confirm, danger = false, cancel = 'Ca
     document.body.appendChild(dlg);
     dlg.showModal();
     if (focusCancel) no.focus();
+    else (form.querySelector('.dialog-body :is(input, select, textarea, button):not([disabled])') || no).focus();
   });
 }
 
