@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { PASSWORD } from './client.mjs';
 import { REPO } from './stack.mjs';
 
 export const SHOTS = path.join(REPO, 'test-output', 'screenshots');
@@ -115,4 +116,14 @@ export async function phoneShot(browser, w, url, name, ready) {
     w.problems.push(...phone.problems);
     await phone.close();
   }
+}
+
+// Sign in to the Admin Area at url as the administrator email (made with
+// memberctl and PASSWORD), and wait for the list of clients.
+export async function adminSignIn(page, url, email) {
+  await page.goto(`${url}/admin/`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Clients' }).waitFor();
 }
