@@ -7,7 +7,7 @@
 // redraws the page without User Management.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, shot } from '../lib/browser.mjs';
+import { adminSignIn as signInAdmin, launchBrowser, openPage, shot } from '../lib/browser.mjs';
 import { PASSWORD, adminClient, registerUser, uniqueEmail } from '../lib/client.mjs';
 import { startStack, waitFor } from '../lib/stack.mjs';
 
@@ -36,13 +36,7 @@ async function account(company) {
   return { owner, user, id: r.json.client.id };
 }
 
-async function adminSignIn(page) {
-  await page.goto(`${s.url}/admin/`);
-  await page.getByLabel('Email address').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Clients' }).waitFor();
-}
+const adminSignIn = (page) => signInAdmin(page, s.url, ADMIN.email);
 
 const memberRow = (page, email) => page.locator('#members tbody tr', { hasText: email });
 const inviteRow = (page, email) => page.locator('#invites tbody tr', { hasText: email });

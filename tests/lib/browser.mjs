@@ -4,10 +4,13 @@
 // a CSP violation, a failed request, a missing asset or an API answer of
 // 5xx is a problem, and check() fails the test with the list. API answers
 // of 4xx are the pages' ordinary input (they show them in words), so
-// Chromium's "Failed to load resource" line for those is not.
+// Chromium's "Failed to load resource" line for those is not. Each
+// screenshot is also an axe-core check (axeCheck): a serious or critical
+// accessibility violation fails the test.
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { PASSWORD } from './client.mjs';
 import { REPO } from './stack.mjs';
 
 export const SHOTS = path.join(REPO, 'test-output', 'screenshots');
@@ -67,10 +70,38 @@ export async function openPage(browser, { viewport = DESKTOP, storageState } = {
   };
 }
 
-// Save a full-page screenshot as test-output/screenshots/NAME.png.
+// axe-core, from node_modules (nothing fetched from elsewhere). Its
+// source is evaluated through the DevTools protocol, which the page's CSP
+// and Trusted Types do not govern; axe itself writes no markup, so a
+// violation it caused would still be reported by openPage's watch.
+const AXE = fs.readFileSync(path.join(REPO, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const AXE_FAILS = new Set(['serious', 'critical']);
+
+// Run axe-core on the page as it is now; throw on any serious or critical
+// violation, naming the rule, the element and what axe says is wrong.
+export async function axeCheck(page, where = page.url()) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html.slice(0, 160), why: n.failureSummary })),
+    }));
+  });
+  const bad = violations.filter((v) => AXE_FAILS.has(v.impact));
+  if (!bad.length) return;
+  const lines = bad.flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}) at ${n.target}: ${n.html}\n      ${(n.why || '').replace(/\n/g, ' ')}`));
+  throw new Error(`axe-core found ${lines.length} serious or critical violation(s) on ${where}:\n  ${lines.join('\n  ')}`);
+}
+
+// Save a full-page screenshot as test-output/screenshots/NAME.png, then
+// check the state shown with axe-core.
 export async function shot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  await axeCheck(page, `${name} (${page.url()})`);
 }
 
 // The same URL at phone width, signed in as in w (a watched page from
@@ -85,4 +116,14 @@ export async function phoneShot(browser, w, url, name, ready) {
     w.problems.push(...phone.problems);
     await phone.close();
   }
+}
+
+// Sign in to the Admin Area at url as the administrator email (made with
+// memberctl and PASSWORD), and wait for the list of clients.
+export async function adminSignIn(page, url, email) {
+  await page.goto(`${url}/admin/`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Clients' }).waitFor();
 }

@@ -75,6 +75,7 @@ export async function call(method, path, body) {
 }
 
 function waitWords(seconds) {
+  if (seconds === 1) return '1 second';
   if (seconds < 90) return `${seconds} seconds`;
   const m = Math.ceil(seconds / 60);
   return m < 90 ? `${m} minutes` : `${Math.ceil(m / 60)} hours`;
@@ -96,7 +97,8 @@ export function describe(err) {
     case 'too_many_attempts':
     case 'resend_too_soon':
     case 'invite_limit':
-      if (err.retryAfter) return `${err.message} Try again in ${waitWords(err.retryAfter)}.`;
+      // the server's own "try again later" gives way to the real wait
+      if (err.retryAfter) return `${err.message.replace(/[;,.]?\s*try again later\.?$/i, '.')} Try again in ${waitWords(err.retryAfter)}.`;
       return err.message;
     default:
       if (err.status >= 500 && !err.message) return GENERIC[500];

@@ -61,14 +61,27 @@ export function initials(o) {
   return s.toUpperCase();
 }
 
+// An email address that wraps only at sensible points: a <wbr> before
+// "@" and before each dot (never mid-word), the whole address in its
+// title for when a part is cut short by an ellipsis.
+export function emailText(email) {
+  const parts = String(email).split(/(?=[@.])/);
+  const out = [];
+  parts.forEach((p, i) => {
+    if (i) out.push(h('wbr'));
+    out.push(p);
+  });
+  return h('span', { class: 'email', title: email }, out);
+}
+
 // The person, as a block: avatar, name, email.
 export function whoBlock(o, ...badges) {
   const name = fullName(o);
   return h('div', { class: 'who' },
     h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(o)),
     h('div', { class: 'who-text' },
-      h('div', { class: 'who-name' }, name || o.email, badges.length ? ' ' : null, badges),
-      name ? h('div', { class: 'who-email' }, o.email) : null));
+      h('div', { class: 'who-name' }, name || emailText(o.email), badges.length ? ' ' : null, badges),
+      name ? h('div', { class: 'who-email' }, emailText(o.email)) : null));
 }
 
 export function badge(text, kind) {
@@ -118,6 +131,44 @@ export function flash(container, kind, ...text) {
 
 export function clearFlash(container) {
   container.replaceChildren();
+}
+
+// An earlier message goes as soon as a later action starts (a form is
+// sent, or a row's button pressed), so that it never sits above that
+// action's own outcome.
+export function clearFlashOnAction(container) {
+  document.addEventListener('submit', () => clearFlash(container), true);
+  document.addEventListener('click', (e) => {
+    if (e.target instanceof Element && e.target.closest('td.actions button')) clearFlash(container);
+  }, true);
+}
+
+// After the page is drawn again, put focus back where it was: the button
+// of the same label in the row of the same key, else the message of the
+// outcome, else the main region. Only when focus was lost (on <body>).
+export function refocus(rowSelector, label) {
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const row = rowSelector ? document.querySelector(rowSelector) : null;
+  const same = row && [...row.querySelectorAll('button')].find((b) => b.textContent === label && !b.disabled);
+  if (same) {
+    same.focus();
+    return;
+  }
+  const msg = document.querySelector('#flash .alert');
+  const target = msg || document.querySelector('#main');
+  if (!target) return;
+  if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+  target.focus();
+}
+
+// The token of a link: the URL fragment, decoded when it can be. It
+// stays in the fragment so that no server (nor Referer) ever sees it.
+export function fragment() {
+  try {
+    return decodeURIComponent(location.hash.slice(1)).trim();
+  } catch {
+    return location.hash.slice(1);
+  }
 }
 
 // Sent to the sign-in page, coming back here afterwards.

@@ -20,6 +20,30 @@ function controlFor(form, field, aliases) {
   return null;
 }
 
+// A field's error goes as soon as the field is changed: every error line
+// in the boxes around the control typed in or ticked.
+function clearAround(form, target) {
+  for (let el = target; el && el !== form; el = el.parentElement) {
+    const p = el.querySelector(':scope > .field-error');
+    if (p && !p.hidden) {
+      p.hidden = true;
+      p.textContent = '';
+      for (const c of el.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
+    }
+  }
+  if (target.removeAttribute) target.removeAttribute('aria-invalid');
+}
+
+function watchFixes(form) {
+  if (form.dataset.watched) return;
+  form.dataset.watched = '1';
+  const fixed = (e) => {
+    if (e.target instanceof Element && !e.target.matches('button')) clearAround(form, e.target);
+  };
+  form.addEventListener('input', fixed);
+  form.addEventListener('change', fixed);
+}
+
 // The error line of a control (created under its .field or fieldset).
 function errorLine(control) {
   const box = control.closest('.field, fieldset, [data-field], [data-fields]') || control.parentElement;
@@ -64,6 +88,7 @@ export function fieldError(form, field, message, { focus = true } = {}) {
     if (focus) a.scrollIntoView({ block: 'nearest' });
     return;
   }
+  watchFixes(form);
   const p = errorLine(control);
   p.textContent = message;
   p.hidden = false;
@@ -82,6 +107,12 @@ export function fieldError(form, field, message, { focus = true } = {}) {
 export function showError(form, err, fieldFor = {}) {
   const field = err.field || fieldFor[err.code] || null;
   fieldError(form, field, describe(err));
+  // locked out by failed sign-ins: a new password is the way back in
+  const reset = form.dataset.resetLink;
+  if (err.code === 'too_many_attempts' && reset) {
+    const a = form.querySelector(':scope > .form-alert');
+    if (a && !a.hidden) a.append(' ', h('a', { href: reset }, 'Forgot your password? Choose a new one'));
+  }
 }
 
 // Run fn with the submit button busy; errors go to showError.
@@ -128,27 +159,41 @@ export function requireFilled(form, names, labels) {
   return ok;
 }
 
-// A modal confirmation. Resolves true when confirmed. run, when given,
-// is awaited before closing; its ApiError stays shown in the dialog.
-export function confirmDialog({ title, body, confirm, danger = true, cancel = 'Keep', run }) {
+// The one modal of the pages: a head (title, an optional line under it),
+// a body, then Cancel and the submit button. On submit, check(), when
+// given, returns what to run with, or null to stay open (it shows its own
+// errors); then run(value) is awaited with the submit button busy. A
+// failure goes to fail(err, form), by default an alert at the top of the
+// body, and the dialog stays open. Resolves true once run succeeded (or
+// at once when there is nothing to run), false on Cancel or Escape.
+export function modal({ title, lede, body, confirm, danger = false, cancel = 'Cancel', className, focusCancel = false, check, run, fail }) {
   return new Promise((resolve) => {
     const titleId = `dlg-${++uid}`;
     const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
     const ok = h('button', { class: danger ? 'btn btn-danger' : 'btn btn-primary', type: 'submit' }, confirm);
     const no = h('button', { class: 'btn', type: 'button' }, cancel);
-    const form = h('form', { method: 'dialog' },
-      h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title)),
-      h('div', { class: 'dialog-body' }, err, ...(Array.isArray(body) ? body : [body])),
+    const form = h('form', { novalidate: true },
+      h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title), lede ? h('p', { class: 'muted' }, lede) : null),
+      // the body scrolls when it must (a phone, 14 checkboxes): by keyboard too
+      h('div', { class: 'dialog-body', tabindex: '0', role: 'group', 'aria-labelledby': titleId }, err, ...(Array.isArray(body) ? body : [body])),
       h('div', { class: 'dialog-foot' }, no, ok));
-    const dlg = h('dialog', { 'aria-labelledby': titleId }, form);
+    const dlg = h('dialog', { 'aria-labelledby': titleId, class: className }, form);
+    // focus goes back to what opened the dialog (WCAG 2.4.3)
+    const opener = document.activeElement;
     let done = false;
     const finish = (v) => {
       if (done) return;
       done = true;
       dlg.close();
       dlg.remove();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
       resolve(v);
     };
+    const failed = fail || ((e2) => {
+      err.textContent = describe(e2);
+      err.hidden = false;
+      ok.focus();
+    });
     no.addEventListener('click', () => finish(false));
     dlg.addEventListener('cancel', (e) => {
       e.preventDefault();
@@ -156,26 +201,33 @@ export function confirmDialog({ title, body, confirm, danger = true, cancel = 'K
     });
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      err.hidden = true;
+      const value = check ? await check(form) : true;
+      if (value === null || value === undefined || value === false) return;
       if (!run) {
         finish(true);
         return;
       }
       ok.disabled = true;
       ok.setAttribute('aria-busy', 'true');
-      err.hidden = true;
       try {
-        await run();
+        await run(value);
         finish(true);
       } catch (e2) {
-        err.textContent = describe(e2);
-        err.hidden = false;
         ok.disabled = false;
         ok.removeAttribute('aria-busy');
-        ok.focus();
+        failed(e2, form);
       }
     });
     document.body.appendChild(dlg);
     dlg.showModal();
-    no.focus();
+    if (focusCancel) no.focus();
+    else (form.querySelector('.dialog-body :is(input, select, textarea, button):not([disabled])') || no).focus();
   });
+}
+
+// A modal confirmation. Resolves true when confirmed. run, when given,
+// is awaited before closing; its ApiError stays shown in the dialog.
+export function confirmDialog({ title, body, confirm, danger = true, cancel = 'Keep', run }) {
+  return modal({ title, body, confirm, danger, cancel, run, focusCancel: true });
 }

@@ -1,23 +1,15 @@
 // /invite#TOKEN: the page behind the link of an invitation email. Opening
 // it changes nothing (the token stays in the fragment, read by script and
 // sent only in POST bodies). It shows who invites, to which account, with
-// what access; then one Accept button for a signed-in user, or Login and
-// Register side by side. Used, cancelled, expired or unknown links get
+// what access; then one Accept button for a signed-in user, or Register
+// and Login side by side (Register first, the invited address in both). Used, cancelled, expired or unknown links get
 // their own message and whom to ask.
 import { ApiError, call, describe, setCsrf } from './api.js';
-import { $, fill, formatDateTime, fromNow, fullName, h } from './dom.js';
+import { $, fill, formatDateTime, fragment, fromNow, fullName, h } from './dom.js';
 import { fieldError, requireFilled, submitting, values } from './forms.js';
 import { grantList } from './perms.js';
 
 const view = $('#view');
-
-function fragment() {
-  try {
-    return decodeURIComponent(location.hash.slice(1)).trim();
-  } catch {
-    return location.hash.slice(1);
-  }
-}
 
 const token = fragment();
 let invite = null;
@@ -129,10 +121,10 @@ function signedIn(me) {
 }
 
 function signedOut() {
-  const login = h('form', { id: 'invite-login', novalidate: true },
+  const login = h('form', { id: 'invite-login', novalidate: true, dataset: { resetLink: '/reset-password' } },
     h('div', { class: 'field' },
       h('label', { for: 'login-email' }, 'Email address'),
-      h('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true })),
+      h('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true, value: invite.email })),
     h('div', { class: 'field' },
       h('label', { for: 'login-password' }, 'Password'),
       h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
@@ -198,16 +190,18 @@ function signedOut() {
     else if (failure) acceptError(failure, register);
   });
 
+  // Register first: the invitee usually has no user yet (and on a phone
+  // the second card is a scroll away). The invited address is in both.
   fill(view, summary(),
     h('div', { class: 'pair' },
-      h('section', { class: 'card', 'aria-labelledby': 'login-title' },
-        h('h2', { id: 'login-title' }, 'Login'),
-        h('p', { class: 'muted' }, 'Already have a user? Sign in to accept with it.'),
-        login),
       h('section', { class: 'card', 'aria-labelledby': 'register-title' },
         h('h2', { id: 'register-title' }, 'Register'),
         h('p', { class: 'muted' }, 'New here? Create your user and accept in one step.'),
-        register)));
+        register),
+      h('section', { class: 'card', 'aria-labelledby': 'login-title' },
+        h('h2', { id: 'login-title' }, 'Login'),
+        h('p', { class: 'muted' }, 'Already have a user? Sign in to accept with it.'),
+        login)));
 }
 
 async function boot() {

@@ -6,9 +6,9 @@
 // "users") acts only on users and invitations within its own permissions:
 // the other rows say why they offer nothing.
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
-import { $, badge, clearFlash, fill, flash, fullName, h, toLogin } from './dom.js';
+import { $, badge, clearFlash, clearFlashOnAction, fill, flash, fullName, h, toLogin } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
-import { invitesTable, isExpired, membersTable, permissionsDialog, rowButton, rowNote } from './people.js';
+import { invitesTable, isExpired, membersTable, permissionsDialog, resendButton, rowButton, rowNote, watchDelivery } from './people.js';
 import { ALL_KEYS, grantList, permPicker } from './perms.js';
 
 const view = $('#view');
@@ -85,9 +85,11 @@ function renderSwitcher() {
     return h('li', null, btn);
   });
   const menu = h('details', { class: 'menu', id: 'account-menu' },
-    h('summary', { 'aria-label': `Account: ${active ? accountName(active) : 'none chosen'}. Switch account` },
+    // named by what it shows (WCAG 2.5.3), and what it does
+    h('summary', null,
       h('span', { class: 'menu-kicker' }, 'Account'),
-      h('span', { class: 'menu-label' }, active ? accountName(active) : 'Choose an account')),
+      h('span', { class: 'menu-label' }, active ? accountName(active) : 'Choose an account'),
+      h('span', { class: 'visually-hidden' }, ', switch account')),
     h('div', { class: 'menu-panel' },
       h('div', { class: 'menu-head' }, 'Switch account'),
       h('ul', null, items)));
@@ -114,7 +116,7 @@ function renderUserMenu() {
       h('ul', null,
         h('li', null, h('a', { class: 'menu-item', href: '#users', id: 'menu-user-management' }, 'User Management')),
         h('li', null, h('a', { class: 'menu-item', href: '/reset-password' }, 'Change password')),
-        h('li', { class: 'menu-sep', role: 'separator' }),
+        h('li', { class: 'menu-sep', 'aria-hidden': 'true' }),
         h('li', null, signOut))));
   menu.querySelector('a[href="#users"]').addEventListener('click', (e) => {
     e.preventDefault();
@@ -224,7 +226,7 @@ function membersCard(a, users) {
         }
         await refresh();
         flash(flashBox, 'ok', `Permissions of ${m.email} saved.`);
-      }),
+      }, { asks: true }),
       rowButton(self ? 'Leave' : 'Remove Access', async () => {
         const done = await confirmDialog({
           title: self ? 'Remove your own access?' : 'Remove access?',
@@ -243,7 +245,7 @@ function membersCard(a, users) {
         }
         await refresh();
         flash(flashBox, 'ok', `${m.email} no longer has access to ${accountName(a)}.`);
-      }, { kind: 'btn-link-danger' }),
+      }, { kind: 'btn-link-danger', asks: true }),
     ];
   };
   return h('section', { class: 'card', id: 'users', 'aria-labelledby': 'users-title' },
@@ -262,7 +264,7 @@ function invitesCard(a, invites) {
       return [rowNote('Grants permissions you do not have: only the owner can resend or cancel it.')];
     }
     return [
-      rowButton('Resend Invite', async () => {
+      resendButton(inv, async () => {
         const r = await call('POST', `/account/invites/${inv.id}/resend`);
         await refresh();
         flash(flashBox, 'ok', `A new invitation was sent to ${r.invite.email}. The link in the earlier email no longer works.`);
@@ -278,7 +280,7 @@ function invitesCard(a, invites) {
         if (!done) return;
         await refresh();
         flash(flashBox, 'ok', `The invitation to ${inv.email} was cancelled.`);
-      }, { kind: 'btn-link-danger' }),
+      }, { kind: 'btn-link-danger', asks: true }),
     ].filter(Boolean);
   };
   return h('section', { class: 'card', id: 'pending-invites', 'aria-labelledby': 'invites-title' },
@@ -334,6 +336,12 @@ async function refresh() {
   const data = await call('GET', '/account/users');
   $('#users').replaceWith(membersCard(a, data.users));
   $('#pending-invites').replaceWith(invitesCard(a, invitesOf(data)));
+  watchInvites(data);
+}
+
+// The Delivery badges follow the mailer without a reload.
+function watchInvites(data) {
+  watchDelivery(invitesOf(data), async () => invitesOf(await call('GET', '/account/users')));
 }
 
 async function render() {
@@ -363,11 +371,13 @@ async function render() {
     return;
   }
   fill(view, pageHead(a), membersCard(a, data.users), inviteCard(a), invitesCard(a, invitesOf(data)));
+  watchInvites(data);
 }
 
 async function boot() {
   // a session that ends while the page is open: back to sign in, then here
   whenSignedOut(() => toLogin());
+  clearFlashOnAction(flashBox);
   try {
     applyMe(await call('GET', '/me'));
   } catch (err) {

@@ -1,20 +1,31 @@
 // /reset-password: without a token, ask for a link by email; with the
 // token in the URL fragment (never sent to a server), set a new password.
+// A link is checked before the password is typed: one that cannot be a
+// link of ours (cut short, mangled) is refused at once. Whether a
+// well-formed link is still unused and within its hour only the server
+// knows, and the API has no way to ask without using the link
+// (POST /auth/password-reset/confirm is its only endpoint): the form says
+// so, and a refused link offers a new one.
 import { call } from './api.js';
-import { $, fill, h } from './dom.js';
+import { $, fill, fragment, h } from './dom.js';
 import { fieldError, requireFilled, submitting, values } from './forms.js';
 
-function fragment() {
-  try {
-    return decodeURIComponent(location.hash.slice(1)).trim();
-  } catch {
-    return location.hash.slice(1);
-  }
-}
-
 const token = fragment();
+// the shape of every token memberd hands out: 43 characters of base64url
+const WELL_FORMED = /^[A-Za-z0-9_-]{43}$/;
 
-if (!token) {
+if (token && !WELL_FORMED.test(token)) {
+  const box = $('#confirm');
+  box.hidden = false;
+  $('#confirm-form').hidden = true;
+  box.querySelector('.lede').hidden = true;
+  $('#confirm-title').textContent = 'This reset link is not valid';
+  fill($('#confirm-done'),
+    h('div', { class: 'alert alert-error', role: 'alert', id: 'link-invalid' },
+      h('p', null, 'The link is incomplete or was changed on the way: a reset link ends in 43 letters, digits, "-" or "_". ' +
+        'Open it again from the email (if your mail program split it over two lines, copy the whole of it), or ask for a new one.')),
+    h('a', { class: 'btn btn-primary btn-block', href: '/reset-password' }, 'Ask for a new link')).hidden = false;
+} else if (!token) {
   const form = $('#request-form');
   $('#request').hidden = false;
   $('#email').focus();
