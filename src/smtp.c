@@ -331,6 +331,21 @@ slot_report(struct slot *s)
 		b->h->done(s->it, b->h->arg);
 }
 
+/*
+ * The relay answered the message's MAIL FROM: it has the message in hand,
+ * unless the session did not authenticate (its content is refused then).
+ */
+static void
+slot_mail_answered(struct slot *s)
+{
+	if (s == NULL)
+		return;
+	if (!s->b->unauthenticated &&
+	    reply_class(smtp_reverse_path_status(s->msg)) != 0)
+		s->it->given = true;
+	slot_report(s);
+}
+
 static void
 tick(struct batch *b)
 {
@@ -368,6 +383,7 @@ content_cb(void **ctx, int *len, void *arg)
 		return NULL;
 	}
 	s->fed = true;
+	s->it->given = true;
 	*len = (int)s->it->len;
 	return s->it->message;
 }
@@ -514,7 +530,7 @@ event_cb(smtp_session_t session, int event, void *arg, ...)
 			b->unauthenticated = true;
 		(void)va_arg(ap, const char *);
 		msg = va_arg(ap, smtp_message_t);
-		slot_report(smtp_message_get_application_data(msg));
+		slot_mail_answered(smtp_message_get_application_data(msg));
 		break;
 	case SMTP_EV_MESSAGESENT:
 		msg = va_arg(ap, smtp_message_t);
@@ -622,6 +638,7 @@ smtp_send_batch(struct smtp_client *c, struct smtp_item *items, size_t n,
 		s->it = &items[i];
 		s->b = &b;
 		items[i].code = 0;
+		items[i].given = false;
 		items[i].reply[0] = '\0';
 		if ((s->msg = smtp_add_message(session)) == NULL ||
 		    !smtp_set_reverse_path(s->msg, c->cfg->mail_from) ||
