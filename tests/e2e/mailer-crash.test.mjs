@@ -177,3 +177,47 @@ test('with mailer_claim_lock = false the claim carries no lock and the lease bri
     await peer.close();
   }
 });
+
+// A mailer whose database session was ended while its batch was on the
+// wire finds, when it reconnects, that another mailer took its rows over:
+// it must not send the rest of that batch, or every message would go
+// twice. SIGSTOP holds it while the other one sweeps.
+test('a mailer whose session was terminated and whose rows were taken over stops sending them', async (t) => {
+  s.sql('DELETE FROM email_queue');
+  const peer = await startSmtpPeer({ delayMs: 300 });
+  const conf = `smtp_port = ${peer.port}\n${CONF}`.replace('mailer_batch_size = 20', 'mailer_batch_size = 10');
+  enqueue(s, 30, { prefix: 'term' });
+  const a = startMailer(s, { name: 'mailer-term-a', conf });
+  const id = await mailerId(a);
+  let b;
+  try {
+    await waitFor('a in its session', () => peer.accepted.length >= 2, { timeout: 20000 });
+    process.kill(a.pid, 'SIGSTOP');
+    const held = s.sql(`SELECT id FROM email_queue WHERE state = 'sending' AND locked_by = '${id}'`).map((r) => r[0]);
+    assert.ok(held.length >= 5, `a holds the rest of its batch (${held.length})`);
+    // end a's session: its lock goes with it
+    const [[pid]] = s.sql(`SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 1
+      AND ((l.classid::bigint << 32) | l.objid::bigint) =
+          (SELECT claim_lock FROM email_queue WHERE locked_by = '${id}' LIMIT 1)`);
+    s.sql(`SELECT pg_terminate_backend(${pid})`, { user: 'postgres' });
+    b = startMailer(s, { name: 'mailer-term-b', conf });
+    await waitFor('b to take the rows over', () =>
+      s.sql(`SELECT count(*) FROM email_queue WHERE id IN (${held.join(',')}) AND locked_by IS DISTINCT FROM '${id}'`)[0][0]
+        === String(held.length), { timeout: 15000 });
+    process.kill(a.pid, 'SIGCONT');
+    await waitAllSent(s, 30, 60000);
+    const dups = [...peer.counts().values()].filter((n) => n > 1).length;
+    t.diagnostic(`${held.length} rows taken over; ${dups} sent twice`);
+    assert.ok(dups <= 2, `only the message in flight may go twice, ${dups} did`);
+    assert.match(a.log(), /outcome=lost-lease .*requeued by a sweep/);
+    assert.equal(a.proc.exitCode, null, 'a carried on');
+    assertAllDelivered(peer, 30);
+    assert.equal((await a.stop()).code, 0);
+    assert.equal((await b.stop()).code, 0);
+  } finally {
+    try { process.kill(a.pid, 'SIGCONT'); } catch { /* gone */ }
+    await a.stop();
+    await b?.stop();
+    await peer.close();
+  }
+});
