@@ -388,8 +388,10 @@ reattach(struct db *db, struct batch *b)
 	long long	*ids;
 	int		 n;
 
-	if (!db_is_up(db) || gen == attached_gen)
-		return gen == attached_gen;
+	if (!db_is_up(db))
+		return false;
+	if (gen == attached_gen)
+		return true;
 	if (!lock_take(db))
 		return false;
 	if (attached_gen != 0) {

@@ -314,6 +314,7 @@ slot_report(struct slot *s)
 	const smtp_status_t	*st;
 	struct batch		*b = s->b;
 	size_t			 i;
+	int			 saved;
 
 	if (s->reported || b->unauthenticated ||
 	    (st = slot_verdict(s)) == NULL)
@@ -327,8 +328,11 @@ slot_report(struct slot *s)
 			s->it->reply[i] = ' ';
 	while (i > 0 && s->it->reply[i - 1] == ' ')
 		s->it->reply[--i] = '\0';
-	if (b->h->done != NULL)
+	if (b->h->done != NULL) {
+		saved = errno;		/* as in tick() */
 		b->h->done(s->it, b->h->arg);
+		errno = saved;
+	}
 }
 
 /*
@@ -346,11 +350,19 @@ slot_mail_answered(struct slot *s)
 	slot_report(s);
 }
 
+/*
+ * The caller's hook runs inside libesmtp's I/O loop: its database calls
+ * must not leave an errno (EAGAIN from a non-blocking read) that libesmtp
+ * would take for its own.
+ */
 static void
 tick(struct batch *b)
 {
+	int	saved = errno;
+
 	if (b->h->tick != NULL)
 		b->h->tick(b->h->arg);
+	errno = saved;
 }
 
 /*
@@ -372,6 +384,7 @@ content_cb(void **ctx, int *len, void *arg)
 	}
 	if (s->fed) {
 		*len = 0;
+		errno = 0;	/* the end, not a failure (see above) */
 		return NULL;
 	}
 	if (b->stopped || b->unauthenticated ||
