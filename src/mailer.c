@@ -357,7 +357,11 @@ forget_lost(struct batch *b, const long long *ids, int n)
 	}
 }
 
-/* Rows we hold outside b: the claim sent ahead. Given back at once. */
+/*
+ * Rows we hold that no unsettled row of b stands for: the claim sent
+ * ahead, and rows whose release failed with the old connection. Given
+ * back at once.
+ */
 static void
 release_strays(struct db *db, struct batch *b, const long long *ids, int n)
 {
@@ -367,13 +371,14 @@ release_strays(struct db *db, struct batch *b, const long long *ids, int n)
 	for (i = 0; i < n; i++) {
 		ours = false;
 		for (j = 0; b != NULL && j < b->n; j++)
-			ours = ours || b->rows[j].msg.id == ids[i];
+			ours = ours || (b->rows[j].msg.id == ids[i] &&
+			    b->rows[j].state != ROW_SETTLED);
 		if (!ours && outbox_release(db, mailer_id, ids[i], NULL) == 1)
 			back++;
 	}
 	if (back > 0)
-		log_warnx("gave back %d messages claimed ahead, whose claim's "
-		    "answer was lost with the database connection", back);
+		log_warnx("gave back %d messages held across the lost database "
+		    "connection (the claim sent ahead, failed releases)", back);
 }
 
 /*
