@@ -614,8 +614,12 @@ session_error(struct batch *b, int started, char *err, size_t errlen)
 	else if (!started) {
 		s = smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf));
 		snprintf(why, sizeof(why), "%s", s ? s : "session failed");
-	} else
-		snprintf(why, sizeof(why), "the session ended early");
+	} else {
+		s = smtp_errno() != 0 ?
+		    smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf)) : NULL;
+		snprintf(why, sizeof(why), "the session ended early%s%s",
+		    s ? ": " : "", s ? s : "");
+	}
 	smtp_reply_redact(b->unauthenticated && b->watch.auth_refused ?
 	    b->watch.auth_reply : b->watch.last, last, sizeof(last));
 	if (last[0] != '\0')

@@ -150,11 +150,17 @@ test('kill -9 in the middle of a batch loses nothing and repeats only the messag
   }
 });
 
+// The relay runs in this process, and pgStop()/pgStart() block it while
+// pg_ctl works (over a second on a loaded machine): the command timeout
+// must outlast that, or the mailer gives up on a reply the relay could not
+// send yet and the message goes twice.
+const PG_RESTART_SMTP = 'smtp_connect_timeout = 1s\nsmtp_command_timeout = 5s\n';
+
 test('a PostgreSQL restart mid-batch loses nothing and sends nothing twice', async () => {
   s.sql('DELETE FROM email_queue');
   const peer = await startSmtpPeer({ delayMs: 150 });
-  const conf = `smtp_port = ${peer.port}\nmailer_poll_interval = 1s\n${FAST}`
-    .replace('smtp_command_timeout = 300ms', 'smtp_command_timeout = 1s').replace('mailer_lease = 3s', 'mailer_lease = 20s');
+  const conf = `smtp_port = ${peer.port}\nmailer_poll_interval = 1s\nmailer_backoff_unit = 10ms\n`
+    + `${PG_RESTART_SMTP}mailer_lease = 60s\n`;
   const m = startMailer(s, { name: 'mailer-pg-restart', conf });
   try {
     enqueue(s, 12);
@@ -186,7 +192,7 @@ test('a PostgreSQL restart mid-drain leaves no claim stranded: nothing sending a
   s.sql('DELETE FROM email_queue');
   const peer = await startSmtpPeer({ delayMs: 20 });
   const conf = `smtp_port = ${peer.port}\nmailer_poll_interval = 1s\nmailer_batch_size = 20\nmailer_lease = 10m\n`
-    + 'smtp_connect_timeout = 1s\nsmtp_command_timeout = 1s\n';
+    + PG_RESTART_SMTP;
   const ids = enqueue(s, 400);
   const m = startMailer(s, { name: 'mailer-pg-restart-drain', conf });
   try {
