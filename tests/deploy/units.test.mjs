@@ -13,8 +13,9 @@ import { REPO } from '../lib/stack.mjs';
 import { installTree } from './lib.mjs';
 
 const UNITS = ['memberd.socket', 'memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service',
-  'memberd-housekeeping.service', 'memberd-housekeeping.timer'];
-const SERVICES = ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@1.service', 'memberd-housekeeping.service'];
+  'memberd-webhooks.service', 'memberd-housekeeping.service', 'memberd-housekeeping.timer'];
+const SERVICES = ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@1.service',
+  'memberd-webhooks.service', 'memberd-housekeeping.service'];
 // systemd-analyze's exposure, 0 (perfect) to 10; "OK" is below 5. The
 // services score 1.1; the threshold catches a sandbox setting removed.
 const MAX_EXPOSURE = 1.5;

@@ -1,0 +1,44 @@
+/*
+ * hook_http.h: the HTTP client of memberd-webhooks (hook_http.c is the
+ * one file that includes libcurl). POSTs JSON with the Standard Webhooks
+ * headers: 10 s for the whole exchange, TLS verified (system store), no
+ * redirect followed, HTTP/1.1 with keep-alive. One curl handle per
+ * endpoint is kept between batches, so an endpoint's connection is
+ * reused; the requests of one run go out at once (curl multi).
+ */
+#ifndef MEMBERD_HOOK_HTTP_H
+#define MEMBERD_HOOK_HTTP_H
+
+#include <stddef.h>
+
+#include "webhook.h"
+
+#define HOOK_HTTP_TIMEOUT_MS	10000
+
+struct hook_http;
+
+/* One request; the strings are the caller's and must outlive the run. */
+struct hook_req {
+	long long	 endpoint_id;	/* whose connection to reuse */
+	const char	*url;
+	const char	*id;		/* webhook-id */
+	long long	 timestamp;	/* webhook-timestamp */
+	const char	*signature;	/* webhook-signature */
+	const char	*body;
+	/* filled by the run */
+	int		 status;	/* 0: no answer (see answer) */
+	long		 retry_after;	/* seconds, -1 when none */
+	char		 answer[WEBHOOK_ERROR_MAX + 1];	/* body or error */
+	long long	 elapsed_us;
+};
+
+/* NULL with err set when libcurl cannot start. Free with hook_http_free. */
+struct hook_http *hook_http_new(long timeout_ms, char *err, size_t errlen);
+void	hook_http_free(struct hook_http *);
+/*
+ * Send the n requests (at most one per endpoint) side by side and return
+ * when every one has its answer, error or timeout.
+ */
+void	hook_http_run(struct hook_http *, struct hook_req *, size_t n);
+
+#endif
