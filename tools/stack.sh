@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The memberd stack on loopback: PostgreSQL, the SMTP catcher, memberd, the
-# mailer and nginx. The developer stack lives in var/; the tests run the
+# mailer, memberd-webhooks with a local webhook receiver, and nginx. The developer stack lives in var/; the tests run the
 # same script on a throwaway directory and free ports.
 #
 #   tools/stack.sh up|down|run|status|purge|pg-start|pg-stop|env
@@ -10,10 +10,13 @@
 #   MEMBERD_HTTP_PORT   nginx                           (8080)
 #   MEMBERD_PG_PORT     PostgreSQL                      (54329)
 #   MEMBERD_SMTP_PORT   the SMTP catcher                (2525)
+#   MEMBERD_HOOK_PORT   the webhook receiver            (2626)
 #   STACK_BIN           where the binaries are          (repo/build)
 #   STACK_WORKERS       memberd workers                 (4)
 #   STACK_CATCHER=0     do not start the SMTP catcher (tests bring their own)
 #   STACK_MAILER=0      do not start memberd-mailer
+#   STACK_WEBHOOKS=0    do not start memberd-webhooks
+#   STACK_RECEIVER=0    no webhook receiver, nothing registered (tests)
 #   STACK_FAST=1        PostgreSQL without fsync (tests only)
 #   STACK_EXTRA_CONF    lines appended to memberd.conf when it is created
 #   STACK_PG_LOCALE     the cluster's locale when it is created, e.g.
@@ -30,6 +33,9 @@ BIN=${STACK_BIN:-$REPO/build}
 WORKERS=${STACK_WORKERS:-4}
 CATCHER=${STACK_CATCHER:-1}
 MAILER=${STACK_MAILER:-1}
+HOOK_PORT=${MEMBERD_HOOK_PORT:-2626}
+WEBHOOKS=${STACK_WEBHOOKS:-1}
+RECEIVER=${STACK_RECEIVER:-1}
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -107,7 +113,8 @@ stop_pid() {
 }
 
 layout() {
-	mkdir -p "$LOG" "$DIR/mail/new" "$DIR/mail/tmp" "$DIR/mail/cur" "$RT"
+	mkdir -p "$LOG" "$DIR/mail/new" "$DIR/mail/tmp" "$DIR/mail/cur" "$RT" \
+		"$DIR/webhooks"
 	chmod 755 "$RT"
 	mkdir -p "$RUN" "$PGRUN" "$DIR/nginx/tmp"
 	chmod 755 "$RUN"
@@ -144,6 +151,7 @@ write_config() {
 	mail_from = memberd@example.com
 	mail_from_name = memberd
 	mailer_poll_interval = 2s
+	secret_key_file = $DIR/secret.key
 	${STACK_EXTRA_CONF:-}
 	CONF
 }
@@ -153,8 +161,9 @@ write_config() {
 sync_config() {
 	local key val tmp=$CONF.tmp
 	cp "$CONF" "$tmp"
-	for key in listen public_url db_port smtp_port; do
+	for key in listen public_url db_port smtp_port secret_key_file; do
 		case $key in
+		secret_key_file) val=$DIR/secret.key ;;
 		listen)		val=$SOCK ;;
 		public_url)	val=http://127.0.0.1:$HTTP_PORT ;;
 		db_port)	val=$PG_PORT ;;
@@ -237,6 +246,45 @@ memberd_start() {
 	die "memberd did not start (see $LOG/memberd.log)"
 }
 
+# The key that seals stored secrets (webhook secrets), once.
+secret_key() {
+	[ -s "$DIR/secret.key" ] && return 0
+	(umask 077; openssl rand -hex 32 > "$DIR/secret.key.tmp") &&
+		mv "$DIR/secret.key.tmp" "$DIR/secret.key"
+}
+
+receiver_start() {
+	[ "$RECEIVER" = 1 ] || return 0
+	pid_alive "$RUN/webhook-receiver.pid" && return 0
+	port_busy "$HOOK_PORT" && die "port $HOOK_PORT is taken (set MEMBERD_HOOK_PORT)"
+	setsid node "$REPO/tools/webhook-receiver.mjs" --port "$HOOK_PORT" \
+		--dir "$DIR/webhooks" >>"$LOG/webhook-receiver.log" 2>&1 &
+	echo $! > "$RUN/webhook-receiver.pid"
+	local i
+	for i in $(seq 1 100); do port_busy "$HOOK_PORT" && return 0; sleep 0.1; done
+	die "the webhook receiver did not start (see $LOG/webhook-receiver.log)"
+}
+
+# The receiver as an endpoint for every event, on any start where it is
+# not registered yet (an existing var/ gets it too).
+receiver_register() {
+	[ "$RECEIVER" = 1 ] || return 0
+	local url=http://127.0.0.1:$HOOK_PORT/webhooks sec=$DIR/webhook-secret
+	if [ ! -s "$sec" ]; then
+		(umask 077; printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$sec")
+	fi
+	"$BIN/memberctl" -c "$CONF" webhook list | grep -q " $url\$" && return 0
+	"$BIN/memberctl" -c "$CONF" webhook add "$url" --events '*' \
+		--secret-file "$sec" >/dev/null || die "could not register the webhook receiver"
+}
+
+webhooks_start() {
+	[ "$WEBHOOKS" = 1 ] || return 0
+	pid_alive "$RUN/webhooks.pid" && return 0
+	setsid "$BIN/memberd-webhooks" -c "$CONF" >>"$LOG/webhooks.log" 2>&1 &
+	echo $! > "$RUN/webhooks.pid"
+}
+
 mailer_start() {
 	[ "$MAILER" = 1 ] || return 0
 	pid_alive "$RUN/mailer.pid" && return 0
@@ -296,7 +344,7 @@ dev_admin() {
 }
 
 up() {
-	for b in memberd memberd-mailer memberctl; do
+	for b in memberd memberd-mailer memberd-webhooks memberctl; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make first"
 	done
 	# a start that fails half-way leaves nothing running
@@ -304,13 +352,17 @@ up() {
 	layout
 	write_config
 	sync_config
+	secret_key
 	pg_start
 	"$BIN/memberctl" -c "$CONF" migrate >/dev/null ||
 		die "memberctl migrate failed"
 	dev_admin
+	receiver_register
 	catcher_start
+	receiver_start
 	memberd_start
 	mailer_start
+	webhooks_start
 	nginx_start
 	wait_healthy
 	trap - EXIT
@@ -332,6 +384,8 @@ down() {
 		for i in $(seq 1 50); do pid_alive "$RUN/nginx.pid" || break; sleep 0.1; done
 	fi
 	stop_pid "$RUN/mailer.pid" memberd-mailer
+	stop_pid "$RUN/webhooks.pid" memberd-webhooks
+	stop_pid "$RUN/webhook-receiver.pid" webhook-receiver
 	stop_pid "$RUN/memberd.pid" memberd
 	stop_pid "$RUN/smtp-catcher.pid" smtp-catcher
 	pg_stop
@@ -339,7 +393,7 @@ down() {
 
 status() {
 	local f name
-	for name in memberd mailer smtp-catcher nginx; do
+	for name in memberd mailer webhooks smtp-catcher webhook-receiver nginx; do
 		f=$RUN/$name.pid
 		if pid_alive "$f"; then echo "$name: running (pid $(cat "$f"))"
 		else echo "$name: stopped"; fi
@@ -359,6 +413,8 @@ banner() {
 	  portal and API   http://127.0.0.1:$HTTP_PORT/   (health: /api/v1/health)
 	  admin            admin@example.com, password in $DIR/dev-admin-password
 	  caught mail      $DIR/mail/new/   (SMTP catcher on 127.0.0.1:$SMTP_PORT)
+	  webhooks         $DIR/webhooks/   (receiver on 127.0.0.1:$HOOK_PORT, every event;
+	                   secret in $DIR/webhook-secret)
 	  PostgreSQL       psql -h 127.0.0.1 -p $PG_PORT -U memberd memberd
 	  configuration    $CONF
 	  logs             $LOG/
@@ -376,7 +432,8 @@ run)
 	banner
 	echo "  Ctrl-C stops everything."
 	echo
-	tail -n 0 -F "$LOG/memberd.log" "$LOG/mailer.log" "$LOG/nginx-error.log" 2>/dev/null &
+	tail -n 0 -F "$LOG/memberd.log" "$LOG/mailer.log" "$LOG/webhooks.log" \
+		"$LOG/nginx-error.log" 2>/dev/null &
 	tailpid=$!
 	wait
 	;;
