@@ -26,7 +26,11 @@
  * As in outbox.h, a claim stamps locked_by (an id unique per process
  * start), claim_lock (the key of a session advisory lock the deliverer
  * holds while its connection lives) and lease_until; every write after
- * it is fenced on (state = 'sending', locked_by = me).
+ * it is fenced on (state = 'sending', locked_by = me). The claim commits
+ * without waiting for its WAL flush (synchronous_commit off): a claim a
+ * server crash forgets leaves its rows queued, which is where they were.
+ * memberd-webhooks runs its whole session so: a forgotten verdict only
+ * sends an event again.
  */
 #ifndef MEMBERD_HOOKQ_H
 #define MEMBERD_HOOKQ_H
@@ -72,6 +76,14 @@ void	hookq_row_release(struct hookq_row *);
  */
 int	hookq_mark_delivered(struct db *, const char *me, const long long *ids,
 	    const int *statuses, int n);
+/*
+ * The same without waiting for the commit: send, go on delivering, then
+ * collect (rows still ours, or -1). Any other call on the connection
+ * first reads the reply; collect still returns it.
+ */
+int	hookq_mark_delivered_send(struct db *, const char *me,
+	    const long long *ids, const int *statuses, int n);
+int	hookq_mark_delivered_collect(struct db *);
 /*
  * A failed attempt: dead, or failed until retry_ms from now (retry_ms < 0:
  * dead). status 0 for no answer; error the first bytes of the answer or

@@ -33,8 +33,8 @@ struct secretbox_key {
 };
 
 /*
- * Where the key comes from: secret_key_file, else the credential, else
- * nothing. *path is set to that file ("" when none is configured).
+ * Where the key comes from: secret_key_file, else the credential when it
+ * is not empty (the installed placeholder is), else nothing. *path is set to that file ("" when none is configured).
  * Returns true when a key is configured.
  */
 bool	secretbox_key_source(const struct config *, char *path, size_t len);

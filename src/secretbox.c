@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -20,13 +21,17 @@ bool
 secretbox_key_source(const struct config *c, char *path, size_t len)
 {
 	const char	*cred = getenv("CREDENTIALS_DIRECTORY");
+	struct stat	 st;
 
 	path[0] = '\0';
 	if (c->secret_key_file != NULL && *c->secret_key_file != '\0')
 		return str_copy(path, len, c->secret_key_file);
 	if (cred != NULL && *cred != '\0') {
 		snprintf(path, len, "%s/secret_key", cred);
-		return true;
+		/* an empty or absent credential: no key configured yet */
+		if (stat(path, &st) == 0 && st.st_size > 0)
+			return true;
+		path[0] = '\0';
 	}
 	return false;
 }

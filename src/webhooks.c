@@ -63,6 +63,7 @@ struct batch {
 	long long		*done_ids;	/* delivered, not yet written */
 	int			*done_status;
 	int			 ndone;
+	int			 nsent;		/* written, not collected */
 	int64_t			 oldest_done;
 	int64_t			 next_extend;
 };
@@ -138,17 +139,41 @@ log_attempt(const struct hookq_row *r, const char *outcome, int status,
 	    us / 1000, retry);
 }
 
-/* Write every delivery not written yet, in one statement. */
+/*
+ * Collect the write of deliveries sent earlier. The ids stay in the
+ * batch until then, so a failed write is reported with its count.
+ */
 static void
-record_delivered(struct batch *b)
+record_collect(struct batch *b)
 {
-	if (b->ndone == 0)
+	if (b->nsent == 0)
 		return;
-	if (hookq_mark_delivered(b->db, me, b->done_ids, b->done_status,
-	    b->ndone) < 0)
+	if (hookq_mark_delivered_collect(b->db) < 0)
 		log_warnx("webhook: %d deliveries not recorded (database); "
-		    "they will be sent again", b->ndone);
-	b->ndone = 0;
+		    "they will be sent again", b->nsent);
+	b->nsent = 0;
+}
+
+/*
+ * Write every delivery not written yet, in one statement sent without
+ * waiting (its commit's flush overlaps the next requests); wait: collect
+ * it too.
+ */
+static void
+record_delivered(struct batch *b, bool wait)
+{
+	record_collect(b);
+	if (b->ndone > 0) {
+		if (hookq_mark_delivered_send(b->db, me, b->done_ids,
+		    b->done_status, b->ndone) == 0)
+			b->nsent = b->ndone;
+		else
+			log_warnx("webhook: %d deliveries not recorded "
+			    "(database); they will be sent again", b->ndone);
+		b->ndone = 0;
+	}
+	if (wait)
+		record_collect(b);
 }
 
 static void
@@ -182,7 +207,7 @@ settle_failure(struct batch *b, struct lane *l, struct hookq_row *r,
 		    q->status == 429 || q->status == 503 ? q->retry_after : -1);
 	(void)str_copy(err, sizeof(err), q->answer[0] ? q->answer :
 	    q->status ? "(empty answer)" : "no answer");
-	record_delivered(b);	/* keep the endpoint's rows in order */
+	record_delivered(b, true);	/* before the failure: in order */
 	rc = hookq_mark_failed(b->db, me, r->id, r->endpoint_id, retry_ms,
 	    q->status, err, cfg.webhooks_disable_after, &disabled);
 	log_attempt(r, rc == 0 ? "lost-lease" : rc < 0 ? "unrecorded" :
@@ -291,7 +316,7 @@ run_round(struct hook_http *http, struct batch *b, struct lane *lanes,
 	free(q);
 	free(who);
 	if (b->ndone > 0 && now_mono_us() - b->oldest_done >= RECORD_DELAY_US)
-		record_delivered(b);
+		record_delivered(b, false);
 	maybe_extend(b);
 	return k > 0;
 }
@@ -329,7 +354,7 @@ run_batch(struct db *db, struct hook_http *http)
 		(void)lane_open(&b, &lanes[i]);
 	while (!stop_requested() && run_round(http, &b, lanes, nl))
 		;
-	record_delivered(&b);
+	record_delivered(&b, true);
 	for (i = 0; i < nl; i++) {
 		if (lanes[i].next < lanes[i].n)
 			give_back(&b, &lanes[i]);
@@ -402,6 +427,14 @@ reattach(struct db *db)
 		lock_key_new();
 	}
 	if (claimer.lock_key != 0 && i == 3)
+		return false;
+	/*
+	 * This connection's commits do not wait for their WAL flush: what a
+	 * server crash could forget is a claim (the rows stay queued) or a
+	 * verdict (the event is sent again), which at-least-once allows. The
+	 * events themselves are written by the flows, durably.
+	 */
+	if (db_command(db, "SET synchronous_commit = off") != 0)
 		return false;
 	return hookq_release_all(db, me) >= 0;
 }
@@ -520,11 +553,18 @@ main(int argc, char **argv)
 			}
 			gen = db_generation(db);
 		}
-		if (!key.loaded && !warned && hookq_endpoints(db) > 0) {
-			log_warnx("webhook endpoints are registered but there "
-			    "is no secret key (secret_key_file or the "
-			    "credential secret_key): nothing can be signed");
+		/* without the key nothing can be signed: claim nothing */
+		if (!key.loaded && hookq_endpoints(db) != 0) {
+			if (!warned)
+				log_warnx("webhook endpoints are registered but "
+				    "there is no secret key (secret_key_file or "
+				    "the credential secret_key): delivering "
+				    "nothing until there is one");
 			warned = true;
+			if (once)
+				break;
+			wait_for_work(db, cfg.webhooks_poll_interval * 1000);
+			continue;
 		}
 		housekeeping(db, &last_sweep);
 		n = run_batch(db, http);

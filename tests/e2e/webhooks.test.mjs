@@ -294,3 +294,28 @@ test('memberctl webhook: add prints a secret once, list, disable, retry; -t chec
 function spawnSyncOut(bin, args) {
   return spawnSync(bin, args, { env: s.env, encoding: 'utf8' });
 }
+
+test('an endpoint failing for webhooks_disable_after is disabled, reported, and its events wait', async () => {
+  const rx = await receiver((req, res) => { res.writeHead(500); res.end('down for maintenance'); });
+  const ep = endpoint(rx.url);
+  const d = deliverer('wh-disable', CONF + 'webhooks_disable_after = 2s\nwebhooks_max_attempts = 1000\n');
+  try {
+    emit('client.owner_changed', {}, 3);
+    await waitFor('disabled', () => s.sql(`SELECT enabled FROM webhook_endpoints WHERE id = ${ep.id}`)[0][0] === 'f',
+      { timeout: 30000 });
+    const [[reason]] = s.sql(`SELECT disabled_reason FROM webhook_endpoints WHERE id = ${ep.id}`);
+    assert.match(reason, /^failing since \d{4}-\d\d-\d\dT[\d:]+Z: down for maintenance$/);
+    await waitFor('the warning', () => /warn: webhook endpoint \d+ disabled/.test(d.log()));
+    const list = s.memberctl(['webhook', 'list']).stdout;
+    assert.match(list, new RegExp(`^${ep.id}\\s+disabled\\s+3\\s`, 'm'), 'its three events wait');
+    assert.match(list, /failing since .*: down for maintenance/);
+    const seen = rx.got.length;
+    await sleep(1500);
+    assert.equal(rx.got.length, seen, 'nothing is sent to a disabled endpoint');
+    assert.ok(rx.got.every((r) => JSON.parse(r.body).data.n === 1), 'only the first event was tried');
+  } finally {
+    assert.equal((await d.stop()).code, 0);
+    cleanup(ep);
+    await rx.close();
+  }
+});
