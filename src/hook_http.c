@@ -71,6 +71,26 @@ hook_http_free(struct hook_http *c)
 	curl_global_cleanup();
 }
 
+static size_t	on_body(char *, size_t, size_t, void *);
+static size_t	on_header(char *, size_t, size_t, void *);
+
+/* What every request of a handle shares, set once. */
+static void
+handle_setup(struct hook_http *c, CURL *e)
+{
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+}
+
 /* The endpoint's handle, made (or recycled) when it has none. */
 static CURL *
 handle_for(struct hook_http *c, long long endpoint_id)
@@ -92,6 +112,7 @@ handle_for(struct hook_http *c, long long endpoint_id)
 	c->h[i].endpoint_id = endpoint_id;
 	if ((c->h[i].easy = curl_easy_init()) == NULL)
 		fatalx("libcurl: easy init failed");
+	handle_setup(c, c->h[i].easy);
 found:
 	c->h[i].used = now_mono_us();
 	return c->h[i].easy;
@@ -144,12 +165,11 @@ header_add(struct xfer *x, const char *name, const char *value)
 }
 
 static void
-xfer_setup(struct hook_http *c, CURL *e, struct xfer *x)
+xfer_setup(CURL *e, struct xfer *x)
 {
 	struct hook_req	*r = x->req;
 	char		 ts[24];
 
-	curl_easy_reset(e);
 	snprintf(ts, sizeof(ts), "%lld", r->timestamp);
 	header_add(x, "Content-Type", "application/json");
 	header_add(x, "User-Agent", "memberd-webhooks");
@@ -158,22 +178,11 @@ xfer_setup(struct hook_http *c, CURL *e, struct xfer *x)
 	header_add(x, "webhook-signature", r->signature);
 	x->headers = curl_slist_append(x->headers, "Expect:");
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)strlen(r->body));
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -214,7 +223,7 @@ hook_http_run(struct hook_http *c, struct hook_req *reqs, size_t n)
 		reqs[i].answer[0] = '\0';
 		x[i].req = &reqs[i];
 		easy[i] = handle_for(c, reqs[i].endpoint_id);
-		xfer_setup(c, easy[i], &x[i]);
+		xfer_setup(easy[i], &x[i]);
 		curl_multi_add_handle(c->multi, easy[i]);
 	}
 	do {
@@ -231,6 +240,10 @@ hook_http_run(struct hook_http *c, struct hook_req *reqs, size_t n)
 			xfer_done(msg->easy_handle, msg->data.result);
 	for (i = 0; i < n; i++) {
 		curl_multi_remove_handle(c->multi, easy[i]);
+		/* nothing of this run stays pointed at between runs */
+		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(easy[i], CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, NULL);
 		curl_slist_free_all(x[i].headers);
 		reqs[i].elapsed_us = now_mono_us() - start;
 	}

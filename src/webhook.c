@@ -14,6 +14,8 @@
 
 #define DAY_MS	(86400 * 1000L)
 
+static EVP_MAC	*hmac;
+
 /* Decode standard base64 (with padding); bytes, or -1. */
 static int
 b64_decode(const char *s, unsigned char *out, size_t outlen)
@@ -51,8 +53,10 @@ webhook_sign(const char *secret, const char *id, long long ts,
 	hlen = snprintf(head, sizeof(head), "%s.%lld.", id, ts);
 	if (hlen < 0 || (size_t)hlen >= sizeof(head))
 		goto out;
-	if ((m = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+	/* fetched once: a provider lookup per signature costs more than it */
+	if (hmac == NULL && (hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		goto out;
+	m = hmac;
 	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	ctx = EVP_MAC_CTX_new(m);
@@ -65,7 +69,6 @@ webhook_sign(const char *secret, const char *id, long long ts,
 		rc = 0;
 	}
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(m);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
