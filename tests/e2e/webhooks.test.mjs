@@ -7,8 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { sleep, startStack, waitFor } from '../lib/stack.mjs';
+import { makeCA } from '../lib/test-ca.mjs';
 
 let s;
 before(async () => { s = await startStack({ mailer: false, workers: 1 }); });
@@ -317,5 +319,54 @@ test('an endpoint failing for webhooks_disable_after is disabled, reported, and 
     assert.equal((await d.stop()).code, 0);
     cleanup(ep);
     await rx.close();
+  }
+});
+
+test('429 with Retry-After waits as long as asked; a redirect is not followed but dead', async () => {
+  const rx = await receiver((req, res, r, n) => {
+    if (r.path === '/moved') { res.writeHead(302, { location: '/elsewhere' }); res.end(); return; }
+    if (n === 1) { res.writeHead(429, { 'retry-after': '2' }); res.end('slow down'); return; }
+    res.writeHead(204); res.end();
+  });
+  const ep = endpoint(rx.url + '/busy');
+  const moved = endpoint(rx.url + '/moved');
+  const d = deliverer('wh-429');
+  try {
+    emit('invite.accepted', {});
+    await waitFor('delivered and dead', () => states(ep).delivered === 1 && states(moved).dead === 1);
+    const busy = rx.got.filter((r) => r.path === '/busy');
+    assert.equal(busy.length, 2);
+    const gap = Number(busy[1].headers['webhook-timestamp']) - Number(busy[0].headers['webhook-timestamp']);
+    assert.ok(gap >= 2, `the retry came ${gap} s later, not after the 50 ms backoff`);
+    assert.equal(rx.got.filter((r) => r.path === '/elsewhere').length, 0, 'no redirect followed');
+    assert.deepEqual(s.sql(`SELECT attempts, last_status FROM webhook_deliveries WHERE endpoint_id = ${moved.id}`), [['1', '302']]);
+  } finally {
+    assert.equal((await d.stop()).code, 0);
+    cleanup(ep, moved);
+    await rx.close();
+  }
+});
+
+test('TLS is verified: a receiver whose certificate no trusted CA signed gets nothing', async () => {
+  const ca = makeCA();
+  const { key, cert } = ca.issue({ ip: ['127.0.0.1'] });
+  let hits = 0;
+  const srv = https.createServer({ key, cert }, (req, res) => { hits++; res.writeHead(204); res.end(); });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const ep = endpoint(`https://127.0.0.1:${srv.address().port}/`);
+  const d = deliverer('wh-tls', CONF + 'webhooks_max_attempts = 2\n');
+  try {
+    emit('user.deleted', {});
+    await waitFor('dead', () => states(ep).dead === 1);
+    assert.equal(hits, 0);
+    const [[status, err]] = s.sql(`SELECT coalesce(last_status::text, '-'), last_error FROM webhook_deliveries WHERE endpoint_id = ${ep.id}`);
+    assert.equal(status, '-');
+    assert.match(err, /certificate/i);
+  } finally {
+    assert.equal((await d.stop()).code, 0);
+    cleanup(ep);
+    srv.closeAllConnections();
+    await new Promise((r) => srv.close(r));
+    ca.remove();
   }
 });
