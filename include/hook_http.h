@@ -4,7 +4,7 @@
  * headers: 10 s for the whole exchange, TLS verified (system store), no
  * redirect followed, HTTP/1.1 with keep-alive. One curl handle per
  * endpoint is kept between batches, so an endpoint's connection is
- * reused; the requests of one run go out at once (curl multi).
+ * reused; requests of different endpoints run side by side (curl multi).
  */
 #ifndef MEMBERD_HOOK_HTTP_H
 #define MEMBERD_HOOK_HTTP_H
@@ -20,6 +20,7 @@ struct hook_http;
 /* One request; the strings are the caller's and must outlive the run. */
 struct hook_req {
 	long long	 endpoint_id;	/* whose connection to reuse */
+	void		*arg;		/* the caller's */
 	const char	*url;
 	const char	*id;		/* webhook-id */
 	long long	 timestamp;	/* webhook-timestamp */
@@ -36,9 +37,14 @@ struct hook_req {
 struct hook_http *hook_http_new(long timeout_ms, char *err, size_t errlen);
 void	hook_http_free(struct hook_http *);
 /*
- * Send the n requests (at most one per endpoint) side by side and return
- * when every one has its answer, error or timeout.
+ * Start a request (at most one per endpoint at a time, at most 256 at
+ * once); it runs while hook_http_next waits.
  */
-void	hook_http_run(struct hook_http *, struct hook_req *, size_t n);
+void	hook_http_start(struct hook_http *, struct hook_req *);
+/*
+ * Wait until a started request has its answer, error or timeout, and
+ * return it; NULL when none is running.
+ */
+struct hook_req *hook_http_next(struct hook_http *);
 
 #endif

@@ -27,11 +27,16 @@ struct hook_http {
 	struct handle	 h[HANDLES_MAX];
 	int		 n;
 	long		 timeout_ms;
+	int		 running;		/* started, not yet returned */
+	struct hook_req	*done[HANDLES_MAX];	/* finished, to return */
+	int		 ndone;
 };
 
 /* What a transfer writes into while it runs. */
 struct xfer {
 	struct hook_req		*req;
+	CURL			*easy;
+	int64_t			 started;
 	struct curl_slist	*headers;
 	size_t			 kept;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -206,47 +211,68 @@ xfer_done(CURL *e, CURLcode code)
 }
 
 void
-hook_http_run(struct hook_http *c, struct hook_req *reqs, size_t n)
+hook_http_start(struct hook_http *c, struct hook_req *r)
 {
-	struct xfer	*x;
-	CURL		**easy;
-	CURLMsg		*msg;
-	int		 running = 0, left;
-	size_t		 i;
-	int64_t		 start = now_mono_us();
+	struct xfer	*x = xcalloc(1, sizeof(*x));
+	CURL		*e = handle_for(c, r->endpoint_id);
 
-	x = xcalloc(n ? n : 1, sizeof(*x));
-	easy = xcalloc(n ? n : 1, sizeof(*easy));
-	for (i = 0; i < n; i++) {
-		reqs[i].status = 0;
-		reqs[i].retry_after = -1;
-		reqs[i].answer[0] = '\0';
-		x[i].req = &reqs[i];
-		easy[i] = handle_for(c, reqs[i].endpoint_id);
-		xfer_setup(easy[i], &x[i]);
-		curl_multi_add_handle(c->multi, easy[i]);
-	}
-	do {
-		if (curl_multi_perform(c->multi, &running) != CURLM_OK)
-			break;
+	r->status = 0;
+	r->retry_after = -1;
+	r->answer[0] = '\0';
+	r->elapsed_us = 0;
+	x->req = r;
+	x->started = now_mono_us();
+	x->easy = e;
+	xfer_setup(e, x);
+	curl_multi_add_handle(c->multi, e);
+	c->running++;
+}
+
+/* A finished transfer: its verdict in its request, its handle free. */
+static void
+xfer_finish(struct hook_http *c, CURL *e, CURLcode code)
+{
+	struct xfer	*x = NULL;
+
+	xfer_done(e, code);
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+	curl_multi_remove_handle(c->multi, e);
+	/* nothing of this transfer stays pointed at */
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+	x->req->elapsed_us = now_mono_us() - x->started;
+	c->done[c->ndone++] = x->req;
+	c->running--;
+	curl_slist_free_all(x->headers);
+	free(x);
+}
+
+struct hook_req *
+hook_http_next(struct hook_http *c)
+{
+	CURLMsg		*msg;
+	int		 still, left, i;
+	struct hook_req	*r;
+
+	for (;;) {
+		if (c->ndone > 0) {
+			r = c->done[0];
+			for (i = 1; i < c->ndone; i++)
+				c->done[i - 1] = c->done[i];
+			c->ndone--;
+			return r;
+		}
+		if (c->running == 0)
+			return NULL;
+		if (curl_multi_perform(c->multi, &still) != CURLM_OK)
+			fatalx("libcurl: multi perform failed");
 		while ((msg = curl_multi_info_read(c->multi, &left)) != NULL)
 			if (msg->msg == CURLMSG_DONE)
-				xfer_done(msg->easy_handle, msg->data.result);
-		if (running > 0)
+				xfer_finish(c, msg->easy_handle,
+				    msg->data.result);
+		if (c->ndone == 0 && c->running > 0)
 			(void)curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
-	} while (running > 0);
-	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL)
-		if (msg->msg == CURLMSG_DONE)
-			xfer_done(msg->easy_handle, msg->data.result);
-	for (i = 0; i < n; i++) {
-		curl_multi_remove_handle(c->multi, easy[i]);
-		/* nothing of this run stays pointed at between runs */
-		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, NULL);
-		curl_easy_setopt(easy[i], CURLOPT_ERRORBUFFER, NULL);
-		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, NULL);
-		curl_slist_free_all(x[i].headers);
-		reqs[i].elapsed_us = now_mono_us() - start;
 	}
-	free(easy);
-	free(x);
 }

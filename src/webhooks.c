@@ -3,8 +3,8 @@
  * operators registered. It sleeps on LISTEN (woken by the emitting
  * commit) with a poll as the fallback, claims a batch (hookq.h: per
  * endpoint, in order, never two deliverers on one endpoint), and sends it
- * in rounds: each round POSTs the next row of every endpoint of the batch
- * side by side (hook_http.h), one keep-alive connection per endpoint.
+ * in lanes: each endpoint's rows one after the other over its keep-alive
+ * connection, the endpoints of the batch side by side (hook_http.h).
  * Failures are written at once; deliveries together, once the oldest
  * unwritten one is RECORD_DELAY old and at the end of the batch. A crash
  * thus repeats at most the requests in flight and those answered in the
@@ -12,8 +12,9 @@
  * rest of its rows back, so a later event never overtakes it.
  *
  * Signals: SIGTERM and SIGINT stay blocked except while waiting for work;
- * a pending one is seen before each round: the round in flight finishes,
- * the rest of the batch is given back, and the process exits 0.
+ * a pending one is seen before each request starts: the requests in
+ * flight finish, the rest of the batch is given back, and the process
+ * exits 0.
  */
 #include <poll.h>
 #include <signal.h>
@@ -54,6 +55,7 @@ struct lane {
 	bool			 stopped;	/* the rest given back */
 	char			*secret;	/* opened, or NULL */
 	char			 sig[WEBHOOK_SIG_LEN];
+	struct hook_req		 req;		/* the one in flight */
 };
 
 struct batch {
@@ -256,69 +258,76 @@ lane_open(struct batch *b, struct lane *l)
 	return false;
 }
 
-/* One request per live lane, side by side. False when none was left. */
+/*
+ * Start the lane's next row. False when it has none left (or its secret
+ * cannot sign, which settles the row and gives the rest back).
+ */
 static bool
-run_round(struct hook_http *http, struct batch *b, struct lane *lanes,
-    int nl)
+lane_start(struct hook_http *http, struct batch *b, struct lane *l)
 {
-	struct hook_req	*q;
-	struct lane	**who;
-	int		 i, k = 0;
-	long long	 ts = (long long)time(NULL);
+	struct hookq_row	*r;
+	struct hook_req		 bad;
 
-	q = xcalloc((size_t)nl, sizeof(*q));
-	who = xcalloc((size_t)nl, sizeof(*who));
-	for (i = 0; i < nl; i++) {
-		struct lane	 *l = &lanes[i];
-		struct hookq_row *r;
-
-		if (l->stopped || l->next >= l->n)
-			continue;
-		r = &l->rows[l->next];
-		if (webhook_sign(l->secret, r->event_id, ts, r->body,
-		    strlen(r->body), l->sig) != 0) {
-			struct hook_req	bad;
-
-			memset(&bad, 0, sizeof(bad));
-			(void)str_copy(bad.answer, sizeof(bad.answer),
-			    "the endpoint's secret is not whsec_ base64");
-			bad.status = 0;
-			l->next++;
-			settle_failure(b, l, r, &bad);
-			give_back(b, l);
-			continue;
-		}
-		q[k].endpoint_id = r->endpoint_id;
-		q[k].url = r->url;
-		q[k].id = r->event_id;
-		q[k].timestamp = ts;
-		q[k].signature = l->sig;
-		q[k].body = r->body;
-		who[k++] = l;
+	if (l->stopped || l->next >= l->n)
+		return false;
+	r = &l->rows[l->next];
+	memset(&l->req, 0, sizeof(l->req));
+	l->req.timestamp = (long long)time(NULL);
+	if (webhook_sign(l->secret, r->event_id, l->req.timestamp, r->body,
+	    strlen(r->body), l->sig) != 0) {
+		memset(&bad, 0, sizeof(bad));
+		(void)str_copy(bad.answer, sizeof(bad.answer),
+		    "the endpoint's secret is not whsec_ base64");
+		l->next++;
+		settle_failure(b, l, r, &bad);
+		give_back(b, l);
+		return false;
 	}
-	if (k > 0)
-		hook_http_run(http, q, (size_t)k);
-	for (i = 0; i < k; i++) {
-		struct lane	 *l = who[i];
-		struct hookq_row *r = &l->rows[l->next++];
+	l->req.endpoint_id = r->endpoint_id;
+	l->req.arg = l;
+	l->req.url = r->url;
+	l->req.id = r->event_id;
+	l->req.signature = l->sig;
+	l->req.body = r->body;
+	hook_http_start(http, &l->req);
+	return true;
+}
 
-		if (webhook_verdict(q[i].status, r->attempts,
+/*
+ * Every lane sends its rows one after the other, all lanes side by side:
+ * a lane's next request starts as soon as its last one is answered. A
+ * stop asked for lets the requests in flight finish and starts no more.
+ */
+static void
+lanes_run(struct hook_http *http, struct batch *b, struct lane *lanes, int nl)
+{
+	struct hook_req		*q;
+	struct lane		*l;
+	struct hookq_row	*r;
+	int			 i;
+
+	for (i = 0; i < nl && !stop_requested(); i++)
+		(void)lane_start(http, b, &lanes[i]);
+	while ((q = hook_http_next(http)) != NULL) {
+		l = q->arg;
+		r = &l->rows[l->next++];
+		if (webhook_verdict(q->status, r->attempts,
 		    cfg.webhooks_max_attempts) == WEBHOOK_DELIVERED) {
 			if (b->ndone == 0)
 				b->oldest_done = now_mono_us();
 			b->done_ids[b->ndone] = r->id;
-			b->done_status[b->ndone++] = q[i].status;
-			log_attempt(r, "delivered", q[i].status, 0,
-			    q[i].elapsed_us);
+			b->done_status[b->ndone++] = q->status;
+			log_attempt(r, "delivered", q->status, 0,
+			    q->elapsed_us);
 		} else
-			settle_failure(b, l, r, &q[i]);
+			settle_failure(b, l, r, q);
+		if (b->ndone > 0 &&
+		    now_mono_us() - b->oldest_done >= RECORD_DELAY_US)
+			record_delivered(b, false);
+		maybe_extend(b);
+		if (!stop_requested())
+			(void)lane_start(http, b, l);
 	}
-	free(q);
-	free(who);
-	if (b->ndone > 0 && now_mono_us() - b->oldest_done >= RECORD_DELAY_US)
-		record_delivered(b, false);
-	maybe_extend(b);
-	return k > 0;
 }
 
 /* Claim and deliver one batch. How many rows were claimed, or -1. */
@@ -352,8 +361,7 @@ run_batch(struct db *db, struct hook_http *http)
 	}
 	for (i = 0; i < nl; i++)
 		(void)lane_open(&b, &lanes[i]);
-	while (!stop_requested() && run_round(http, &b, lanes, nl))
-		;
+	lanes_run(http, &b, lanes, nl);
 	record_delivered(&b, true);
 	for (i = 0; i < nl; i++) {
 		if (lanes[i].next < lanes[i].n)
