@@ -10,6 +10,7 @@
 #                   batch go side by side)
 #   ROUNDS=3        alternating deliverer / curl rounds; medians reported
 #   PARALLEL=50     curl --parallel-max
+#   BATCH=100       webhooks_batch_size
 #   BENCH_FAST=0    1: PostgreSQL without fsync (as the tests run it)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -58,7 +59,7 @@ psql_() {
 say "starting PostgreSQL and memberd in $DIR (fsync $([ "$STACK_FAST" = 1 ] && echo off || echo on))"
 "$REPO/tools/stack.sh" up >/dev/null
 CONF=$DIR/memberd.conf
-printf 'webhooks_batch_size = 100\nlog_level = warn\n' >> "$CONF"
+printf "webhooks_batch_size = ${BATCH:-100}\nlog_level = warn\n" >> "$CONF"
 
 # The receiver: answers 204 to every POST, keep-alive, and counts.
 node -e '
@@ -93,9 +94,10 @@ deliver_round() {
 	awk -v n="$got" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
 }
 
-# curl: the same number of POSTs of a body of the same size, one run.
+# curl: the same number of POSTs of a body of the same size, one run
+# (par: --parallel-max; 1 is one at a time, as one endpoint's lane).
 curl_round() {
-	local k=$1 t0 t1 i
+	local k=$1 par=${2:-$PARALLEL} t0 t1 i
 	body=$(psql_ -c "SELECT payload::text FROM webhook_deliveries LIMIT 1")
 	printf '%s' "$body" > "$DIR/body.json"
 	: > "$DIR/urls"
@@ -103,7 +105,7 @@ curl_round() {
 		printf 'url = "http://127.0.0.1:%s/e%d"\noutput = "/dev/null"\n' "$SINK_PORT" $((i % k)) >> "$DIR/urls"
 	done
 	t0=$(now)
-	curl -s --no-progress-meter --parallel --parallel-max "$PARALLEL" -K "$DIR/urls" --data-binary @"$DIR/body.json" \
+	curl -s --no-progress-meter --parallel --parallel-max "$par" -K "$DIR/urls" --data-binary @"$DIR/body.json" \
 		-H 'Content-Type: application/json' -H 'webhook-id: msg_x' -H 'webhook-timestamp: 1' \
 		-H 'webhook-signature: v1,AAAA' --fail
 	t1=$(now)
@@ -124,5 +126,8 @@ for k in $ENDPOINTS; do
 	printf 'endpoints=%d events=%d  memberd-webhooks %s/s  curl --parallel %s/s  ratio %s (median of per-round ratios %s; target >= 0.70)\n' \
 		"$k" $(((N / k) * k)) "$(median < "$DIR/d")" "$(median < "$DIR/c")" "$(median < "$DIR/r")" \
 		"$(tr '\n' ' ' < "$DIR/r" | sed 's/ $//')"
+	if [ "$k" = 1 ]; then
+		printf '  for scale: curl --parallel-max 1 (one at a time, as one endpoint) %s/s\n' "$(curl_round 1 1)"
+	fi
 done
 printf 'load: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
