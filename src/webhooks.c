@@ -115,14 +115,16 @@ wait_for_work(struct db *db, long timeout_ms)
 		(void)db_drain_notifications(db);
 }
 
-/* The host of a URL, for logs (paths may carry tokens). */
+/* The host of a URL, for logs (paths and user:password may be secret). */
 static void
 url_host(const char *url, char *out, size_t len)
 {
-	const char	*p = strstr(url, "://"), *end;
+	const char	*p = strstr(url, "://"), *end, *at;
 
 	p = p ? p + 3 : url;
 	end = p + strcspn(p, "/?#");
+	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
+		p = at + 1;
 	(void)str_printf(out, len, "%.*s", (int)(end - p), p);
 }
 
