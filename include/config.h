@@ -75,6 +75,7 @@ struct config {
 	long	 mailer_batch_size;
 	long	 mailer_poll_interval;
 	long	 mailer_lease;
+	bool	 mailer_claim_lock;
 	long	 mailer_max_attempts;
 	long	 mailer_backoff_unit_ms;
 	long	 mail_retention;

@@ -2,22 +2,38 @@
  * outbox.h: the email_queue table seen from the mailer. Rows move
  *
  *   queued ──claim──> sending ──2xx──> sent (bodies erased)
- *   failed ──claim──> sending ──4xx, no connection, TLS, AUTH──> failed
+ *   failed ──claim──> sending ──4xx, or no reply to a message the relay
+ *                                was given──> failed
  *                     sending ──5xx, or attempts reached the max──> dead
- *                     sending ──stop before the message began──> queued or
- *                                failed as before (attempt not counted)
- *                     sending ──lease passed (its mailer died)──> queued,
+ *                     sending ──not given to the relay (stop, no
+ *                                connection, TLS, AUTH, 554 greeting,
+ *                                session lost before its MAIL)──> queued
+ *                                or failed as before (attempt not
+ *                                counted, no backoff; last_error says why)
+ *                     sending ──its mailer's session is gone (claim lock
+ *                                free), or its lease passed──> queued,
  *                                or dead when that was the last attempt
  *   dead, failed ──memberctl queue retry──> queued (attempts from 0)
  *   sent ──memberctl queue purge, or the mailer after mail_retention──> gone
  *
  * A claim takes due rows with FOR UPDATE SKIP LOCKED in one UPDATE, so
  * several mailers never take the same row; it stamps locked_by (a mailer
- * id unique per process start) and lease_until. Every write after the
- * claim is fenced on (state = 'sending', locked_by = me): a mailer whose
- * lease passed cannot overwrite a row another mailer has taken since.
- * While a mailer is in an SMTP session it pushes lease_until forward at
- * least every half lease (outbox_extend).
+ * id unique per process start), lease_until and claim_lock. Every write
+ * after the claim is fenced on (state = 'sending', locked_by = me): a
+ * mailer whose rows were requeued cannot overwrite a row another mailer
+ * has taken since.
+ *
+ * Who holds a claim, as PostgreSQL sees it: each mailer holds, on its
+ * connection, the session advisory lock pg_advisory_lock(claim_lock),
+ * a random key it stamps on every row it claims (outbox_lock, again after
+ * every reconnect). When the mailer dies, its connection and thus the lock
+ * go with it; outbox_sweep, run by any mailer every few seconds, requeues
+ * the rows whose lock it can take. A live mailer, however slow, keeps its
+ * lock and its rows. The lease stays the fallback for claims without a
+ * lock (claim_lock NULL: behind transaction pooling a session lock means
+ * nothing) and for a mailer that hangs with its connection open: while a
+ * mailer is in an SMTP session it pushes lease_until forward at least
+ * every half lease (outbox_extend).
  *
  * Code that queues mail inserts rows in its own transaction; a trigger
  * NOTIFYs OUTBOX_CHANNEL when that transaction commits.
@@ -25,6 +41,8 @@
  * What another reader (an invite listing through its last_email_id) may
  * rely on, reading state from email_queue by id:
  *   - queued and sending: not yet accepted by the relay; show "queued".
+ *     A queued row may carry a last_error (why the last session could
+ *     not offer it) with attempts unchanged.
  *   - sent: final. The relay accepted the message (2xx); sent_at is set;
  *     recipient, subject, message_id and the times stay, the bodies go.
  *   - failed: not delivered yet, will be tried again at next_attempt_at;
@@ -67,18 +85,27 @@ enum outbox_outcome {
 	OUTBOX_DEAD,
 };
 
+/* Who claims: stamped on the rows. lock_key 0: no claim lock. */
+struct outbox_claimer {
+	const char	*mailer_id;
+	long		 lease_s;
+	const char	*msgid_domain;
+	long long	 lock_key;
+};
+
 /*
  * Claim up to max rows that are due. Returns how many (msgs[] filled, the
  * caller releases each with outbox_msg_release), or -1 on a database error.
  */
-int	outbox_claim(struct db *, const char *mailer_id, long lease_s,
-	    const char *msgid_domain, struct outbox_msg *msgs, int max);
+int	outbox_claim(struct db *, const struct outbox_claimer *,
+	    struct outbox_msg *msgs, int max);
 /*
  * The same in two steps, so the next batch is claimed while the current
  * one is being sent: send the claim, then collect its rows (as above).
+ * When the connection is lost in between, so is the answer: the rows may
+ * be claimed all the same (see outbox_held).
  */
-int	outbox_claim_send(struct db *, const char *mailer_id, long lease_s,
-	    const char *msgid_domain, int max);
+int	outbox_claim_send(struct db *, const struct outbox_claimer *, int max);
 int	outbox_claim_collect(struct db *, struct outbox_msg *msgs, int max);
 void	outbox_msg_release(struct outbox_msg *);
 
@@ -100,13 +127,35 @@ int	outbox_mark_failed(struct db *, const char *mailer_id, long long id,
 	    long retry_ms, int code, const char *error);
 int	outbox_mark_dead(struct db *, const char *mailer_id, long long id,
 	    int code, const char *error);
-/* Give back a claimed row not tried (shutdown): attempt not counted. */
-int	outbox_release(struct db *, const char *mailer_id, long long id);
+/*
+ * Give back a claimed row the relay was not given (a stop, a session that
+ * failed before it): attempt not counted, no backoff. error (NULL: keep
+ * the last one) goes to last_error.
+ */
+int	outbox_release(struct db *, const char *mailer_id, long long id,
+	    const char *error);
+
+/*
+ * Take the claim lock key on this connection (pg_try_advisory_lock):
+ * 1 taken (or already ours), 0 another session holds it, -1.
+ */
+int	outbox_lock(struct db *, long long key);
+/*
+ * The ids of the rows this mailer holds (state sending, locked_by me), in
+ * *ids (the caller frees it, also when none). How many, or -1.
+ */
+int	outbox_held(struct db *, const char *mailer_id, long long **ids);
 
 /* Push the lease of every row this mailer holds. Rows, or -1. */
 int	outbox_extend(struct db *, const char *mailer_id, long lease_s);
-/* Requeue rows whose lease passed. Returns how many, or -1. */
-int	outbox_sweep(struct db *, long max_attempts);
+/*
+ * Requeue rows whose mailer is gone: its claim lock is free (other than
+ * own_key, ours; 0 for none; not in the first grace_s seconds after the
+ * server started, while live mailers reconnect) or its lease passed.
+ * Returns how many, *gone of them by the lock; or -1.
+ */
+int	outbox_sweep(struct db *, long max_attempts, long long own_key,
+	    long grace_s, int *gone);
 /* Milliseconds until the next row is due (0: now), -2 for none, -1. */
 long	outbox_next_due_ms(struct db *);
 /* Delete at most limit sent rows older than age_s. How many, or -1. */

@@ -18,6 +18,11 @@
  *                  hooks->stop said so (SMTP_STOPPED). A message is only
  *                  refused its content before the first byte of it, so a
  *                  stop never cuts a message in half.
+ * and its given tells whether the relay had it in hand: it answered the
+ * message's MAIL FROM or its content began. An item without a verdict
+ * that was not given was never seen by the relay: a session that failed
+ * before it (no connection, TLS, AUTH, a 554 greeting, a connection lost
+ * after the previous message) says nothing about it.
  *
  * Process state it takes over: SIGPIPE is ignored (a relay hanging up
  * must not kill the mailer); SIGALRM and ITIMER_REAL bound the connect()
@@ -41,6 +46,8 @@ struct smtp_item {
 	void		*arg;		/* the caller's */
 	/* results */
 	int		 code;		/* 0: no verdict (see above) */
+	bool		 given;		/* the relay answered its MAIL or
+					   its content began */
 	char		 reply[SMTP_REPLY_MAX];	/* the relay's text, one line */
 };
 

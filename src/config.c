@@ -123,6 +123,10 @@ static const struct key keys[] = {
 	  "how long a claimed message belongs to its mailer without news "
 	  "from it; at least 2 x max(smtp_connect_timeout, "
 	  "5 x smtp_command_timeout)" },
+	{ "mailer_claim_lock", K_BOOL, O(mailer_claim_lock), "true", 0, 0,
+	  NULL, "tie claims to a session advisory lock, so a dead mailer's "
+	  "mail is requeued in seconds; false behind transaction pooling "
+	  "(the lease alone then)" },
 	{ "mailer_max_attempts", K_INT, O(mailer_max_attempts), "10", 1, 1000,
 	  NULL, "attempts before a message is dead" },
 	{ "mailer_backoff_unit", K_MILLIS, O(mailer_backoff_unit_ms), "1s", 1,

@@ -8,6 +8,18 @@
  * messages. A crash thus repeats at most the message in flight and those
  * accepted in the last RECORD_DELAY. See outbox.h for the row states.
  *
+ * Claims are tied to this process's database session by a session
+ * advisory lock (outbox.h): every SWEEP_INTERVAL each mailer requeues the
+ * rows of mailers whose lock is free, so a killed mailer's batch goes out
+ * within seconds. After a reconnect the mailer takes its lock again and
+ * asks which rows it still holds (reattach): the claim sent ahead, whose
+ * answer was lost with the connection, is given back at once; rows of the
+ * batch on the wire that a sweep requeued meanwhile are not sent.
+ *
+ * Only a message the relay was given (its MAIL answered or its content
+ * begun) spends an attempt when the session fails; the rest of the batch
+ * goes back as it was, with the reason in last_error.
+ *
  * Signals: SIGTERM and SIGINT stay blocked except while the mailer waits
  * for work, so no database or SMTP call is ever interrupted. During a
  * session, a pending one is seen (sigpending) before each message begins:
@@ -40,10 +52,20 @@
 /* While the database is away, how long unrecorded verdicts are retried. */
 #define SETTLE_RETRY_US		500000
 #define STOP_GRACE_US		(5 * 1000000LL)
+/* How often the rows of mailers that are gone are looked for. */
+#define SWEEP_INTERVAL_US	(2 * 1000000LL)
+/* After the server starts, live mailers get this long to lock again. */
+#define RESTART_GRACE_S		5
+/* During a session, how often the connection is checked for a restart. */
+#define ATTACH_CHECK_US		200000
 
 static volatile sig_atomic_t	stopping;
 static struct config		cfg;
 static char			mailer_id[128];
+/* What the claims stamp on rows; its lock_key is 0 without a claim lock. */
+static struct outbox_claimer	claimer;
+/* The connection on which the lock is held and our rows are known. */
+static unsigned long		attached_gen;
 static sigset_t			waitmask;
 /* The next batch's claim is on its way (outbox_claim_send). */
 static bool			prefetching;
@@ -74,6 +96,9 @@ struct batch {
 	struct row	*rows;
 	int		 n;
 	int		 npending;	/* rows in ROW_SENT_PENDING */
+	int		 answered;	/* rows with the relay's verdict */
+	bool		 lost;		/* rows were requeued: stop */
+	int64_t		 next_attach;	/* next connection check */
 	int64_t		 oldest_pending;
 	int64_t		 next_record;	/* after a failed write: not before */
 	int64_t		 lease_mark;	/* lease last pushed (monotonic us) */
@@ -237,9 +262,11 @@ verdict(struct batch *b, struct row *r, int code, const char *reply)
 {
 	if (outbox_verdict(code, r->msg.attempts, cfg.mailer_max_attempts) !=
 	    OUTBOX_SENT) {
+		b->answered++;
 		(void)settle_failure(b->db, r, code, reply);
 		return;
 	}
+	b->answered++;
 	r->state = ROW_SENT_PENDING;
 	r->code = code;
 	r->answered = now_mono_us();
@@ -247,14 +274,145 @@ verdict(struct batch *b, struct row *r, int code, const char *reply)
 		b->oldest_pending = r->answered;
 }
 
+/*
+ * Give a row back, its attempt not counted: a stop (why NULL), or a
+ * session that failed before the relay was given it (why says how).
+ */
 static void
-release(struct db *db, struct row *r)
+release(struct db *db, struct row *r, const char *why)
 {
-	int	rc = outbox_release(db, mailer_id, r->msg.id);
+	int	rc = outbox_release(db, mailer_id, r->msg.id, why);
 
 	r->state = ROW_SETTLED;
-	log_attempt(r, rc == 1 ? "released" : rc == 0 ? "lost-lease" :
-	    "release-failed", 0, NULL, 0);
+	log_attempt(r, rc == 1 ? (why ? "not-offered" : "released") :
+	    rc == 0 ? "lost-lease" : "release-failed", 0, why, 0);
+}
+
+/* A fresh claim lock key: random, positive, never 0. */
+static void
+lock_key_new(void)
+{
+	uint64_t	k = 0;
+
+	claimer.lock_key = 0;
+	if (!cfg.mailer_claim_lock)
+		return;
+	while (k == 0) {
+		if (getentropy(&k, sizeof(k)) != 0)
+			fatal("getentropy");
+		k &= INT64_MAX;
+	}
+	claimer.lock_key = (long long)k;
+}
+
+/*
+ * Take the claim lock on this connection. When another session holds our
+ * key, it is a sweep requeuing our rows this instant (we were away), or
+ * by a chance of 2^-63 another mailer: take a new key either way. True
+ * when the lock is held (or none is used).
+ */
+static bool
+lock_take(struct db *db)
+{
+	int	i, rc;
+
+	for (i = 0; i < 3 && claimer.lock_key != 0; i++) {
+		if ((rc = outbox_lock(db, claimer.lock_key)) != 0)
+			return rc == 1;
+		log_warnx("claim lock %lld is held elsewhere: our rows are "
+		    "being requeued; taking another key", claimer.lock_key);
+		lock_key_new();
+	}
+	return claimer.lock_key == 0;
+}
+
+static bool
+id_in(long long id, const long long *ids, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* Rows of b that a sweep requeued while we were away: never sent now. */
+static void
+forget_lost(struct batch *b, const long long *ids, int n)
+{
+	struct row	*r;
+	int		 i;
+
+	for (i = 0; b != NULL && i < b->n; i++) {
+		r = &b->rows[i];
+		if (r->state == ROW_SETTLED || id_in(r->msg.id, ids, n))
+			continue;
+		if (r->state == ROW_SENT_PENDING)
+			b->npending--;
+		log_attempt(r, "lost-lease", r->code, "requeued by a sweep "
+		    "while the database connection was away", 0);
+		r->state = ROW_SETTLED;
+		b->lost = true;
+	}
+}
+
+/*
+ * Rows we hold that no unsettled row of b stands for: the claim sent
+ * ahead, and rows whose release failed with the old connection. Given
+ * back at once.
+ */
+static void
+release_strays(struct db *db, struct batch *b, const long long *ids, int n)
+{
+	bool	ours;
+	int	i, j, back = 0;
+
+	for (i = 0; i < n; i++) {
+		ours = false;
+		for (j = 0; b != NULL && j < b->n; j++)
+			ours = ours || (b->rows[j].msg.id == ids[i] &&
+			    b->rows[j].state != ROW_SETTLED);
+		if (!ours && outbox_release(db, mailer_id, ids[i], NULL) == 1)
+			back++;
+	}
+	if (back > 0)
+		log_warnx("gave back %d messages held across the lost database "
+		    "connection (the claim sent ahead, failed releases)", back);
+}
+
+/*
+ * On a new connection, before any claim: take the claim lock again and
+ * learn which rows are still ours (b: the batch on the wire, or NULL).
+ * True when done; else it is tried again at the next occasion.
+ */
+static bool
+reattach(struct db *db, struct batch *b)
+{
+	unsigned long	 gen = db_generation(db);
+	long long	*ids;
+	int		 n;
+
+	if (!db_is_up(db))
+		return false;
+	if (gen == attached_gen)
+		return true;
+	if (!lock_take(db))
+		return false;
+	if (attached_gen != 0) {
+		prefetching = false;	/* its answer went with the old one */
+		if ((n = outbox_held(db, mailer_id, &ids)) < 0) {
+			free(ids);
+			return false;
+		}
+		forget_lost(b, ids, n);
+		release_strays(db, b, ids, n);
+		free(ids);
+	}
+	if (db_generation(db) != gen)
+		return false;		/* lost again meanwhile */
+	attached_gen = gen;
+	return true;
 }
 
 /* Hooks called from inside the SMTP session. */
@@ -269,6 +427,13 @@ on_tick(void *arg)
 {
 	struct batch	*b = arg;
 	int64_t		 now = now_mono_us();
+
+	/* a restarted server closed our socket: reading notices it */
+	if (now >= b->next_attach) {
+		b->next_attach = now + ATTACH_CHECK_US;
+		if (db_ensure(b->db))
+			(void)reattach(b->db, b);
+	}
 
 	/*
 	 * Acceptances are written in bunches, at most RECORD_DELAY_US old;
@@ -291,8 +456,9 @@ on_tick(void *arg)
 static bool
 on_stop(void *arg)
 {
-	(void)arg;
-	return stop_requested();
+	struct batch	*b = arg;
+
+	return stop_requested() || b->lost;
 }
 
 /*
@@ -309,7 +475,7 @@ settle_retry(struct batch *b)
 
 	for (;;) {
 		b->next_record = 0;
-		if (db_ensure(b->db))
+		if (db_ensure(b->db) && reattach(b->db, b))
 			record_sent(b);
 		left = b->npending;
 		for (i = 0; i < b->n; i++)
@@ -357,15 +523,14 @@ render(struct row *r)
 
 /* The rows of the claim sent ahead, or a claim made now. */
 static int
-claim(struct db *db, const char *msgid_domain, struct outbox_msg *msgs)
+claim(struct db *db, struct outbox_msg *msgs)
 {
 	if (prefetching) {
 		prefetching = false;
 		return outbox_claim_collect(db, msgs,
 		    (int)cfg.mailer_batch_size);
 	}
-	return outbox_claim(db, mailer_id, cfg.mailer_lease, msgid_domain,
-	    msgs, (int)cfg.mailer_batch_size);
+	return outbox_claim(db, &claimer, msgs, (int)cfg.mailer_batch_size);
 }
 
 /* Give back the batch claimed ahead: stopping, or the relay is away. */
@@ -384,7 +549,7 @@ drop_prefetch(struct db *db)
 	for (i = 0; i < n; i++) {
 		memset(&r, 0, sizeof(r));
 		r.msg = msgs[i];
-		release(db, &r);
+		release(db, &r, NULL);
 		outbox_msg_release(&msgs[i]);
 	}
 	free(msgs);
@@ -392,13 +557,12 @@ drop_prefetch(struct db *db)
 
 /*
  * Claim, send and settle one batch. Returns how many were claimed;
- * *relay_failed tells whether the session itself failed. When the batch
- * is full, the next one is claimed while this one is on the wire, so the
- * database's work overlaps the relay's.
+ * *relay_failed tells whether the session failed with no verdict at all.
+ * When the batch is full, the next one is claimed while this one is on
+ * the wire, so the database's work overlaps the relay's.
  */
 static int
-run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
-    bool *relay_failed)
+run_batch(struct db *db, struct smtp_client *smtp, bool *relay_failed)
 {
 	struct batch		 b;
 	struct outbox_msg	*msgs;
@@ -410,8 +574,10 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 	size_t			 k = 0;
 
 	*relay_failed = false;
+	if (!reattach(db, NULL))
+		return 0;
 	msgs = xcalloc((size_t)cfg.mailer_batch_size, sizeof(*msgs));
-	n = claim(db, msgid_domain, msgs);
+	n = claim(db, msgs);
 	if (n <= 0) {
 		free(msgs);
 		return 0;
@@ -438,17 +604,19 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 	}
 	free(msgs);
 
-	if (n == cfg.mailer_batch_size && !stop_requested())
-		prefetching = outbox_claim_send(db, mailer_id,
-		    cfg.mailer_lease, msgid_domain,
+	/* the claim may have reconnected: are these rows still ours? */
+	(void)reattach(db, &b);
+	if (n == cfg.mailer_batch_size && !on_stop(&b) &&
+	    attached_gen == db_generation(db))
+		prefetching = outbox_claim_send(db, &claimer,
 		    (int)cfg.mailer_batch_size) == 0;
-	if (k > 0 && stop_requested())
+	if (k > 0 && on_stop(&b))
 		res = SMTP_STOPPED;
 	else if (k > 0) {
 		res = smtp_send_batch(smtp, items, k, &hooks, err, sizeof(err));
 		if (res == SMTP_FAILED)
 			log_warnx("smtp: %s", err);
-		*relay_failed = res == SMTP_FAILED;
+		*relay_failed = res == SMTP_FAILED && b.answered == 0;
 	}
 	if (res != SMTP_OK)
 		drop_prefetch(db);
@@ -458,10 +626,12 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 		if (r->state != ROW_CLAIMED)
 			continue;
 		if (res == SMTP_STOPPED)
-			release(db, r);
-		else
+			release(db, r, NULL);
+		else if (items[i].given)	/* the relay saw it: counted */
 			(void)settle_failure(db, r, 0, err[0] ? err :
 			    "no reply from the relay");
+		else
+			release(db, r, err[0] ? err : "no reply from the relay");
 	}
 	settle_retry(&b);
 
@@ -474,22 +644,36 @@ run_batch(struct db *db, struct smtp_client *smtp, const char *msgid_domain,
 	return n;
 }
 
-static void
-housekeeping(struct db *db, int64_t *last_sweep, int64_t *last_purge)
+/*
+ * How often to sweep: with claim locks, SWEEP_INTERVAL; with the lease
+ * alone, a quarter of it, between a second and a minute.
+ */
+static int64_t
+sweep_every_us(void)
 {
-	int64_t	now = now_mono_us(), every;
-	int	n, rounds;
+	int64_t	every = lease_us() / 4;
 
-	/* a quarter of the lease, between a second and a minute */
-	every = lease_us() / 4;
+	if (cfg.mailer_claim_lock)
+		return SWEEP_INTERVAL_US;
 	if (every < 1000000)
 		every = 1000000;
 	if (every > 60 * 1000000LL)
 		every = 60 * 1000000LL;
-	if (*last_sweep == 0 || now - *last_sweep >= every) {
-		if ((n = outbox_sweep(db, cfg.mailer_max_attempts)) > 0)
+	return every;
+}
+
+static void
+housekeeping(struct db *db, int64_t *last_sweep, int64_t *last_purge)
+{
+	int64_t	now = now_mono_us();
+	int	n, gone, rounds;
+
+	if (*last_sweep == 0 || now - *last_sweep >= sweep_every_us()) {
+		if ((n = outbox_sweep(db, cfg.mailer_max_attempts,
+		    claimer.lock_key, RESTART_GRACE_S, &gone)) > 0)
 			log_warnx("requeued %d messages whose mailer stopped "
-			    "answering (lease passed)", n);
+			    "answering (%d: its session is gone, %d: its "
+			    "lease passed)", n, gone, n - gone);
 		*last_sweep = now;
 	}
 	if (cfg.mail_retention > 0 &&
@@ -508,6 +692,9 @@ idle_ms(struct db *db)
 {
 	long	poll_ms = cfg.mailer_poll_interval * 1000, due;
 
+	/* wake for the sweep too: a dead mailer's rows send no notification */
+	if (poll_ms > sweep_every_us() / 1000)
+		poll_ms = (long)(sweep_every_us() / 1000);
 	due = outbox_next_due_ms(db);
 	if (due < 0 || due > poll_ms)
 		return poll_ms;
@@ -529,6 +716,9 @@ mailer_id_init(void)
 		fatal("getentropy");
 	snprintf(mailer_id, sizeof(mailer_id), "%s:%ld:%02x%02x%02x%02x",
 	    host, (long)getpid(), r[0], r[1], r[2], r[3]);
+	claimer.mailer_id = mailer_id;
+	claimer.lease_s = cfg.mailer_lease;
+	lock_key_new();
 	srandom((unsigned)(r[0] | r[1] << 8 | r[2] << 16) ^ (unsigned)getpid());
 }
 
@@ -590,6 +780,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	snprintf(domain, sizeof(domain), "%s", strrchr(cfg.mail_from, '@') + 1);
+	claimer.msgid_domain = domain;
 	if ((smtp = smtp_client_new(&cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "memberd-mailer: %s\n", err);
 		config_release(&cfg);
@@ -600,9 +791,10 @@ main(int argc, char **argv)
 
 	db = db_open(&cfg, "memberd-mailer");
 	log_info("mailer %s started; relay %s:%ld starttls=%s auth=%s "
-	    "batch=%ld lease=%lds", mailer_id, cfg.smtp_host, cfg.smtp_port,
-	    tls_names[config_starttls(&cfg)], *cfg.smtp_user ? "yes" : "no",
-	    cfg.mailer_batch_size, cfg.mailer_lease);
+	    "batch=%ld lease=%lds claim_lock=%s", mailer_id, cfg.smtp_host,
+	    cfg.smtp_port, tls_names[config_starttls(&cfg)],
+	    *cfg.smtp_user ? "yes" : "no", cfg.mailer_batch_size,
+	    cfg.mailer_lease, cfg.mailer_claim_lock ? "session" : "off");
 	sd_notify(0, "READY=1");
 	while (!stop_requested()) {
 		if (!db_ensure(db)) {
@@ -616,13 +808,17 @@ main(int argc, char **argv)
 			}
 			listening_gen = db_generation(db);
 		}
+		if (!reattach(db, NULL)) {
+			wait_for_work(db, 200);
+			continue;
+		}
 		housekeeping(db, &last_sweep, &last_purge);
 		if (!once && now_mono_us() < pause_until) {
 			wait_for_work(db, (long)((pause_until - now_mono_us()) /
 			    1000) + 1);
 			continue;
 		}
-		n = run_batch(db, smtp, domain, &relay_failed);
+		n = run_batch(db, smtp, &relay_failed);
 		if (relay_failed) {
 			/*
 			 * The relay is unreachable or refuses us: wait before

@@ -9,16 +9,17 @@
 
 static struct stmt st_claim = STMT(
     "UPDATE email_queue q SET state = 'sending', locked_by = $1,"
+    " claim_lock = $5::bigint,"
     " lease_until = now() + make_interval(secs => $2::int),"
     " attempts = q.attempts + 1, last_attempt_at = now(),"
     " message_id = COALESCE(q.message_id, format('<%s.%s@%s>', q.id,"
     "   substr(md5(random()::text || clock_timestamp()::text), 1, 16), $4::text))"
     " WHERE q.id IN (SELECT id FROM email_queue"
     "   WHERE state IN ('queued', 'failed') AND next_attempt_at <= now()"
-    "   ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+    "   ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)"
     " RETURNING q.id, q.recipient, q.recipient_name, q.subject,"
     "   q.body_text, q.body_html, q.message_id, q.attempts,"
-    "   extract(epoch FROM q.created_at)::bigint", 4);
+    "   extract(epoch FROM q.created_at)::bigint", 5);
 
 /*
  * Verdicts of several messages in one statement: one commit instead of
@@ -48,22 +49,52 @@ static struct stmt st_dead = STMT(
 static struct stmt st_release = STMT(
     "UPDATE email_queue SET state = CASE WHEN attempts > 1 THEN 'failed'"
     "   ELSE 'queued' END,"
-    " attempts = attempts - 1, lease_until = NULL, locked_by = NULL"
-    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 2);
+    " attempts = attempts - 1, lease_until = NULL, locked_by = NULL,"
+    " last_error = COALESCE($3, last_error)"
+    " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 3);
+
+static struct stmt st_lock = STMT(
+    "SELECT pg_try_advisory_lock($1::bigint)", 1);
+
+static struct stmt st_held = STMT(
+    "SELECT id FROM email_queue WHERE state = 'sending' AND locked_by = $1",
+    1);
 
 static struct stmt st_extend = STMT(
     "UPDATE email_queue"
     " SET lease_until = now() + make_interval(secs => $2::int)"
     " WHERE state = 'sending' AND locked_by = $1", 2);
 
+/*
+ * Rows whose mailer is gone: its lease passed, or the session lock of its
+ * claim is free. The locks are tried in a transaction of their own
+ * (pg_try_advisory_xact_lock), so a mailer that reconnects meanwhile
+ * cannot take its lock back until the rows are requeued, and sees then
+ * that they are no longer its own. Our own key is skipped: this session
+ * holds it. While the server itself has just started ($3 seconds), live
+ * mailers are still reconnecting: only the lease counts then. The rows
+ * keep their place in the queue (next_attempt_at was due when claimed).
+ */
 static struct stmt st_sweep = STMT(
-    "UPDATE email_queue SET"
+    "WITH gone AS MATERIALIZED ("
+    "   SELECT k FROM (SELECT DISTINCT claim_lock AS k FROM email_queue"
+    "     WHERE state = 'sending' AND claim_lock IS NOT NULL"
+    "     AND claim_lock IS DISTINCT FROM $2::bigint) held"
+    "   WHERE CASE WHEN now() - pg_postmaster_start_time() >="
+    "     make_interval(secs => $3::int)"
+    "     THEN pg_try_advisory_xact_lock(k) ELSE false END)"
+    " UPDATE email_queue SET"
     " state = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'queued' END,"
-    " last_error = CASE WHEN attempts >= $1"
+    " last_error = CASE WHEN attempts >= $1 AND lease_until < now()"
     "   THEN 'lease expired while sending (' || locked_by || ')'"
+    "   WHEN attempts >= $1"
+    "   THEN 'mailer gone while sending (' || locked_by || ')'"
     "   ELSE last_error END,"
-    " next_attempt_at = now(), lease_until = NULL, locked_by = NULL"
-    " WHERE state = 'sending' AND lease_until < now()", 1);
+    " next_attempt_at = least(next_attempt_at, now()),"
+    " lease_until = NULL, locked_by = NULL"
+    " WHERE state = 'sending' AND (lease_until < now()"
+    "   OR claim_lock IN (SELECT k FROM gone))"
+    " RETURNING claim_lock IN (SELECT k FROM gone)", 3);
 
 /* NULL when nothing waits (greatest() would turn that NULL into 0) */
 static struct stmt st_next_due = STMT(
@@ -100,26 +131,34 @@ claim_rows(struct db_res *res, struct outbox_msg *msgs, int max)
 	return i;
 }
 
+/* The claim's lock parameter: NULL for none (key 0). */
+static const char *
+lock_param(char *buf, long long key)
+{
+	return key == 0 ? NULL : db_fmt_int(buf, key);
+}
+
 int
-outbox_claim(struct db *db, const char *mailer_id, long lease_s,
-    const char *domain, struct outbox_msg *msgs, int max)
+outbox_claim(struct db *db, const struct outbox_claimer *who,
+    struct outbox_msg *msgs, int max)
 {
 	struct db_res	*res;
-	char		 lease[24], lim[24];
+	char		 lease[24], lim[24], key[24];
 
-	res = DB_EXEC(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
-	    db_fmt_int(lim, max), domain);
+	res = DB_EXEC(db, &st_claim, who->mailer_id,
+	    db_fmt_int(lease, who->lease_s), db_fmt_int(lim, max),
+	    who->msgid_domain, lock_param(key, who->lock_key));
 	return res == NULL ? -1 : claim_rows(res, msgs, max);
 }
 
 int
-outbox_claim_send(struct db *db, const char *mailer_id, long lease_s,
-    const char *domain, int max)
+outbox_claim_send(struct db *db, const struct outbox_claimer *who, int max)
 {
-	char	lease[24], lim[24];
+	char	lease[24], lim[24], key[24];
 
-	return DB_SEND(db, &st_claim, mailer_id, db_fmt_int(lease, lease_s),
-	    db_fmt_int(lim, max), domain);
+	return DB_SEND(db, &st_claim, who->mailer_id,
+	    db_fmt_int(lease, who->lease_s), db_fmt_int(lim, max),
+	    who->msgid_domain, lock_param(key, who->lock_key));
 }
 
 int
@@ -233,11 +272,44 @@ outbox_mark_dead(struct db *db, const char *me, long long id, int code,
 }
 
 int
-outbox_release(struct db *db, const char *me, long long id)
+outbox_release(struct db *db, const char *me, long long id,
+    const char *error)
 {
 	char	sid[24];
 
-	return affected(DB_EXEC(db, &st_release, db_fmt_int(sid, id), me));
+	return affected(DB_EXEC(db, &st_release, db_fmt_int(sid, id), me,
+	    error));
+}
+
+int
+outbox_lock(struct db *db, long long key)
+{
+	struct db_res	*res;
+	char		 skey[24];
+	int		 got;
+
+	if ((res = DB_EXEC(db, &st_lock, db_fmt_int(skey, key))) == NULL)
+		return -1;
+	got = db_bool(res, 0, 0);
+	db_res_free(res);
+	return got;
+}
+
+int
+outbox_held(struct db *db, const char *me, long long **ids)
+{
+	struct db_res	*res;
+	int		 i, n;
+
+	*ids = NULL;
+	if ((res = DB_EXEC(db, &st_held, me)) == NULL)
+		return -1;
+	n = db_rows(res);
+	*ids = xcalloc((size_t)n + 1, sizeof(**ids));
+	for (i = 0; i < n; i++)
+		(*ids)[i] = db_int(res, i, 0);
+	db_res_free(res);
+	return n;
 }
 
 int
@@ -250,12 +322,24 @@ outbox_extend(struct db *db, const char *me, long lease_s)
 }
 
 int
-outbox_sweep(struct db *db, long max_attempts)
+outbox_sweep(struct db *db, long max_attempts, long long own_key,
+    long grace_s, int *gone)
 {
-	char	smax[24];
+	struct db_res	*res;
+	char		 smax[24], skey[24], sgrace[24];
+	int		 i, n;
 
-	return affected_rows(DB_EXEC(db, &st_sweep,
-	    db_fmt_int(smax, max_attempts)));
+	*gone = 0;
+	res = DB_EXEC(db, &st_sweep, db_fmt_int(smax, max_attempts),
+	    lock_param(skey, own_key), db_fmt_int(sgrace, grace_s));
+	if (res == NULL)
+		return -1;
+	n = db_rows(res);
+	for (i = 0; i < n; i++)
+		if (!db_isnull(res, i, 0) && db_bool(res, i, 0))
+			(*gone)++;
+	db_res_free(res);
+	return n;
 }
 
 long

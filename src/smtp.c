@@ -314,6 +314,7 @@ slot_report(struct slot *s)
 	const smtp_status_t	*st;
 	struct batch		*b = s->b;
 	size_t			 i;
+	int			 saved;
 
 	if (s->reported || b->unauthenticated ||
 	    (st = slot_verdict(s)) == NULL)
@@ -327,15 +328,41 @@ slot_report(struct slot *s)
 			s->it->reply[i] = ' ';
 	while (i > 0 && s->it->reply[i - 1] == ' ')
 		s->it->reply[--i] = '\0';
-	if (b->h->done != NULL)
+	if (b->h->done != NULL) {
+		saved = errno;		/* as in tick() */
 		b->h->done(s->it, b->h->arg);
+		errno = saved;
+	}
 }
 
+/*
+ * The relay answered the message's MAIL FROM: it has the message in hand,
+ * unless the session did not authenticate (its content is refused then).
+ */
+static void
+slot_mail_answered(struct slot *s)
+{
+	if (s == NULL)
+		return;
+	if (!s->b->unauthenticated &&
+	    reply_class(smtp_reverse_path_status(s->msg)) != 0)
+		s->it->given = true;
+	slot_report(s);
+}
+
+/*
+ * The caller's hook runs inside libesmtp's I/O loop: its database calls
+ * must not leave an errno (EAGAIN from a non-blocking read) that libesmtp
+ * would take for its own.
+ */
 static void
 tick(struct batch *b)
 {
+	int	saved = errno;
+
 	if (b->h->tick != NULL)
 		b->h->tick(b->h->arg);
+	errno = saved;
 }
 
 /*
@@ -357,6 +384,7 @@ content_cb(void **ctx, int *len, void *arg)
 	}
 	if (s->fed) {
 		*len = 0;
+		errno = 0;	/* the end, not a failure (see above) */
 		return NULL;
 	}
 	if (b->stopped || b->unauthenticated ||
@@ -368,6 +396,7 @@ content_cb(void **ctx, int *len, void *arg)
 		return NULL;
 	}
 	s->fed = true;
+	s->it->given = true;
 	*len = (int)s->it->len;
 	return s->it->message;
 }
@@ -514,7 +543,7 @@ event_cb(smtp_session_t session, int event, void *arg, ...)
 			b->unauthenticated = true;
 		(void)va_arg(ap, const char *);
 		msg = va_arg(ap, smtp_message_t);
-		slot_report(smtp_message_get_application_data(msg));
+		slot_mail_answered(smtp_message_get_application_data(msg));
 		break;
 	case SMTP_EV_MESSAGESENT:
 		msg = va_arg(ap, smtp_message_t);
@@ -585,8 +614,12 @@ session_error(struct batch *b, int started, char *err, size_t errlen)
 	else if (!started) {
 		s = smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf));
 		snprintf(why, sizeof(why), "%s", s ? s : "session failed");
-	} else
-		snprintf(why, sizeof(why), "the session ended early");
+	} else {
+		s = smtp_errno() != 0 ?
+		    smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf)) : NULL;
+		snprintf(why, sizeof(why), "the session ended early%s%s",
+		    s ? ": " : "", s ? s : "");
+	}
 	smtp_reply_redact(b->unauthenticated && b->watch.auth_refused ?
 	    b->watch.auth_reply : b->watch.last, last, sizeof(last));
 	if (last[0] != '\0')
@@ -622,6 +655,7 @@ smtp_send_batch(struct smtp_client *c, struct smtp_item *items, size_t n,
 		s->it = &items[i];
 		s->b = &b;
 		items[i].code = 0;
+		items[i].given = false;
 		items[i].reply[0] = '\0';
 		if ((s->msg = smtp_add_message(session)) == NULL ||
 		    !smtp_set_reverse_path(s->msg, c->cfg->mail_from) ||

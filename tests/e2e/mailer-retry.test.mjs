@@ -97,21 +97,31 @@ test('each recipient of a batch gets its own verdict over one connection', async
     });
 });
 
-test('a relay that is down for a while gets everything once it is back', async () => {
+test('a relay that is down for a while gets everything once it is back, no attempt spent on it', async () => {
   const peer = await startSmtpPeer({});
   await peer.close();
   s.sql('DELETE FROM email_queue');
   const m = startMailer(s, { name: 'mailer-down-up', conf: `smtp_port = ${peer.port}\n${FAST}` });
   try {
     const ids = enqueue(s, 5);
-    await waitFor('failed attempts while the relay is down', () =>
-      Number(s.sql('SELECT min(attempts) FROM email_queue')[0][0]) >= 3, { timeout: 15000 });
-    assert.equal(stateCounts(s).dead, 0);
-    assert.match(m.log(), /smtp: 127\.0\.0\.1:\d+: Connection refused/);
+    await waitFor('sessions tried while the relay is down', () =>
+      (m.log().match(/smtp: 127\.0\.0\.1:\d+: Connection refused/g) || []).length >= 3, { timeout: 15000 });
+    // the relay never saw them: back in the queue as they were, with why
+    const rows = await waitFor('the rows back in the queue', () => {
+      const r = s.sql("SELECT state, attempts, last_error FROM email_queue WHERE state <> 'sending'");
+      return r.length === 5 && r;
+    });
+    for (const [state, attempts, err] of rows) {
+      assert.equal(state, 'queued');
+      assert.equal(attempts, '0', 'a session that never reached the relay costs no attempt');
+      assert.match(err, /Connection refused/);
+    }
+    assert.match(m.log(), /outcome=not-offered/);
     await peer.restart();
     await waitAllSent(s, 5, 30000);
     assert.equal(peer.accepted.length, 5);
     assert.equal(new Set(peer.accepted.map((a) => a.messageId)).size, 5, 'each exactly once');
+    assert.equal(s.sql('SELECT count(*) FROM email_queue WHERE attempts <> 1')[0][0], '0', 'one attempt each: the one delivered');
     assert.equal(m.proc.exitCode, null, 'the mailer never exited');
     assert.equal(ids.length, 5);
   } finally {
@@ -119,6 +129,35 @@ test('a relay that is down for a while gets everything once it is back', async (
     await peer.close();
     assert.equal(code, 0);
   }
+});
+
+test('a relay that hangs up after each message: all delivered, no attempt spent on the rest of the batch', async () => {
+  await withRelay({ dropAfterEach: true }, async (peer, m) => {
+    enqueue(s, 8, { prefix: 'hangup' });
+    await waitAllSent(s, 8, 60000);
+    assert.equal(peer.accepted.length, 8);
+    assert.equal(new Set(peer.accepted.map((a) => a.messageId)).size, 8, 'each exactly once');
+    assert.ok(peer.connections >= 8, `one message a connection (${peer.connections})`);
+    assert.equal(stateCounts(s).dead, 0, 'none dies with attempts wasted');
+    const [[max]] = s.sql('SELECT max(attempts) FROM email_queue');
+    assert.ok(Number(max) <= 2, `at most the attempt in hand when the relay hung up is spent (max ${max})`);
+    assert.match(m.log(), /outcome=not-offered/);
+  }, 'mailer_max_attempts = 2\nmailer_batch_size = 8\n');
+});
+
+test('a relay greeting with 554: its text is kept in last_error, no attempt spent', async () => {
+  await withRelay({ greeting: { code: 554, message: 'No SMTP service here for you' } }, async (peer) => {
+    const [id] = enqueue(s, 1);
+    const [[state, attempts, err]] = await waitFor('the greeting in last_error', () => {
+      const r = s.sql(`SELECT state, attempts, last_error FROM email_queue WHERE id = ${id} AND state <> 'sending' AND last_error IS NOT NULL`);
+      return r.length === 1 && r;
+    });
+    assert.match(err, /554 No SMTP service here for you/);
+    assert.equal(state, 'queued');
+    assert.equal(attempts, '0');
+    assert.ok(peer.connections >= 1);
+    assert.equal(peer.accepted.length, 0);
+  });
 });
 
 test('a message still refused after mailer_max_attempts is dead with the last reply', async () => {

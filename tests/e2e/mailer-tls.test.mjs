@@ -94,8 +94,8 @@ test('a relay whose certificate no trusted CA signed gets nothing when TLS is re
     `smtp_starttls = required\nsmtp_ca_file = ${ca.certFile}\n`,
     async (peer, m) => {
       enqueue(s, 2);
-      const rows = await waitFor('the rows to fail', () => {
-        const r = s.sql("SELECT state, last_error FROM email_queue WHERE state = 'failed'");
+      const rows = await waitFor('the rows back in the queue with why', () => {
+        const r = s.sql("SELECT state, last_error FROM email_queue WHERE state = 'queued' AND attempts = 0 AND last_error IS NOT NULL");
         return r.length === 2 && r;
       });
       for (const [, err] of rows) assert.match(err, /TLS: certificate refused: unable to get local issuer certificate/);
@@ -109,8 +109,8 @@ test('a certificate for another name is refused when TLS is required', async () 
     `smtp_starttls = required\nsmtp_ca_file = ${ca.certFile}\n`,
     async (peer) => {
       enqueue(s, 1);
-      const [[err]] = await waitFor('the row to fail', () => {
-        const r = s.sql("SELECT last_error FROM email_queue WHERE state = 'failed'");
+      const [[err]] = await waitFor('the row back in the queue with why', () => {
+        const r = s.sql("SELECT last_error FROM email_queue WHERE state = 'queued' AND attempts = 0 AND last_error IS NOT NULL");
         return r.length === 1 && r;
       });
       assert.match(err, /IP address mismatch|hostname mismatch/);
@@ -122,8 +122,8 @@ test('a relay that does not offer STARTTLS gets nothing when TLS is required', a
   await withRelay({}, `smtp_starttls = required\nsmtp_ca_file = ${ca.certFile}\n`,
     async (peer) => {
       enqueue(s, 1);
-      const [[err]] = await waitFor('the row to fail', () => {
-        const r = s.sql("SELECT last_error FROM email_queue WHERE state = 'failed'");
+      const [[err]] = await waitFor('the row back in the queue with why', () => {
+        const r = s.sql("SELECT last_error FROM email_queue WHERE state = 'queued' AND attempts = 0 AND last_error IS NOT NULL");
         return r.length === 1 && r;
       });
       assert.match(err, /does not offer STARTTLS/);
@@ -142,13 +142,13 @@ test('opportunistic TLS encrypts even with an unverified certificate', async () 
     });
 });
 
-test('a wrong password leaves the mail failed, to be retried, and delivers nothing', async () => {
+test('a wrong password leaves the mail queued, to be retried, no attempt spent, and delivers nothing', async () => {
   await withRelay({ tls: ca.issue({ ip: ['127.0.0.1'] }), auth: { user: 'mailer', pass: 'another one' } },
     `smtp_starttls = required\nsmtp_ca_file = ${ca.certFile}\nsmtp_user = mailer\nsmtp_password_file = @PWFILE@\n`,
     async (peer, m) => {
       enqueue(s, 2);
-      const rows = await waitFor('the rows to fail', () => {
-        const r = s.sql("SELECT last_error FROM email_queue WHERE state = 'failed'");
+      const rows = await waitFor('the rows back in the queue with why', () => {
+        const r = s.sql("SELECT last_error FROM email_queue WHERE state = 'queued' AND attempts = 0 AND last_error IS NOT NULL");
         return r.length === 2 && r;
       });
       for (const [err] of rows) assert.match(err, /AUTH refused \(last reply: 535/);

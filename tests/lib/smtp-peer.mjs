@@ -18,6 +18,8 @@ const messageIdOf = (raw) => (/^Message-ID:\s*(<[^>\r\n]+>)/mi.exec(raw) || [])[
 //   onRcpt(address, ctx)   -> null to accept, or a reply code (or {code, message})
 //   onData({raw, messageId, attempt, to}) -> the same, after the whole message
 //   delayMs   wait this long before answering the end of DATA
+//   greeting  {code, message}: greet with this refusal and hang up (e.g. 554)
+//   dropAfterEach  true: hang up right after answering each message's DATA
 export async function startSmtpPeer(opts = {}) {
   const port = opts.port || await freePort();
   const peer = {
@@ -70,7 +72,7 @@ export async function startSmtpPeer(opts = {}) {
         : { authOptional: true, disabledCommands: opts.tls ? ['AUTH'] : ['STARTTLS', 'AUTH'] }),
       onConnect(session, cb) {
         peer.connections++;
-        cb();
+        cb(opts.greeting ? reply(opts.greeting, 'no service') : null);
       },
       onSecure(socket, session, cb) {
         peer.secureConnections++;
@@ -106,7 +108,12 @@ export async function startSmtpPeer(opts = {}) {
               tlsVersion: session.tlsOptions ? session.tlsOptions.version : null,
               user: session.user, sessionId: session.id, at: Date.now(),
             });
-            return cb(null, 'queued');
+            cb(null, 'queued');
+            if (opts.dropAfterEach) {
+              // the reply is written; hang up before the next command
+              for (const c of server.connections) if (c.id === session.id) setImmediate(() => c.close());
+            }
+            return undefined;
           };
           if (opts.delayMs) setTimeout(finish, opts.delayMs); else finish();
         });
