@@ -2,7 +2,7 @@
 # See README.md. Variables worth overriding: CC, PREFIX, DESTDIR.
 
 CC	?= cc
-PKGS	 = libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl
+PKGS	 = libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # -lm: src/input.c calls floor(), which gcc inlines and clang does not.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -20,12 +20,12 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 SAN_CFLAGS = $(CSTD) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
 
-MAINS	 = src/memberd.c src/mailer.c src/memberctl.c
+MAINS	 = src/memberd.c src/mailer.c src/webhooks.c src/memberctl.c
 LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
 SQL	 = $(sort $(wildcard sql/*.sql))
 GEN	 = build/gen/migrations.c
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
-BINS	 = memberd memberd-mailer memberctl
+BINS	 = memberd memberd-mailer memberd-webhooks memberctl
 
 # release objects in build/obj, sanitizer objects in build/asan/obj
 OBJ	 = $(patsubst src/%.c,build/obj/%.o,$(LIB_SRCS)) build/obj/gen/migrations.o
@@ -68,12 +68,16 @@ build/memberd: build/obj/memberd.o build/libmemberd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 build/memberd-mailer: build/obj/mailer.o build/libmemberd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+build/memberd-webhooks: build/obj/webhooks.o build/libmemberd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 build/memberctl: build/obj/memberctl.o build/libmemberd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/asan/memberd: build/asan/obj/memberd.o build/asan/libmemberd.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 build/asan/memberd-mailer: build/asan/obj/mailer.o build/asan/libmemberd.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+build/asan/memberd-webhooks: build/asan/obj/webhooks.o build/asan/libmemberd.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 build/asan/memberctl: build/asan/obj/memberctl.o build/asan/libmemberd.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
@@ -158,6 +162,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 UNITS	 = memberd.socket memberd.service memberd-mailer.service memberd-mailer@.service \
+	   memberd-webhooks.service \
 	   memberd-housekeeping.service memberd-housekeeping.timer
 SNIPPETS = $(wildcard nginx/snippets/*.conf)
 MAN5	 = $(wildcard man/*.5)

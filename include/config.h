@@ -82,6 +82,18 @@ struct config {
 	long	 mailer_max_attempts;
 	long	 mailer_backoff_unit_ms;
 	long	 mail_retention;
+
+	/* secrets at rest (secretbox.h) */
+	char	*secret_key_file;
+
+	/* webhooks (memberd-webhooks) */
+	long	 webhooks_batch_size;
+	long	 webhooks_poll_interval;
+	long	 webhooks_lease;
+	long	 webhooks_max_attempts;
+	long	 webhooks_backoff_unit_ms;
+	long	 webhooks_disable_after;
+	bool	 webhooks_claim_lock;
 };
 
 /* Fill every key with its default. Release with config_release. */

@@ -143,6 +143,31 @@ static const struct key keys[] = {
 	  "only tests shorten it" },
 	{ "mail_retention", K_DURATION, O(mail_retention), "30d", 0,
 	  3650 * DAY, NULL, "sent mail kept this long, then purged" },
+
+	{ "secret_key_file", K_STR, O(secret_key_file), "", 0, 0, NULL,
+	  "file holding the 32-byte key that encrypts stored secrets such as "
+	  "webhook secrets (raw or 64 hex digits; else the credential "
+	  "secret_key)" },
+
+	{ "webhooks_batch_size", K_INT, O(webhooks_batch_size), "50", 1, 1000,
+	  NULL, "webhook deliveries claimed at once, in order per endpoint" },
+	{ "webhooks_poll_interval", K_DURATION, O(webhooks_poll_interval),
+	  "5s", 1, 3600, NULL,
+	  "fallback poll of memberd-webhooks when no notification arrives" },
+	{ "webhooks_lease", K_DURATION, O(webhooks_lease), "5m", 30, DAY, NULL,
+	  "how long a claimed delivery belongs to its deliverer without news "
+	  "from it (the fallback when its claim lock cannot tell)" },
+	{ "webhooks_max_attempts", K_INT, O(webhooks_max_attempts), "12", 1,
+	  1000, NULL, "attempts before a delivery is dead" },
+	{ "webhooks_backoff_unit", K_MILLIS, O(webhooks_backoff_unit_ms), "1s",
+	  1, 3600 * 1000L, NULL, "retry n waits min(n^4, 3600) units, +-10 %; "
+	  "only tests shorten it" },
+	{ "webhooks_disable_after", K_DURATION, O(webhooks_disable_after),
+	  "24h", 1, 365 * DAY, NULL, "an endpoint failing without a success "
+	  "for this long is disabled" },
+	{ "webhooks_claim_lock", K_BOOL, O(webhooks_claim_lock), "true", 0, 0,
+	  NULL, "tie claims to a session advisory lock, so a dead deliverer's "
+	  "rows return in seconds (false behind transaction pooling)" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

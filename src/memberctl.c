@@ -19,6 +19,7 @@
 #include "password.h"
 #include "validate.h"
 #include "queuectl.h"
+#include "webhookctl.h"
 #include "banned.h"
 
 struct ctl {
@@ -39,6 +40,7 @@ static int	cmd_config(struct ctl *, int, char **);
 static int	cmd_admin(struct ctl *, int, char **);
 static int	cmd_housekeeping(struct ctl *, int, char **);
 static int	cmd_queue(struct ctl *, int, char **);
+static int	cmd_webhook(struct ctl *, int, char **);
 
 static const struct command commands[] = {
 	{ "migrate", "[--status]",
@@ -60,6 +62,11 @@ static const struct command commands[] = {
 	  "| purge [--sent-older-than 30d]",
 	  "outbound mail: counts and age, rows by state, send dead mail "
 	  "again, delete old sent mail", 1, cmd_queue },
+	{ "webhook", "add URL --events PATTERNS [--secret-file F] | list | "
+	  "disable ID | enable ID | remove ID | deliveries [--state S] "
+	  "[--limit N] | retry ID",
+	  "webhook endpoints and their deliveries; add prints a generated "
+	  "secret once", 1, cmd_webhook },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -267,6 +274,12 @@ static int
 cmd_queue(struct ctl *ctl, int argc, char **argv)
 {
 	return queuectl_main(ctl->db, &ctl->cfg, argc - 1, argv + 1);
+}
+
+static int
+cmd_webhook(struct ctl *ctl, int argc, char **argv)
+{
+	return webhookctl_main(ctl->db, &ctl->cfg, argc - 1, argv + 1);
 }
 
 int

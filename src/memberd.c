@@ -34,6 +34,7 @@
 #include "config.h"
 #include "log.h"
 #include "worker.h"
+#include "secretbox.h"
 #include "banned.h"
 
 #define SHUTDOWN_GRACE_S	30
@@ -433,6 +434,8 @@ main(int argc, char **argv)
 	char		 err[1024];
 	const char	*reload_pid = NULL;
 	bool		 check = false;
+	struct secretbox_key key;
+	char		 keypath[4096];
 	siginfo_t	 info;
 	sigset_t	 set;
 	int		 ch, sig;
@@ -468,6 +471,15 @@ main(int argc, char **argv)
 			fprintf(stderr, "memberd: %s (memberd-mailer would not "
 			    "start)\n", err);
 			return 1;
+		}
+		if (secretbox_key_source(&cfg, keypath, sizeof(keypath))) {
+			if (secretbox_key_load(&cfg, &key, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "memberd: %s (webhook secrets "
+				    "could not be sealed or opened)\n", err);
+				return 1;
+			}
+			secretbox_key_wipe(&key);
 		}
 		printf("memberd: configuration ok\n");
 		return 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The memberd stack on loopback: PostgreSQL, the SMTP catcher, memberd, the
-# mailer and nginx. The developer stack lives in var/; the tests run the
+# mailer, memberd-webhooks with a local webhook receiver, and nginx. The developer stack lives in var/; the tests run the
 # same script on a throwaway directory and free ports.
 #
 #   tools/stack.sh up|down|run|status|purge|pg-start|pg-stop|env
@@ -11,10 +11,13 @@
 #   MEMBERD_HTTP_PORT   nginx                           (8080)
 #   MEMBERD_PG_PORT     PostgreSQL                      (54329)
 #   MEMBERD_SMTP_PORT   the SMTP catcher                (2525)
+#   MEMBERD_HOOK_PORT   the webhook receiver            (2626)
 #   STACK_BIN           where the binaries are          (repo/build)
 #   STACK_WORKERS       memberd workers                 (4)
 #   STACK_CATCHER=0     do not start the SMTP catcher (tests bring their own)
 #   STACK_MAILER=0      do not start memberd-mailer
+#   STACK_WEBHOOKS=0    do not start memberd-webhooks
+#   STACK_RECEIVER=0    no webhook receiver, nothing registered (tests)
 #   STACK_FAST=1        PostgreSQL without fsync (tests only)
 #   STACK_EXTRA_CONF    lines appended to memberd.conf when it is created
 #   STACK_PG_LOCALE     the cluster's locale when it is created, e.g.
@@ -41,6 +44,9 @@ CATCHER=${STACK_CATCHER:-1}
 MAILER=${STACK_MAILER:-1}
 BOUNCER=${STACK_PGBOUNCER:-0}
 BOUNCER_PORT=${MEMBERD_PGBOUNCER_PORT:-6432}
+HOOK_PORT=${MEMBERD_HOOK_PORT:-2626}
+WEBHOOKS=${STACK_WEBHOOKS:-1}
+RECEIVER=${STACK_RECEIVER:-1}
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -121,7 +127,8 @@ stop_pid() {
 }
 
 layout() {
-	mkdir -p "$LOG" "$DIR/mail/new" "$DIR/mail/tmp" "$DIR/mail/cur" "$RT"
+	mkdir -p "$LOG" "$DIR/mail/new" "$DIR/mail/tmp" "$DIR/mail/cur" "$RT" \
+		"$DIR/webhooks"
 	chmod 755 "$RT"
 	mkdir -p "$RUN" "$PGRUN" "$DIR/nginx/tmp"
 	chmod 755 "$RUN"
@@ -159,6 +166,7 @@ write_config() {
 	mail_from_name = memberd
 	mailer_poll_interval = 2s
 	$( [ "$BOUNCER" = 1 ] && echo "db_prepared_statements = false" )
+	secret_key_file = $DIR/secret.key
 	${STACK_EXTRA_CONF:-}
 	CONF
 }
@@ -173,8 +181,9 @@ db_port() {
 sync_config() {
 	local key val tmp=$CONF.tmp
 	cp "$CONF" "$tmp"
-	for key in listen public_url db_port smtp_port; do
+	for key in listen public_url db_port smtp_port secret_key_file; do
 		case $key in
+		secret_key_file) val=$DIR/secret.key ;;
 		listen)		val=$SOCK ;;
 		public_url)	val=http://127.0.0.1:$HTTP_PORT ;;
 		db_port)	val=$(db_port) ;;
@@ -302,6 +311,46 @@ memberd_start() {
 	die "memberd did not start (see $LOG/memberd.log)"
 }
 
+# The key that seals stored secrets (webhook secrets), once.
+secret_key() {
+	[ -s "$DIR/secret.key" ] && return 0
+	(umask 077; openssl rand -hex 32 > "$DIR/secret.key.tmp") &&
+		mv "$DIR/secret.key.tmp" "$DIR/secret.key"
+}
+
+receiver_start() {
+	[ "$RECEIVER" = 1 ] || return 0
+	pid_alive "$RUN/webhook-receiver.pid" && return 0
+	port_busy "$HOOK_PORT" && die "port $HOOK_PORT is taken (set MEMBERD_HOOK_PORT)"
+	setsid node "$REPO/tools/webhook-receiver.mjs" --port "$HOOK_PORT" \
+		--dir "$DIR/webhooks" >>"$LOG/webhook-receiver.log" 2>&1 &
+	echo $! > "$RUN/webhook-receiver.pid"
+	local i
+	for i in $(seq 1 100); do port_busy "$HOOK_PORT" && return 0; sleep 0.1; done
+	die "the webhook receiver did not start (see $LOG/webhook-receiver.log)"
+}
+
+# The receiver as an endpoint for every event, on any start where it is
+# not registered yet (an existing var/ gets it too).
+receiver_register() {
+	[ "$RECEIVER" = 1 ] || return 0
+	local url=http://127.0.0.1:$HOOK_PORT/webhooks sec=$DIR/webhook-secret
+	if [ ! -s "$sec" ]; then
+		(umask 077; printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$sec")
+	fi
+	"$BIN/memberctl" -c "$CONF" webhook list | grep -q " $url\$" && return 0
+	"$BIN/memberctl" -c "$CONF" webhook add "$url" --events '*' \
+		--secret-file "$sec" >/dev/null || die "could not register the webhook receiver"
+}
+
+webhooks_start() {
+	[ "$WEBHOOKS" = 1 ] || return 0
+	pid_alive "$RUN/webhooks.pid" && return 0
+	# LISTEN and session locks: never through transaction pooling
+	setsid "$BIN/memberd-webhooks" -c "$DIRECT_CONF" >>"$LOG/webhooks.log" 2>&1 &
+	echo $! > "$RUN/webhooks.pid"
+}
+
 mailer_start() {
 	[ "$MAILER" = 1 ] || return 0
 	pid_alive "$RUN/mailer.pid" && return 0
@@ -362,7 +411,7 @@ dev_admin() {
 }
 
 up() {
-	for b in memberd memberd-mailer memberctl; do
+	for b in memberd memberd-mailer memberd-webhooks memberctl; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make first"
 	done
 	# a start that fails half-way leaves nothing running
@@ -370,14 +419,18 @@ up() {
 	layout
 	write_config
 	sync_config
+	secret_key
 	pg_start
 	pgbouncer_start
 	"$BIN/memberctl" -c "$CONF" migrate >/dev/null ||
 		die "memberctl migrate failed"
 	dev_admin
+	receiver_register
 	catcher_start
+	receiver_start
 	memberd_start
 	mailer_start
+	webhooks_start
 	nginx_start
 	wait_healthy
 	trap - EXIT
@@ -399,6 +452,8 @@ down() {
 		for i in $(seq 1 50); do pid_alive "$RUN/nginx.pid" || break; sleep 0.1; done
 	fi
 	stop_pid "$RUN/mailer.pid" memberd-mailer
+	stop_pid "$RUN/webhooks.pid" memberd-webhooks
+	stop_pid "$RUN/webhook-receiver.pid" webhook-receiver
 	stop_pid "$RUN/memberd.pid" memberd
 	stop_pid "$RUN/smtp-catcher.pid" smtp-catcher
 	stop_pid "$BOUNCER_DIR/pgbouncer.pid" pgbouncer
@@ -407,7 +462,7 @@ down() {
 
 status() {
 	local f name
-	for name in memberd mailer smtp-catcher nginx pgbouncer; do
+	for name in memberd mailer webhooks smtp-catcher webhook-receiver nginx pgbouncer; do
 		f=$RUN/$name.pid
 		[ $name = pgbouncer ] && f=$BOUNCER_DIR/pgbouncer.pid
 		if pid_alive "$f"; then echo "$name: running (pid $(cat "$f"))"
@@ -428,6 +483,8 @@ banner() {
 	  portal and API   http://127.0.0.1:$HTTP_PORT/   (health: /api/v1/health)
 	  admin            admin@example.com, password in $DIR/dev-admin-password
 	  caught mail      $DIR/mail/new/   (SMTP catcher on 127.0.0.1:$SMTP_PORT)
+	  webhooks         $DIR/webhooks/   (receiver on 127.0.0.1:$HOOK_PORT, every event;
+	                   secret in $DIR/webhook-secret)
 	  PostgreSQL       psql -h 127.0.0.1 -p $PG_PORT -U memberd memberd
 	  configuration    $CONF
 	  logs             $LOG/
@@ -445,7 +502,8 @@ run)
 	banner
 	echo "  Ctrl-C stops everything."
 	echo
-	tail -n 0 -F "$LOG/memberd.log" "$LOG/mailer.log" "$LOG/nginx-error.log" 2>/dev/null &
+	tail -n 0 -F "$LOG/memberd.log" "$LOG/mailer.log" "$LOG/webhooks.log" \
+		"$LOG/nginx-error.log" 2>/dev/null &
 	tailpid=$!
 	wait
 	;;

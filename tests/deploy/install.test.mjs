@@ -16,9 +16,9 @@ function repoFiles(from, to) {
 function expected(prefix) {
   const share = `${prefix}/share/memberd`;
   const fixed = [
-    ...['memberd', 'memberd-mailer', 'memberctl'].map((b) => [`${prefix}/sbin/${b}`, 0o755]),
+    ...['memberd', 'memberd-mailer', 'memberd-webhooks', 'memberctl'].map((b) => [`${prefix}/sbin/${b}`, 0o755]),
     ...['memberd.socket', 'memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service',
-      'memberd-housekeeping.service', 'memberd-housekeeping.timer']
+      'memberd-webhooks.service', 'memberd-housekeeping.service', 'memberd-housekeeping.timer']
       .map((u) => [`${prefix}/lib/systemd/system/${u}`, 0o644]),
     [`${prefix}/lib/sysusers.d/memberd.conf`, 0o644],
     [`${prefix}/lib/tmpfiles.d/memberd.conf`, 0o644],
@@ -27,7 +27,7 @@ function expected(prefix) {
     ...['memberd-http.conf', 'memberd-headers.conf', 'memberd-api.conf', 'memberd-errors.conf', 'memberd-timeouts.conf']
       .map((s) => [`${share}/nginx/${s}`, 0o644]),
     [`${prefix}/share/man/man5/memberd.conf.5`, 0o644],
-    ...['memberd.8', 'memberd-mailer.8', 'memberctl.8']
+    ...['memberd.8', 'memberd-mailer.8', 'memberd-webhooks.8', 'memberctl.8']
       .map((m) => [`${prefix}/share/man/man8/${m}`, 0o644]),
     [`${prefix}/share/doc/memberd/operations.md`, 0o644],
   ].map(([p, mode]) => ({ path: p, mode }));
@@ -57,9 +57,10 @@ test('PREFIX moves everything, and the units, site and sample follow it', () => 
   try {
     assert.equal(show(listFiles(tree)), show(expected('/opt/memberd')));
     const read = (p) => fs.readFileSync(path.join(tree, p), 'utf8');
-    for (const u of ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service', 'memberd-housekeeping.service']) {
+    for (const u of ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service', 'memberd-webhooks.service',
+      'memberd-housekeeping.service']) {
       const text = read(`opt/memberd/lib/systemd/system/${u}`);
-      assert.match(text, /^ExecStart=\/opt\/memberd\/sbin\/member(d|d-mailer|ctl) /m, u);
+      assert.match(text, /^ExecStart=\/opt\/memberd\/sbin\/member(d|d-mailer|d-webhooks|ctl) /m, u);
       assert.doesNotMatch(text, /\/usr\/local/, u);
     }
     // The guide names the paths of this PREFIX (the default is said as such).

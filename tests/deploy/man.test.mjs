@@ -12,8 +12,8 @@ const MAN = path.join(REPO, 'man');
 const PAGES = fs.readdirSync(MAN).filter((f) => /\.[58]$/.test(f)).sort();
 const read = (p) => fs.readFileSync(path.join(MAN, p), 'utf8');
 
-test('the four pages are there', () => {
-  assert.deepEqual(PAGES, ['memberctl.8', 'memberd-mailer.8', 'memberd.8', 'memberd.conf.5']);
+test('the five pages are there', () => {
+  assert.deepEqual(PAGES, ['memberctl.8', 'memberd-mailer.8', 'memberd-webhooks.8', 'memberd.8', 'memberd.conf.5']);
 });
 
 test('mandoc -T lint finds nothing', () => {
@@ -37,7 +37,7 @@ test('mandoc -T lint finds nothing', () => {
   assert.deepEqual(problems, []);
 });
 
-test('every .Xr to a memberd page names one of the four', () => {
+test('every .Xr to a memberd page names one of the five', () => {
   for (const p of PAGES) {
     for (const [, name, sec] of read(p).matchAll(/^\.Xr (memberd\S*|memberctl) (\d)/gm)) {
       assert.ok(PAGES.includes(`${name}.${sec}`), `${p}: .Xr ${name} ${sec}`);

@@ -13,8 +13,9 @@ import { REPO } from '../lib/stack.mjs';
 import { installTree } from './lib.mjs';
 
 const UNITS = ['memberd.socket', 'memberd.service', 'memberd-mailer.service', 'memberd-mailer@.service',
-  'memberd-housekeeping.service', 'memberd-housekeeping.timer'];
-const SERVICES = ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@1.service', 'memberd-housekeeping.service'];
+  'memberd-webhooks.service', 'memberd-housekeeping.service', 'memberd-housekeeping.timer'];
+const SERVICES = ['memberd.service', 'memberd-mailer.service', 'memberd-mailer@1.service',
+  'memberd-webhooks.service', 'memberd-housekeeping.service'];
 // systemd-analyze's exposure, 0 (perfect) to 10; "OK" is below 5. The
 // services score 1.1; the threshold catches a sandbox setting removed.
 const MAX_EXPOSURE = 1.5;
@@ -164,7 +165,8 @@ test('every service has the sandbox the issue lists and takes secrets as credent
     LockPersonality: 'yes', RestrictNamespaces: 'yes', RestrictRealtime: 'yes',
     CapabilityBoundingSet: '', RestrictAddressFamilies: 'AF_UNIX AF_INET AF_INET6',
   };
-  for (const u of ['memberd.service', 'memberd-mailer@.service', 'memberd-housekeeping.service']) {
+  for (const u of ['memberd.service', 'memberd-mailer@.service', 'memberd-webhooks.service',
+    'memberd-housekeeping.service']) {
     const s = parseUnit(unit(u)).Service;
     for (const [k, v] of Object.entries(want)) assert.deepEqual(s[k], [v], `${u}: ${k}`);
     assert.ok(s.SystemCallFilter.includes('@system-service'), `${u}: SystemCallFilter`);
@@ -173,6 +175,8 @@ test('every service has the sandbox the issue lists and takes secrets as credent
   }
   const mailer = parseUnit(unit('memberd-mailer@.service')).Service;
   assert.ok(mailer.LoadCredential.includes('smtp_password:/etc/memberd/credentials/smtp_password'));
+  const hooks = parseUnit(unit('memberd-webhooks.service')).Service;
+  assert.ok(hooks.LoadCredential.includes('secret_key:/etc/memberd/credentials/secret_key'));
 });
 
 test('sysusers.d creates the memberd user; tmpfiles.d makes root-only secret files', () => {
@@ -184,7 +188,7 @@ test('sysusers.d creates the memberd user; tmpfiles.d makes root-only secret fil
   assert.equal(r.status, 0, r.stderr);
   const st = (p) => fs.statSync(path.join(tree, p));
   assert.equal(st('etc/memberd/credentials').mode & 0o777, 0o700);
-  for (const f of ['db_password', 'smtp_password']) {
+  for (const f of ['db_password', 'smtp_password', 'secret_key']) {
     const s = st(`etc/memberd/credentials/${f}`);
     assert.equal(s.mode & 0o777, 0o600, f);
     assert.equal(s.uid, 0, f);

@@ -50,6 +50,7 @@ export async function waitFor(what, fn, { timeout = 15000, interval = 100 } = {}
 }
 
 // Options: workers, catcher (false: bring your own SMTP server), mailer,
+// webhooks (true: start memberd-webhooks; the test brings its receiver),
 // smtpPort, conf (extra memberd.conf lines), pgLocale (the cluster's
 // locale, e.g. 'C.UTF-8'; none by default), fast (false: PostgreSQL with
 // fsync, as in production; true by default).
@@ -69,6 +70,8 @@ export async function startStack(opts = {}) {
     STACK_WORKERS: String(opts.workers ?? 2),
     STACK_CATCHER: opts.catcher === false ? '0' : '1',
     STACK_MAILER: opts.mailer === false ? '0' : '1',
+    STACK_WEBHOOKS: opts.webhooks ? '1' : '0',
+    STACK_RECEIVER: '0',
     STACK_EXTRA_CONF: opts.conf || '',
     STACK_PG_LOCALE: opts.pgLocale || '',
     STACK_PGBOUNCER: bouncer ? '1' : '0',
@@ -134,6 +137,8 @@ export async function startStack(opts = {}) {
     pgRestart(mode = 'fast') { stackSh('pg-restart', mode); },
     memberdPid: () => pidOf('memberd'),
     mailerPid: () => pidOf('mailer'),
+    webhooksPid: () => pidOf('webhooks'),
+    keyPath: path.join(dir, 'secret.key'),
     workerPids() {
       const parent = pidOf('memberd');
       const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' });

@@ -1,0 +1,596 @@
+/*
+ * webhooks.c: memberd-webhooks drains webhook_deliveries to the endpoints
+ * operators registered. It sleeps on LISTEN (woken by the emitting
+ * commit) with a poll as the fallback, claims a batch (hookq.h: per
+ * endpoint, in order, never two deliverers on one endpoint), and sends it
+ * in lanes: each endpoint's rows one after the other over its keep-alive
+ * connection, the endpoints of the batch side by side (hook_http.h).
+ * Failures are written at once; deliveries together, once the oldest
+ * unwritten one is RECORD_DELAY old and at the end of the batch. A crash
+ * thus repeats at most the requests in flight and those answered in the
+ * last RECORD_DELAY. An endpoint whose row must be retried gives the
+ * rest of its rows back, so a later event never overtakes it.
+ *
+ * Signals: SIGTERM and SIGINT stay blocked except while waiting for work;
+ * a pending one is seen before each request starts: the requests in
+ * flight finish, the rest of the batch is given back, and the process
+ * exits 0.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "db.h"
+#include "hook_http.h"
+#include "hookq.h"
+#include "log.h"
+#include "secretbox.h"
+#include "webhook.h"
+#include "banned.h"
+
+#define RECORD_DELAY_US		100000
+#define MAX_ENDPOINTS		64
+/* No sweep by lock in the server's first seconds: live deliverers reconnect. */
+#define RESTART_GRACE_S		5
+#define SWEEP_EVERY_US		(2 * 1000000LL)
+
+static volatile sig_atomic_t	stopping;
+static struct config		cfg;
+static struct secretbox_key	key;
+static char			me[128];
+static sigset_t			waitmask;
+static struct hookq_claimer	claimer;
+
+/* One endpoint's rows in a batch, sent one after the other. */
+struct lane {
+	struct hookq_row	*rows;
+	int			 n, next;
+	bool			 stopped;	/* the rest given back */
+	char			*secret;	/* opened, or NULL */
+	char			 sig[WEBHOOK_SIG_LEN];
+	struct hook_req		 req;		/* the one in flight */
+};
+
+struct batch {
+	struct db		*db;
+	struct hookq_row	*rows;
+	int			 n;
+	long long		*done_ids;	/* delivered, not yet written */
+	int			*done_status;
+	int			 ndone;
+	int			 nsent;		/* written, not collected */
+	int64_t			 oldest_done;
+	int64_t			 next_extend;
+};
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: memberd-webhooks [-c file] [-1 | -t]\n"
+	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
+	    "  -1       deliver what is due once, then exit\n"
+	    "  -t       check the configuration and exit\n");
+	exit(2);
+}
+
+static bool
+stop_requested(void)
+{
+	sigset_t	pending;
+
+	if (stopping)
+		return true;
+	if (sigpending(&pending) != 0)
+		return false;
+	return sigismember(&pending, SIGTERM) == 1 ||
+	    sigismember(&pending, SIGINT) == 1;
+}
+
+static void
+wait_for_work(struct db *db, long timeout_ms)
+{
+	struct pollfd	 pfd;
+	struct timespec	 ts;
+
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
+	pfd.fd = db_socket(db);
+	pfd.events = POLLIN;
+	if (ppoll(pfd.fd >= 0 ? &pfd : NULL, pfd.fd >= 0 ? 1 : 0, &ts,
+	    &waitmask) > 0)
+		(void)db_drain_notifications(db);
+}
+
+/* The host of a URL, for logs (paths and user:password may be secret). */
+static void
+url_host(const char *url, char *out, size_t len)
+{
+	const char	*p = strstr(url, "://"), *end, *at;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
+		p = at + 1;
+	(void)str_printf(out, len, "%.*s", (int)(end - p), p);
+}
+
+static void
+log_attempt(const struct hookq_row *r, const char *outcome, int status,
+    long retry_ms, long long us)
+{
+	char	host[256], retry[48] = "";
+
+	url_host(r->url, host, sizeof(host));
+	if (retry_ms > 0)
+		snprintf(retry, sizeof(retry), " retry_in=%ldms", retry_ms);
+	log_info("webhook id=%lld event=%s type=%s endpoint=%lld host=%s "
+	    "attempt=%d outcome=%s status=%d ms=%lld%s", r->id, r->event_id,
+	    r->type, r->endpoint_id, host, r->attempts, outcome, status,
+	    us / 1000, retry);
+}
+
+/*
+ * Collect the write of deliveries sent earlier. The ids stay in the
+ * batch until then, so a failed write is reported with its count.
+ */
+static void
+record_collect(struct batch *b)
+{
+	if (b->nsent == 0)
+		return;
+	if (hookq_mark_delivered_collect(b->db) < 0)
+		log_warnx("webhook: %d deliveries not recorded (database); "
+		    "they will be sent again", b->nsent);
+	b->nsent = 0;
+}
+
+/*
+ * Write every delivery not written yet, in one statement sent without
+ * waiting (its commit's flush overlaps the next requests); wait: collect
+ * it too.
+ */
+static void
+record_delivered(struct batch *b, bool wait)
+{
+	record_collect(b);
+	if (b->ndone > 0) {
+		if (hookq_mark_delivered_send(b->db, me, b->done_ids,
+		    b->done_status, b->ndone) == 0)
+			b->nsent = b->ndone;
+		else
+			log_warnx("webhook: %d deliveries not recorded "
+			    "(database); they will be sent again", b->ndone);
+		b->ndone = 0;
+	}
+	if (wait)
+		record_collect(b);
+}
+
+static void
+give_back(struct batch *b, struct lane *l)
+{
+	int	i;
+
+	for (i = l->next; i < l->n; i++)
+		if (hookq_release(b->db, me, l->rows[i].id) < 0)
+			log_warnx("webhook id=%lld: not given back (database); "
+			    "the sweep will", l->rows[i].id);
+	l->next = l->n;
+	l->stopped = true;
+}
+
+/* A failed attempt (status 0: no answer): retried or dead. */
+static void
+settle_failure(struct batch *b, struct lane *l, struct hookq_row *r,
+    const struct hook_req *q)
+{
+	enum webhook_outcome	 o;
+	long			 retry_ms = -1;
+	bool			 disabled = false;
+	char			 err[WEBHOOK_ERROR_MAX + 64];
+	int			 rc;
+
+	o = webhook_verdict(q->status, r->attempts, cfg.webhooks_max_attempts);
+	if (o == WEBHOOK_RETRY)
+		retry_ms = webhook_retry_ms(r->attempts,
+		    cfg.webhooks_backoff_unit_ms, (double)random() / RAND_MAX,
+		    q->status == 429 || q->status == 503 ? q->retry_after : -1);
+	(void)str_copy(err, sizeof(err), q->answer[0] ? q->answer :
+	    q->status ? "(empty answer)" : "no answer");
+	record_delivered(b, true);	/* before the failure: in order */
+	rc = hookq_mark_failed(b->db, me, r->id, r->endpoint_id, retry_ms,
+	    q->status, err, cfg.webhooks_disable_after, &disabled);
+	log_attempt(r, rc == 0 ? "lost-lease" : rc < 0 ? "unrecorded" :
+	    o == WEBHOOK_RETRY ? "failed" : "dead", q->status,
+	    retry_ms, q->elapsed_us);
+	if (disabled)
+		log_warnx("webhook endpoint %lld disabled: failing for more "
+		    "than %lds (memberctl webhook list shows why)",
+		    r->endpoint_id, cfg.webhooks_disable_after);
+	if (o == WEBHOOK_RETRY || disabled)
+		give_back(b, l);
+}
+
+static void
+maybe_extend(struct batch *b)
+{
+	int64_t	now = now_mono_us();
+
+	if (now < b->next_extend)
+		return;
+	(void)hookq_extend(b->db, me, cfg.webhooks_lease);
+	b->next_extend = now + (int64_t)cfg.webhooks_lease * 1000000 / 4;
+}
+
+/* Open an endpoint's secret; false (rows failed) when it does not. */
+static bool
+lane_open(struct batch *b, struct lane *l)
+{
+	struct buf	pt = { 0 };
+	struct hook_req	q;
+
+	if (key.loaded && secretbox_open(&key, WEBHOOK_AAD,
+	    l->rows[0].secret_sealed, &pt) == 0) {
+		l->secret = buf_detach(&pt);
+		return true;
+	}
+	secretbox_buf_wipe(&pt);
+	memset(&q, 0, sizeof(q));
+	(void)str_copy(q.answer, sizeof(q.answer), key.loaded ?
+	    "the endpoint's secret does not open under this secret key" :
+	    "no secret key: set secret_key_file or the credential secret_key");
+	log_warnx("webhook endpoint %lld: %s", l->rows[0].endpoint_id,
+	    q.answer);
+	settle_failure(b, l, &l->rows[l->next++], &q);
+	give_back(b, l);
+	return false;
+}
+
+/*
+ * Start the lane's next row. False when it has none left (or its secret
+ * cannot sign, which settles the row and gives the rest back).
+ */
+static bool
+lane_start(struct hook_http *http, struct batch *b, struct lane *l)
+{
+	struct hookq_row	*r;
+	struct hook_req		 bad;
+
+	if (l->stopped || l->next >= l->n)
+		return false;
+	r = &l->rows[l->next];
+	memset(&l->req, 0, sizeof(l->req));
+	l->req.timestamp = (long long)time(NULL);
+	if (webhook_sign(l->secret, r->event_id, l->req.timestamp, r->body,
+	    strlen(r->body), l->sig) != 0) {
+		memset(&bad, 0, sizeof(bad));
+		(void)str_copy(bad.answer, sizeof(bad.answer),
+		    "the endpoint's secret is not whsec_ base64");
+		l->next++;
+		settle_failure(b, l, r, &bad);
+		give_back(b, l);
+		return false;
+	}
+	l->req.endpoint_id = r->endpoint_id;
+	l->req.arg = l;
+	l->req.url = r->url;
+	l->req.id = r->event_id;
+	l->req.signature = l->sig;
+	l->req.body = r->body;
+	hook_http_start(http, &l->req);
+	return true;
+}
+
+/*
+ * Every lane sends its rows one after the other, all lanes side by side:
+ * a lane's next request starts as soon as its last one is answered. A
+ * stop asked for lets the requests in flight finish and starts no more.
+ */
+static void
+lanes_run(struct hook_http *http, struct batch *b, struct lane *lanes, int nl)
+{
+	struct hook_req		*q;
+	struct lane		*l;
+	struct hookq_row	*r;
+	int			 i;
+
+	for (i = 0; i < nl && !stop_requested(); i++)
+		(void)lane_start(http, b, &lanes[i]);
+	while ((q = hook_http_next(http)) != NULL) {
+		l = q->arg;
+		r = &l->rows[l->next++];
+		if (webhook_verdict(q->status, r->attempts,
+		    cfg.webhooks_max_attempts) == WEBHOOK_DELIVERED) {
+			if (b->ndone == 0)
+				b->oldest_done = now_mono_us();
+			b->done_ids[b->ndone] = r->id;
+			b->done_status[b->ndone++] = q->status;
+			log_attempt(r, "delivered", q->status, 0,
+			    q->elapsed_us);
+		} else
+			settle_failure(b, l, r, q);
+		if (b->ndone > 0 &&
+		    now_mono_us() - b->oldest_done >= RECORD_DELAY_US)
+			record_delivered(b, false);
+		maybe_extend(b);
+		if (!stop_requested())
+			(void)lane_start(http, b, l);
+	}
+}
+
+/* Claim and deliver one batch. How many rows were claimed, or -1. */
+static int
+run_batch(struct db *db, struct hook_http *http)
+{
+	struct hookq_row	*rows;
+	struct lane		*lanes;
+	struct batch		 b;
+	int			 n, i, nl = 0;
+
+	n = hookq_claim(db, &claimer, MAX_ENDPOINTS,
+	    (int)cfg.webhooks_batch_size, &rows);
+	if (n <= 0) {
+		free(rows);
+		return n;
+	}
+	memset(&b, 0, sizeof(b));
+	b.db = db;
+	b.rows = rows;
+	b.n = n;
+	b.done_ids = xcalloc((size_t)n, sizeof(*b.done_ids));
+	b.done_status = xcalloc((size_t)n, sizeof(*b.done_status));
+	b.next_extend = now_mono_us() + (int64_t)cfg.webhooks_lease *
+	    1000000 / 4;
+	lanes = xcalloc((size_t)n, sizeof(*lanes));
+	for (i = 0; i < n; i++) {
+		if (i == 0 || rows[i].endpoint_id != rows[i - 1].endpoint_id)
+			lanes[nl++].rows = &rows[i];
+		lanes[nl - 1].n++;
+	}
+	for (i = 0; i < nl; i++)
+		(void)lane_open(&b, &lanes[i]);
+	lanes_run(http, &b, lanes, nl);
+	record_delivered(&b, true);
+	for (i = 0; i < nl; i++) {
+		if (lanes[i].next < lanes[i].n)
+			give_back(&b, &lanes[i]);
+		if (lanes[i].secret != NULL) {
+			explicit_bzero(lanes[i].secret, strlen(lanes[i].secret));
+			free(lanes[i].secret);
+		}
+	}
+	for (i = 0; i < n; i++)
+		hookq_row_release(&rows[i]);
+	free(lanes);
+	free(rows);
+	free(b.done_ids);
+	free(b.done_status);
+	return n;
+}
+
+static void
+housekeeping(struct db *db, int64_t *last_sweep)
+{
+	int64_t	now = now_mono_us();
+	int	n;
+
+	if (*last_sweep != 0 && now - *last_sweep < SWEEP_EVERY_US)
+		return;
+	*last_sweep = now;
+	if ((n = hookq_sweep(db, cfg.webhooks_max_attempts, claimer.lock_key,
+	    RESTART_GRACE_S)) > 0)
+		log_warnx("requeued %d webhook deliveries whose deliverer is "
+		    "gone", n);
+}
+
+static long
+idle_ms(struct db *db)
+{
+	long	poll_ms = cfg.webhooks_poll_interval * 1000, due;
+
+	due = hookq_next_due_ms(db);
+	if (due < 0 || due > poll_ms)
+		return poll_ms;
+	return due < 20 ? 20 : due;
+}
+
+static void
+lock_key_new(void)
+{
+	unsigned long long	k = 0;
+
+	claimer.lock_key = 0;
+	if (!cfg.webhooks_claim_lock)
+		return;
+	while (k == 0 || (long long)k == 0)
+		if (getentropy(&k, sizeof(k)) != 0)
+			fatal("getentropy");
+	claimer.lock_key = (long long)k;
+}
+
+/*
+ * On every new connection: take the claim lock again and give back what
+ * this deliverer held under the old one (a sweep may take it meanwhile).
+ */
+static bool
+reattach(struct db *db)
+{
+	int	i, rc;
+
+	for (i = 0; i < 3 && claimer.lock_key != 0; i++) {
+		if ((rc = hookq_lock(db, claimer.lock_key)) != 0)
+			break;
+		lock_key_new();
+	}
+	if (claimer.lock_key != 0 && i == 3)
+		return false;
+	/*
+	 * This connection's commits do not wait for their WAL flush: what a
+	 * server crash could forget is a claim (the rows stay queued) or a
+	 * verdict (the event is sent again), which at-least-once allows. The
+	 * events themselves are written by the flows, durably.
+	 */
+	if (db_command(db, "SET synchronous_commit = off") != 0)
+		return false;
+	return hookq_release_all(db, me) >= 0;
+}
+
+static void
+ids_init(void)
+{
+	char		host[64];
+	unsigned char	r[4] = { 0 };
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (getentropy(r, sizeof(r)) != 0)
+		fatal("getentropy");
+	snprintf(me, sizeof(me), "%s:%ld:%02x%02x%02x%02x", host,
+	    (long)getpid(), r[0], r[1], r[2], r[3]);
+	srandom((unsigned)(r[0] | r[1] << 8 | r[2] << 16) ^ (unsigned)getpid());
+	claimer.id = me;
+	claimer.lease_s = cfg.webhooks_lease;
+	lock_key_new();
+}
+
+static void
+signals_init(void)
+{
+	struct sigaction sa;
+	sigset_t	 block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+}
+
+/* At -t: a configured key must load. Without one, endpoints need it. */
+static int
+check_key(bool at_check, char *err, size_t errlen)
+{
+	char	path[4096];
+
+	if (!secretbox_key_source(&cfg, path, sizeof(path)))
+		return 0;
+	if (secretbox_key_load(&cfg, &key, err, errlen) != 0)
+		return -1;
+	if (at_check)
+		secretbox_key_wipe(&key);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hook_http *http;
+	struct db	*db;
+	const char	*path = NULL;
+	char		 err[1024];
+	unsigned long	 gen = 0;
+	int64_t		 last_sweep = 0;
+	bool		 once = false, check = false, warned = false;
+	int		 ch, n;
+
+	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case '1': once = true; break;
+		case 't': check = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("memberd-webhooks", LOG_LVL_INFO);
+	if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
+	    check_key(check, err, sizeof(err)) != 0) {
+		fprintf(stderr, "memberd-webhooks: %s\n", err);
+		config_release(&cfg);
+		return 1;
+	}
+	log_set_level((enum log_level)cfg.log_level);
+	if (check) {
+		printf("memberd-webhooks: configuration ok\n");
+		config_release(&cfg);
+		return 0;
+	}
+	if ((http = hook_http_new(HOOK_HTTP_TIMEOUT_MS, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "memberd-webhooks: %s\n", err);
+		config_release(&cfg);
+		return 1;
+	}
+	ids_init();
+	signals_init();
+	db = db_open(&cfg, "memberd-webhooks");
+	log_info("deliverer %s started; batch=%ld lease=%lds claim_lock=%s "
+	    "key=%s", me, cfg.webhooks_batch_size, cfg.webhooks_lease,
+	    claimer.lock_key ? "session" : "off", key.loaded ? "loaded" :
+	    "none");
+	sd_notify(0, "READY=1");
+	while (!stop_requested()) {
+		if (!db_ensure(db)) {
+			wait_for_work(db, 1000);
+			continue;
+		}
+		if (gen != db_generation(db)) {
+			if (db_listen(db, HOOKQ_CHANNEL) != 0 || !reattach(db)) {
+				wait_for_work(db, 1000);
+				continue;
+			}
+			gen = db_generation(db);
+		}
+		/* without the key nothing can be signed: claim nothing */
+		if (!key.loaded && hookq_endpoints(db) != 0) {
+			if (!warned)
+				log_warnx("webhook endpoints are registered but "
+				    "there is no secret key (secret_key_file or "
+				    "the credential secret_key): delivering "
+				    "nothing until there is one");
+			warned = true;
+			if (once)
+				break;
+			wait_for_work(db, cfg.webhooks_poll_interval * 1000);
+			continue;
+		}
+		housekeeping(db, &last_sweep);
+		n = run_batch(db, http);
+		if (n > 0)
+			continue;
+		if (once)
+			break;
+		if (db_drain_notifications(db) > 0)
+			continue;
+		wait_for_work(db, idle_ms(db));
+	}
+	sd_notify(0, "STOPPING=1");
+	log_info("deliverer %s stopped", me);
+	hook_http_free(http);
+	db_close(db);
+	secretbox_key_wipe(&key);
+	config_release(&cfg);
+	return 0;
+}
