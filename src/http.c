@@ -116,6 +116,19 @@ reply_empty(struct req *r, int status)
 }
 
 void
+reply_body(struct req *r, int status, const char *type, const char *data,
+    size_t len)
+{
+	if (r->replied)
+		return;
+	buf_reset(&r->out);
+	buf_append(&r->out, data, len);
+	r->out_type = type;
+	r->status = status;
+	r->replied = true;
+}
+
+void
 reply_error(struct req *r, int status, const char *code, const char *message,
     const char *field)
 {

@@ -11,6 +11,7 @@
 
 const struct route routes[] = {
 	{ "GET",  V1 "/health", AUTH_ANYONE, h_health },
+	{ "GET",  V1 "/openapi.json", AUTH_ANYONE, h_openapi },
 
 	{ "POST", V1 "/auth/register", AUTH_ANYONE, h_register },
 	{ "POST", V1 "/auth/login", AUTH_ANYONE, h_login },
