@@ -22,6 +22,7 @@ void	h_health(struct req *);
 
 /* h_meta.c: what describes and measures the API */
 void	h_openapi(struct req *);
+void	h_metrics(struct req *);
 
 /* h_auth.c: users signing up, in and out, and resetting passwords */
 void	h_register(struct req *);

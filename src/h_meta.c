@@ -1,13 +1,30 @@
 /*
- * h_meta.c: the routes about the API itself: its OpenAPI description,
- * docs/openapi.json compiled in by tools/embed-file.sh.
+ * h_meta.c: the routes about the API itself: its OpenAPI description
+ * (docs/openapi.json, compiled in by tools/embed-file.sh) and its
+ * metrics (metrics.c, with the mail queue read at scrape time).
  */
+#include <stdlib.h>
+
+#include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "metrics.h"
 #include "banned.h"
 
 extern const char	openapi_json[];
 extern const size_t	openapi_json_len;
+
+/* One pass over email_queue: per state, rows, age of the oldest, and
+ * rows whose last attempt (or creation) falls in the last 24 hours. */
+static struct stmt st_mail = STMT(
+    "SELECT s.state, count(q.id),"
+    " coalesce(extract(epoch FROM now() - min(q.created_at))::bigint, 0),"
+    " count(q.id) FILTER (WHERE coalesce(q.last_attempt_at, q.created_at)"
+    "   > now() - interval '24 hours')"
+    " FROM unnest(ARRAY['queued', 'sending', 'failed', 'sent', 'dead'])"
+    "   WITH ORDINALITY AS s(state, ord)"
+    " LEFT JOIN email_queue q ON q.state = s.state"
+    " GROUP BY s.state, s.ord ORDER BY s.ord", 0);
 
 /*
  * GET /api/v1/openapi.json
@@ -17,4 +34,46 @@ void
 h_openapi(struct req *r)
 {
 	reply_body(r, 200, "application/json", openapi_json, openapi_json_len);
+}
+
+/* The mail queue into *m; m->known false when the database is away. */
+static void
+mail_read(struct req *r, struct metrics_mail *m)
+{
+	struct db_res	*res;
+	int		 i;
+
+	if ((res = db_exec(r->db, &st_mail, NULL)) == NULL)
+		return;
+	if (db_rows(res) == METRICS_MAIL_STATES) {
+		for (i = 0; i < METRICS_MAIL_STATES; i++) {
+			m->messages[i] = db_int(res, i, 1);
+			m->oldest_s[i] = db_int(res, i, 2);
+			m->last_24h[i] = db_int(res, i, 3);
+		}
+		m->known = true;
+	}
+	db_res_free(res);
+}
+
+/*
+ * GET /metrics
+ * 200 text/plain; version=0.0.4: requests by route and status, their
+ * durations, workers busy and idle, the mail queue by state (left out,
+ * with memberd_database_up 0, when the database does not answer).
+ */
+void
+h_metrics(struct req *r)
+{
+	struct metrics_table	*snap = xcalloc(1, sizeof(*snap));
+	struct metrics_mail	 mail = { 0 };
+	struct buf		 out = { 0 };
+
+	(void)metrics_snapshot(snap);
+	mail_read(r, &mail);
+	metrics_render(&out, snap, routes, nroutes, &mail);
+	reply_body(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    out.data, out.len);
+	buf_release(&out);
+	free(snap);
 }
