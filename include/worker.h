@@ -9,8 +9,12 @@
 
 struct config;
 
-/* Never returns: exits 0 after SIGTERM, 1 on a setup failure. */
-void	worker_run(const struct config *, int listen_fd)
+/*
+ * Never returns: exits 0 after SIGTERM, 1 on a setup failure. When
+ * ready_fd is not -1, the worker writes one byte to it once it has tried
+ * the database, 'y' connected or 'n' not, and closes it.
+ */
+void	worker_run(const struct config *, int listen_fd, int ready_fd)
 	    __attribute__((noreturn));
 
 #endif

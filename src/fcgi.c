@@ -156,7 +156,7 @@ serve_one(FCGX_Request *fr, struct db *db, const struct config *cfg)
 }
 
 void
-worker_run(const struct config *cfg, int listen_fd)
+worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 {
 	FCGX_Request		 fr;
 	struct db		*db;
@@ -191,6 +191,12 @@ worker_run(const struct config *cfg, int listen_fd)
 		fatalx("FCGX_InitRequest failed");
 	db = db_open(cfg, "memberd");
 	(void)metrics_worker_start(getpid());
+	if (ready_fd >= 0) {
+		/* A reload waits for this before it retires the old workers. */
+		if (write(ready_fd, db_is_up(db) ? "y" : "n", 1) != 1)
+			log_warn("worker: telling the parent");
+		close(ready_fd);
+	}
 
 	pfd.fd = listen_fd;
 	pfd.events = POLLIN;

@@ -36,17 +36,23 @@ static struct stmt st_register = STMT(
     " RETURNING id", 5);
 static struct stmt st_logged_in = STMT(
     "UPDATE users SET last_login_at = now() WHERE id = $1", 1);
+/*
+ * A reset request does the same work whether or not a link goes out: one
+ * row from st_reset_user for any address (send false when nobody has it,
+ * or when its user is past the cap), then the same token, hash, rendered
+ * email and statements, whose writes are made only when send is true,
+ * and an audit row either way. The 202 and its time are the same.
+ */
 static struct stmt st_reset_user = STMT(
-    "SELECT u.id, u.email, u.first_name, (SELECT count(*) FROM"
-    " password_resets p WHERE p.user_id = u.id AND p.created_at > now()"
-    " - interval '" RESET_WINDOW " minutes') >= " RESET_BURST
-    " FROM users u WHERE lower(u.email) = lower($1)", 1);
+    "SELECT u.id, u.email, u.first_name, u.id IS NOT NULL AND (SELECT"
+    " count(*) FROM password_resets p WHERE p.user_id = u.id AND"
+    " p.created_at > now() - interval '" RESET_WINDOW " minutes') < "
+    RESET_BURST " FROM (VALUES (1)) one"
+    " LEFT JOIN users u ON lower(u.email) = lower($1)", 1);
 static struct stmt st_reset_insert = STMT(
-    "INSERT INTO password_resets (user_id, token_hash, expires_at)"
-    " VALUES ($1, $2, now() + make_interval(secs => $3::int)) RETURNING id",
-    3);
-static struct stmt st_reset_email = STMT(
-    "UPDATE password_resets SET email_id = $2 WHERE id = $1", 2);
+    "INSERT INTO password_resets (user_id, token_hash, expires_at, email_id)"
+    " SELECT $1::bigint, $2::bytea, now() + make_interval(secs => $3::int),"
+    " $4::bigint WHERE $5::bool", 5);
 static struct stmt st_reset_take = STMT(
     "SELECT p.user_id, u.email FROM password_resets p"
     " JOIN users u ON u.id = p.user_id"
@@ -268,22 +274,60 @@ reply_reset_requested(struct req *r)
 }
 
 /*
+ * The writes of a reset request in one transaction: the link and its email
+ * when send is true, the same statements writing nothing when not, and the
+ * audit row (details user_id, or null, and sent). 0, or -1 with the reply
+ * sent.
+ */
+static int
+reset_write_or_reply(struct req *r, const char *email, long long user_id,
+    bool send, const char *token, const struct email *mail)
+{
+	char		 hash[TOKEN_HASH_PARAM], ttl[24], uid[24], eid[24];
+	long long	 email_id;
+	cJSON		*details;
+
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	if (email_enqueue_if(r->db, mail, send, &email_id) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_insert,
+	    db_fmt_int(uid, user_id), token_hash_param(token, hash),
+	    db_fmt_int(ttl, r->cfg->password_reset_ttl),
+	    db_fmt_int(eid, email_id), send ? "t" : "f")) != 0) {
+		tx_fail(r);
+		return -1;
+	}
+	details = cJSON_CreateObject();
+	if (user_id != 0)
+		json_add_int(details, "user_id", user_id);
+	else
+		cJSON_AddNullToObject(details, "user_id");
+	cJSON_AddBoolToObject(details, "sent", send);
+	if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr, 0,
+	    "password_reset_requested", details) != 0) {
+		tx_fail(r);
+		return -1;
+	}
+	return tx_commit_or_reply(r);
+}
+
+/*
  * POST /api/v1/auth/password-reset {email}
  * 202 whatever the email (no enumeration, not even of what we accept as an
- * address). When the user exists, queues a Password Reset email with a
- * single-use link. 422 only when "email" is missing or not a string.
+ * address, nor by the time it takes). When the user exists and has not had
+ * RESET_BURST links in RESET_WINDOW minutes, queues a Password Reset email
+ * with a single-use link. 422 only when "email" is missing or not a
+ * string.
  */
 void
 h_password_reset(struct req *r)
 {
-	struct db_res	*res = NULL, *ins;
+	struct db_res	*res;
 	struct email	 mail = { 0 };
 	struct buf	 link = { 0 };
 	char		 email[EMAIL_MAX + 1], token[TOKEN_LEN + 1];
-	char		 hash[TOKEN_HASH_PARAM], ttl[24], rid[24], eid[24];
-	const char	*given;
-	long long	 user_id, reset_id, email_id;
-	cJSON		*details;
+	const char	*given, *to, *name;
+	bool		 send;
 
 	if (input_string_or_reply(r, r->json, "email", "email", true,
 	    &given) < 0)
@@ -296,51 +340,21 @@ h_password_reset(struct req *r)
 		reply_db_error(r);
 		return;
 	}
-	if (db_rows(res) != 1 || db_bool(res, 0, 3)) {
-		/* unknown, or enough links went out a moment ago */
-		db_res_free(res);
-		reply_reset_requested(r);
-		return;
-	}
-	user_id = db_int(res, 0, 0);
 	if (token_new(token) != 0) {
 		db_res_free(res);
 		reply_error(r, 500, "internal", "No randomness available.",
 		    NULL);
 		return;
 	}
+	send = db_bool(res, 0, 3);
+	to = db_isnull(res, 0, 1) ? email : db_str(res, 0, 1);
+	name = db_isnull(res, 0, 2) ? "" : db_str(res, 0, 2);
 	buf_printf(&link, "%s/reset-password#%s", r->cfg->public_url, token);
-	template_password_reset(r->cfg, db_str(res, 0, 1), db_str(res, 0, 2),
-	    link.data, r->cfg->password_reset_ttl, &mail);
-
-	if (tx_begin_or_reply(r) != 0)
-		goto out;
-	ins = DB_EXEC(r->db, &st_reset_insert, db_fmt_int(rid, user_id),
-	    token_hash_param(token, hash),
-	    db_fmt_int(ttl, r->cfg->password_reset_ttl));
-	if (ins == NULL) {
-		tx_fail(r);
-		goto out;
-	}
-	reset_id = db_int(ins, 0, 0);
-	db_res_free(ins);
-	if (email_enqueue(r->db, &mail, &email_id) != 0 ||
-	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_email,
-	    db_fmt_int(rid, reset_id), db_fmt_int(eid, email_id))) != 0) {
-		tx_fail(r);
-		goto out;
-	}
-	details = cJSON_CreateObject();
-	json_add_int(details, "user_id", user_id);
-	if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr, 0,
-	    "password_reset_requested", details) != 0) {
-		tx_fail(r);
-		goto out;
-	}
-	if (tx_commit_or_reply(r) != 0)
-		goto out;
-	reply_reset_requested(r);
-out:
+	template_password_reset(r->cfg, to, name, link.data,
+	    r->cfg->password_reset_ttl, &mail);
+	if (reset_write_or_reply(r, email, db_int(res, 0, 0), send, token,
+	    &mail) == 0)
+		reply_reset_requested(r);
 	explicit_bzero(token, sizeof(token));
 	db_res_free(res);
 	buf_release(&link);
@@ -397,7 +411,7 @@ h_password_reset_confirm(struct req *r)
 	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_set_password, uid, phc)) != 0 ||
 	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_used, uid)) != 0)
 		return;
-	if (login_forgive(r->db, false, email) != 0) {
+	if (login_forgive(r->db, false, user_id) != 0) {
 		tx_fail(r);
 		return;
 	}

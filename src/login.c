@@ -34,32 +34,57 @@ static struct stmt st_reserve = STMT(
     " RETURNING id", 3);
 static struct stmt st_forgive = STMT(
     "DELETE FROM login_failures WHERE login_key = $1", 1);
+/*
+ * The user (or administrator) an address reaches, found by the database's
+ * own folding, and that folding of the address: one row either way, so an
+ * unknown address costs the statement a known one does.
+ */
 static struct stmt st_user = STMT(
-    "SELECT id, password_hash FROM users WHERE lower(email) = lower($1)", 1);
+    "SELECT u.id, u.password_hash, lower($1) FROM (VALUES (1)) one"
+    " LEFT JOIN users u ON lower(u.email) = lower($1)", 1);
 static struct stmt st_admin = STMT(
-    "SELECT id, password_hash FROM admins WHERE lower(email) = lower($1)", 1);
+    "SELECT a.id, a.password_hash, lower($1) FROM (VALUES (1)) one"
+    " LEFT JOIN admins a ON lower(a.email) = lower($1)", 1);
 static struct stmt st_rehash_user = STMT(
     "UPDATE users SET password_hash = $2 WHERE id = $1", 2);
 static struct stmt st_rehash_admin = STMT(
     "UPDATE admins SET password_hash = $2 WHERE id = $1", 2);
 
-/* The address's key in login_failures: "user:" or "admin:", lowercased. */
+/*
+ * An attempt's key in login_failures. Never the spelling typed: under a
+ * UTF-8 locale lower() folds "nİcK@" to "nick@", so each spelling would
+ * open a counter of its own. An address that reaches someone counts
+ * against that one: "user#ID" or "admin#ID". An address that reaches
+ * nobody counts as the database folds it: "user:" or "admin:" and
+ * lower(email), as the row of st_user or st_admin gives it ('#' against
+ * ':' after the kind: the two forms never meet).
+ */
 static void
-login_key(bool admin, const char *email, char key[LOGIN_KEY_MAX])
+login_key_of_id(bool admin, long long id, char key[LOGIN_KEY_MAX])
 {
-	snprintf(key, LOGIN_KEY_MAX, "%s:%s", admin ? "admin" : "user", email);
-	for (char *p = key; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	snprintf(key, LOGIN_KEY_MAX, "%s#%lld", admin ? "admin" : "user", id);
+}
+
+/* 0, or -1 when it would not fit (never cut: it would be another key). */
+static int
+login_key_of_address(bool admin, const char *folded, char key[LOGIN_KEY_MAX])
+{
+	int	 n;
+
+	if (folded == NULL)
+		return -1;
+	n = snprintf(key, LOGIN_KEY_MAX, "%s:%s", admin ? "admin" : "user",
+	    folded);
+	return n >= 0 && (size_t)n < LOGIN_KEY_MAX ? 0 : -1;
 }
 
 int
-login_forgive(struct db *db, bool admin, const char *email)
+login_forgive(struct db *db, bool admin, long long id)
 {
 	char		 key[LOGIN_KEY_MAX];
 	struct db_res	*res;
 
-	login_key(admin, email, key);
+	login_key_of_id(admin, id, key);
 	if ((res = DB_EXEC(db, &st_forgive, key)) == NULL)
 		return -1;
 	db_res_free(res);
@@ -84,17 +109,17 @@ rehash(struct req *r, bool admin, long long id, const char *password)
 	}
 }
 
-int
-login_check_or_reply(struct req *r, bool admin, const char *email,
-    const char *password, long long *id)
+/*
+ * Count this attempt as a failure of key, unless key already has its
+ * login_max_failures in the window: then 429 with Retry-After is sent.
+ * 1 when counted, 0 when a reply was sent.
+ */
+static int
+login_reserve_or_reply(struct req *r, const char *key)
 {
 	struct db_res	*res;
-	char		 key[LOGIN_KEY_MAX], window[24], retry[24], max[24];
-	const char	*phc = NULL;
-	long long	 found_id = 0;
-	bool		 ok, reserved;
-
-	login_key(admin, email, key);
+	char		 window[24], retry[24], max[24];
+	bool		 reserved;
 
 	db_fmt_int(window, r->cfg->login_failure_window);
 	if (tx_begin_or_reply(r) != 0 ||
@@ -109,28 +134,49 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 	db_res_free(res);
 	if (tx_commit_or_reply(r) != 0)
 		return 0;
-	if (!reserved) {
-		if ((res = DB_EXEC(r->db, &st_throttle, key, window)) == NULL) {
-			reply_db_error(r);
-			return 0;
-		}
-		db_fmt_int(retry, db_int(res, 0, 1) > 0 ? db_int(res, 0, 1) : 1);
-		db_res_free(res);
-		reply_header(r, "Retry-After", retry);
-		reply_error(r, 429, "too_many_attempts", "Too many failed "
-		    "sign-in attempts for this address; try again later.",
-		    NULL);
+	if (reserved)
+		return 1;
+	if ((res = DB_EXEC(r->db, &st_throttle, key, window)) == NULL) {
+		reply_db_error(r);
 		return 0;
 	}
+	db_fmt_int(retry, db_int(res, 0, 1) > 0 ? db_int(res, 0, 1) : 1);
+	db_res_free(res);
+	reply_header(r, "Retry-After", retry);
+	reply_error(r, 429, "too_many_attempts", "Too many failed "
+	    "sign-in attempts for this address; try again later.", NULL);
+	return 0;
+}
+
+int
+login_check_or_reply(struct req *r, bool admin, const char *email,
+    const char *password, long long *id)
+{
+	struct db_res	*res;
+	char		 key[LOGIN_KEY_MAX];
+	const char	*phc = NULL;
+	long long	 found_id = 0;
+	bool		 ok;
 
 	if ((res = DB_EXEC(r->db, admin ? &st_admin : &st_user, email)) == NULL) {
 		reply_db_error(r);
 		return 0;
 	}
-	if (db_rows(res) == 1) {
+	if (!db_isnull(res, 0, 0)) {
 		found_id = db_int(res, 0, 0);
 		phc = db_str(res, 0, 1);
+		login_key_of_id(admin, found_id, key);
+	} else if (login_key_of_address(admin, db_str(res, 0, 2), key) != 0) {
+		db_res_free(res);
+		reply_error(r, 500, "internal", "The address is too long to "
+		    "count attempts by.", NULL);
+		return 0;
 	}
+	if (!login_reserve_or_reply(r, key)) {
+		db_res_free(res);
+		return 0;
+	}
+
 	if (phc != NULL)
 		ok = password_verify(phc, password);
 	else {
@@ -153,7 +199,7 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 	if (password_needs_rehash(r->cfg, phc))
 		rehash(r, admin, found_id, password);
 	db_res_free(res);
-	if (login_forgive(r->db, admin, email) != 0) {
+	if (login_forgive(r->db, admin, found_id) != 0) {
 		reply_db_error(r);
 		return 0;
 	}

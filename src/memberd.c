@@ -1,13 +1,24 @@
 /*
  * memberd.c: the FastCGI service. The parent opens (or inherits) the
- * listening socket, forks the workers, replaces any that die, restarts
- * them all gracefully on SIGHUP, and on SIGTERM lets the requests in
- * flight finish before it exits. The parent never touches the database.
+ * listening socket, forks the workers, replaces any that die, and on
+ * SIGTERM lets the requests in flight finish before it exits. The parent
+ * never touches the database.
+ *
+ * SIGHUP reloads: the configuration is read again and a new set of
+ * workers started; only when every new worker has connected to the
+ * database are the old ones retired (they finish their request first).
+ * Otherwise the new ones go and the old ones stay: a reload never leaves
+ * memberd worse than before. "memberd -r PID" (the unit's ExecReload)
+ * checks the configuration, asks PID to reload with a SIGHUP queued with
+ * RELOAD_COOKIE and waits for the answer, SIGUSR1 done or SIGUSR2 failed,
+ * so that `systemctl reload` fails when the reload did.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +39,10 @@
 
 #define SHUTDOWN_GRACE_S	30
 #define CRASH_BACKOFF_US	1000000
+/* New workers get db_connect_timeout and this much more to connect. */
+#define RELOAD_GRACE_S		5
+#define RELOAD_COOKIE		0x6d656d62	/* "memb" */
+#define RELOAD_WAIT_S		60
 
 struct slot {
 	pid_t	pid;
@@ -40,13 +55,18 @@ static struct slot	*slots;
 static long		 nslots;
 static int		 listen_fd = -1;
 static bool		 own_socket;	/* we created it, we unlink it */
+/* During a reload: the parent's ends of the new workers' pipes. */
+static struct pollfd	*pending;
+static long		 npending;
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: memberd [-c file] [-t]\n"
+	fprintf(stderr, "usage: memberd [-c file] [-t | -r pid]\n"
 	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
-	    "  -t       check the configuration and exit\n");
+	    "  -t       check the configuration and exit\n"
+	    "  -r pid   check it, make memberd PID reload it, wait: exit 0\n"
+	    "           when the new workers serve, 1 when the old ones stay\n");
 	exit(2);
 }
 
@@ -118,20 +138,28 @@ socket_get(void)
 	return fd;
 }
 
+/*
+ * Fork a worker on config c. With ready_fd (the write end of a pipe; -1
+ * for none) the worker says there whether it reached the database.
+ */
 static pid_t
-spawn(struct slot *s)
+spawn(struct slot *s, const struct config *c, int ready_fd)
 {
 	pid_t		pid;
 	sigset_t	none;
+	long		i;
 
 	if ((pid = fork()) < 0) {
 		log_warn("fork");
 		return -1;
 	}
 	if (pid == 0) {
+		for (i = 0; i < npending; i++)
+			if (pending[i].fd >= 0)
+				close(pending[i].fd);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		worker_run(&cfg, listen_fd);
+		worker_run(c, listen_fd, ready_fd);
 	}
 	s->pid = pid;
 	s->started = now_mono_us();
@@ -188,48 +216,188 @@ reap(bool replace)
 		/* A worker that dies at once is in a crash loop: slow it. */
 		if (now_mono_us() - slots[i].started < CRASH_BACKOFF_US)
 			usleep(CRASH_BACKOFF_US);
-		if (spawn(&slots[i]) > 0)
+		if (spawn(&slots[i], &cfg, -1) > 0)
 			log_info("worker %ld replaced by %ld", (long)pid,
 			    (long)slots[i].pid);
 	}
 }
 
+/* Tell the process that asked for the reload (memberd -r) how it went. */
+static void
+reload_answer(pid_t requester, bool ok)
+{
+	if (requester > 0 && kill(requester, ok ? SIGUSR1 : SIGUSR2) != 0)
+		log_warn("reload: answering process %ld", (long)requester);
+}
+
+static void reload_failed(pid_t, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reload_failed(pid_t requester, const char *fmt, ...)
+{
+	char	why[1024];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_warnx("reload failed, %ld workers keep the running "
+	    "configuration: %s", alive(), why);
+	sd_notifyf(0, "READY=1\nSTATUS=%ld workers; the last reload failed: "
+	    "%s", alive(), why);
+	reload_answer(requester, false);
+}
+
 /*
- * SIGHUP: read the configuration again and replace every worker. The old
- * workers finish the request they are serving, then exit. A configuration
- * that does not load leaves everything as it was.
+ * Start n workers on c, each with a pipe to say whether it reached the
+ * database; wait for all of them until the deadline. Returns how many
+ * connected. The caller keeps or retires them all.
+ */
+static long
+reload_start(struct slot *fresh, long n, const struct config *c)
+{
+	struct pollfd	*pfd = xcalloc((size_t)n, sizeof(*pfd));
+	int64_t		 deadline, left;
+	long		 i, waiting = 0, up = 0;
+	int		 p[2], r;
+	char		 said;
+
+	for (i = 0; i < n; i++)
+		pfd[i].fd = -1;
+	pending = pfd;
+	npending = n;
+	for (i = 0; i < n; i++) {
+		if (pipe2(p, O_CLOEXEC) != 0) {
+			log_warn("reload: pipe");
+			break;
+		}
+		if (spawn(&fresh[i], c, p[1]) < 0) {
+			close(p[0]);
+			close(p[1]);
+			break;
+		}
+		close(p[1]);
+		pfd[i].fd = p[0];
+		pfd[i].events = POLLIN;
+		waiting++;
+	}
+	deadline = now_mono_us() +
+	    (c->db_connect_timeout + RELOAD_GRACE_S) * 1000000LL;
+	while (waiting > 0 && (left = deadline - now_mono_us()) > 0) {
+		if (poll(pfd, (nfds_t)n, (int)(left / 1000) + 1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("reload: poll");
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			r = (int)read(pfd[i].fd, &said, 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r == 1 && said == 'y')
+				up++;
+			close(pfd[i].fd);
+			pfd[i].fd = -1;
+			waiting--;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	pending = NULL;
+	npending = 0;
+	free(pfd);
+	return up;
+}
+
+/*
+ * SIGHUP: read the configuration again and start a new set of workers on
+ * it. Only when each of them has connected to the database are the old
+ * workers told to go (each finishes the request it is serving); else the
+ * new ones go, the old ones and their configuration stay, and the failure
+ * is in the log, in the unit's STATUS= and in requester's answer.
  */
 static void
-reload(void)
+reload(pid_t requester)
 {
 	struct config	 next;
-	struct slot	*old = slots;
-	long		 i, nold = nslots;
+	struct slot	*fresh;
+	long		 i, n, up;
 	char		 err[1024];
 
-	sd_notify(0, "RELOADING=1");
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
 	if (config_load(&next, cfg_path, err, sizeof(err)) != 0) {
-		log_warnx("reload: keeping the running configuration: %s", err);
-		sd_notify(0, "READY=1");
+		config_release(&next);
+		reload_failed(requester, "%s", err);
 		return;
 	}
 	if (strcmp(next.listen, cfg.listen) != 0)
 		log_warnx("reload: listen changes only at restart");
+	n = next.workers;
+	fresh = xcalloc((size_t)n, sizeof(*fresh));
+	up = reload_start(fresh, n, &next);
+	if (up < n) {
+		for (i = 0; i < n; i++)
+			if (fresh[i].pid > 0)
+				kill(fresh[i].pid, SIGTERM);
+		free(fresh);
+		config_release(&next);
+		reload_failed(requester, "%ld of %ld new workers could not "
+		    "connect to the database (a changed credential needs "
+		    "systemctl restart)", n - up, n);
+		return;
+	}
+	for (i = 0; i < nslots; i++)
+		if (slots[i].pid > 0)
+			kill(slots[i].pid, SIGTERM);
+	free(slots);
+	slots = fresh;
+	nslots = n;
 	config_release(&cfg);
 	cfg = next;
 	log_set_level((enum log_level)cfg.log_level);
-	nslots = cfg.workers;
-	slots = xcalloc((size_t)nslots, sizeof(*slots));
-	for (i = 0; i < nslots; i++)
-		if (spawn(&slots[i]) < 0)
-			log_warnx("reload: could not start a worker");
-	for (i = 0; i < nold; i++)
-		if (old[i].pid > 0)
-			kill(old[i].pid, SIGTERM);
-	free(old);
 	log_info("reload: %ld workers started with the new configuration",
 	    nslots);
 	sd_notifyf(0, "READY=1\nSTATUS=%ld workers", nslots);
+	reload_answer(requester, true);
+}
+
+/*
+ * memberd -r PID: the configuration has loaded (main did that, as -t
+ * does); ask PID to reload and wait for its answer.
+ */
+static int
+reload_request(const char *arg)
+{
+	struct timespec	 ts = { RELOAD_WAIT_S, 0 };
+	union sigval	 v = { .sival_int = RELOAD_COOKIE };
+	sigset_t	 set;
+	long		 pid;
+	int		 sig;
+
+	if (!parse_long(arg, 2, 0x7fffffffL, &pid))
+		fatalx("-r: not a process id: \"%s\"", arg);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (sigqueue((pid_t)pid, SIGHUP, v) != 0)
+		fatal("reload: signalling process %ld", pid);
+	sig = sigtimedwait(&set, NULL, &ts);
+	if (sig == SIGUSR1) {
+		log_info("reload: done");
+		return 0;
+	}
+	if (sig == SIGUSR2)
+		log_warnx("reload failed: the running workers stay; the "
+		    "reason is in the log of memberd");
+	else
+		log_warnx("reload: no answer from process %ld in %ds", pid,
+		    RELOAD_WAIT_S);
+	return 1;
 }
 
 static void
@@ -265,19 +433,22 @@ int
 main(int argc, char **argv)
 {
 	char		 err[1024];
+	const char	*reload_pid = NULL;
 	bool		 check = false;
+	siginfo_t	 info;
 	sigset_t	 set;
 	int		 ch, sig;
 	long		 i;
 
-	while ((ch = getopt(argc, argv, "c:t")) != -1) {
+	while ((ch = getopt(argc, argv, "c:r:t")) != -1) {
 		switch (ch) {
 		case 'c': cfg_path = optarg; break;
+		case 'r': reload_pid = optarg; break;
 		case 't': check = true; break;
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (check && reload_pid != NULL))
 		usage();
 	log_init("memberd", LOG_LVL_INFO);
 	if (config_load(&cfg, cfg_path, err, sizeof(err)) != 0) {
@@ -285,6 +456,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level((enum log_level)cfg.log_level);
+	if (reload_pid != NULL)
+		return reload_request(reload_pid);
 	if (check) {
 		/*
 		 * One file serves both daemons: check the mailer's keys too,
@@ -316,18 +489,20 @@ main(int argc, char **argv)
 	nslots = cfg.workers;
 	slots = xcalloc((size_t)nslots, sizeof(*slots));
 	for (i = 0; i < nslots; i++)
-		if (spawn(&slots[i]) < 0)
+		if (spawn(&slots[i], &cfg, -1) < 0)
 			fatalx("cannot start workers");
 	log_info("started %ld workers", nslots);
 	sd_notifyf(0, "READY=1\nSTATUS=%ld workers\nMAINPID=%ld", nslots,
 	    (long)getpid());
 
 	for (;;) {
-		sig = sigwaitinfo(&set, NULL);
+		sig = sigwaitinfo(&set, &info);
 		if (sig == SIGCHLD)
 			reap(true);
 		else if (sig == SIGHUP)
-			reload();
+			reload(info.si_code == SI_QUEUE &&
+			    info.si_value.sival_int == RELOAD_COOKIE ?
+			    info.si_pid : 0);
 		else if (sig == SIGTERM || sig == SIGINT)
 			break;
 	}

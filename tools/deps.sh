@@ -10,7 +10,7 @@ libpq-dev libfcgi-dev libcjson-dev libesmtp-dev libargon2-dev libsystemd-dev
 libssl-dev libcmocka-dev
 postgresql-15 postgresql-client-15 nginx-light systemd util-linux
 chromium fonts-dejavu-core mandoc man-db openssl ca-certificates curl procps
-iproute2 python3"
+iproute2 python3 debootstrap systemd-container"
 
 missing=""
 for p in $PKGS; do

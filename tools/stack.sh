@@ -16,6 +16,9 @@
 #   STACK_MAILER=0      do not start memberd-mailer
 #   STACK_FAST=1        PostgreSQL without fsync (tests only)
 #   STACK_EXTRA_CONF    lines appended to memberd.conf when it is created
+#   STACK_PG_LOCALE     the cluster's locale when it is created, e.g.
+#                       C.UTF-8 (what a distribution's cluster usually
+#                       has: lower() folds beyond ASCII); default none
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -172,8 +175,10 @@ pg_start() {
 		mkdir -p "$PGDATA"
 		[ $ROOT -eq 1 ] && chown postgres: "$PGDATA"
 		chmod 700 "$PGDATA"
+		local locale=--no-locale
+		[ -n "${STACK_PG_LOCALE:-}" ] && locale=--locale=$STACK_PG_LOCALE
 		as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust \
-			-E UTF8 --no-locale >"$PGRUN/initdb.log" 2>&1 ||
+			-E UTF8 "$locale" >"$PGRUN/initdb.log" 2>&1 ||
 			{ cat "$PGRUN/initdb.log" >&2; die "initdb failed"; }
 		{
 			echo "listen_addresses = '127.0.0.1'"

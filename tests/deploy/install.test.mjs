@@ -24,7 +24,7 @@ function expected(prefix) {
     [`${prefix}/lib/tmpfiles.d/memberd.conf`, 0o644],
     ['/etc/memberd/memberd.conf.sample', 0o644],
     [`${share}/nginx/memberd.conf`, 0o644],
-    ...['memberd-http.conf', 'memberd-headers.conf', 'memberd-api.conf', 'memberd-errors.conf']
+    ...['memberd-http.conf', 'memberd-headers.conf', 'memberd-api.conf', 'memberd-errors.conf', 'memberd-timeouts.conf']
       .map((s) => [`${share}/nginx/${s}`, 0o644]),
     [`${prefix}/share/man/man5/memberd.conf.5`, 0o644],
     ...['memberd.8', 'memberd-mailer.8', 'memberctl.8']
@@ -61,6 +61,17 @@ test('PREFIX moves everything, and the units, site and sample follow it', () => 
       const text = read(`opt/memberd/lib/systemd/system/${u}`);
       assert.match(text, /^ExecStart=\/opt\/memberd\/sbin\/member(d|d-mailer|ctl) /m, u);
       assert.doesNotMatch(text, /\/usr\/local/, u);
+    }
+    // The guide names the paths of this PREFIX (the default is said as such).
+    const ops = read('opt/memberd/share/doc/memberd/operations.md');
+    const local = ops.split('\n').filter((l) => /\/usr\/local\/(sbin|lib\/|share\/)/.test(l));
+    assert.deepEqual(local, [], 'operations.md still names /usr/local paths');
+    assert.match(ops, /^systemd-tmpfiles --create \/opt\/memberd\/lib\/tmpfiles\.d\/memberd\.conf$/m);
+    assert.match(ops, /^\| path \(PREFIX=\/opt\/memberd\) \| what \|$/m);
+    for (const u of ['memberd.service', 'memberd.socket']) {
+      for (const [, f] of read(`opt/memberd/lib/systemd/system/${u}`).matchAll(/file:(\S+)/g)) {
+        assert.ok(f.startsWith('/opt/memberd/') && fs.existsSync(path.join(tree, f)), `${u}: ${f}`);
+      }
     }
     const site = read('opt/memberd/share/memberd/nginx/memberd.conf');
     assert.match(site, /root \/opt\/memberd\/share\/memberd\/www;/);

@@ -94,6 +94,17 @@ test('plain HTTP redirects to the same place over HTTPS', async () => {
   assert.equal(r.headers.location, 'https://portal.example.com/invite?x=1');
 });
 
+test('no redirect names the host a request claims to be for', async () => {
+  const plain = await request(`http://127.0.0.1:${httpPort}/portal/?x=1`, { headers: { host: 'evil.example' } });
+  assert.equal(plain.status, 301);
+  assert.equal(plain.headers.location, 'https://portal.example.com/portal/?x=1');
+  for (const p of ['/portal', '/admin']) {
+    const r = await https(p, { headers: { host: 'evil.example' } });
+    assert.equal(r.status, 301, p);
+    assert.equal(r.headers.location, `${p}/`, p);
+  }
+});
+
 test('pages come with HSTS, a strict CSP, DENY framing and nosniff', async () => {
   for (const p of ['/', '/login', '/portal/', '/admin/', '/no-such-page']) {
     const r = await https(p);
@@ -208,6 +219,37 @@ test('every endpoint that takes guesses is rate limited: 429 too_many_attempts w
   for (let i = 0; i < 30; i++) assert.equal((await https('/api/v1/health')).status, 200);
 });
 
+test('what changes members, invitations and clients is rate limited per address; reading is not', async () => {
+  // reading: never limited, however often
+  for (let i = 0; i < 70; i++) {
+    for (const p of ['/api/v1/account/users', '/api/v1/admin/clients']) {
+      const r = await https(p);
+      assert.notEqual(r.status, 429, `GET ${p} was limited`);
+    }
+  }
+  for (const [method, p] of [['POST', '/api/v1/account/invites'], ['PATCH', '/api/v1/account/users/1'],
+    ['DELETE', '/api/v1/admin/clients/1/users/1'], ['POST', '/api/v1/admin/clients']]) {
+    let limited;
+    let answered = 0;
+    for (let i = 0; i < 70 && !limited; i++) {
+      const r = await https(p, { method, body: '{}', headers: { 'content-type': 'application/json' } });
+      if (r.status === 429) limited = r;
+      else answered += 1;
+    }
+    assert.ok(limited, `${method} ${p} was never limited`);
+    // one zone for all of them: the first route spends the burst of 30
+    // (less the few POSTs of the tests above)
+    if (p === '/api/v1/account/invites') assert.ok(answered >= 25, `limited after ${answered}`);
+    assert.match(limited.headers['content-type'], /^application\/json/, p);
+    assert.equal(limited.json.error.code, 'too_many_attempts', p);
+    assert.equal(typeof limited.json.error.message, 'string', p);
+    assert.match(limited.headers['retry-after'], /^\d+$/, p);
+    assert.equal(limited.headers['cache-control'], 'no-store', p);
+  }
+  // reading still goes through
+  assert.notEqual((await https('/api/v1/admin/clients')).status, 429);
+});
+
 test('SIGHUP replaces the workers: RELOADING=1, READY=1, and no request fails', async () => {
   const before = notify.messages().length;
   const busy = Array.from({ length: 20 }, (_, i) => sleep(i * 10).then(() => https('/api/v1/health')));
@@ -251,4 +293,27 @@ test('memberd-mailer says READY=1 to systemd too, and stops with 0 on SIGTERM', 
   } finally {
     n.close();
   }
+});
+
+test('the site bounds slow clients and passes only safe methods to another upstream server', () => {
+  const share = path.join(tree, 'usr/local/share/memberd/nginx');
+  const text = fs.readFileSync(path.join(share, 'memberd.conf'), 'utf8');
+  const servers = text.split(/^server \{$/m).slice(1);
+  assert.equal(servers.length, 2);
+  for (const s of servers) {
+    assert.match(s, /^\tinclude \/usr\/local\/share\/memberd\/nginx\/memberd-timeouts\.conf;$/m);
+    assert.match(s, /^\tlimit_conn memberd_conn \d+;$/m);
+  }
+  const timeouts = fs.readFileSync(path.join(share, 'memberd-timeouts.conf'), 'utf8');
+  for (const k of ['client_header_timeout', 'client_body_timeout', 'send_timeout']) {
+    const m = new RegExp(`^${k} (\\d+)s;$`, 'm').exec(timeouts);
+    assert.ok(m && Number(m[1]) <= 15, `${k} is not short`);
+  }
+  assert.match(text, /^\tserver unix:\/run\/memberd\/memberd\.sock max_fails=\d+ fail_timeout=\d+s;$/m);
+  const api = fs.readFileSync(path.join(share, 'memberd-api.conf'), 'utf8');
+  assert.match(api, /^fastcgi_connect_timeout \d+s;$/m);
+  assert.match(api, /^fastcgi_read_timeout \d+s;$/m);
+  const next = /^fastcgi_next_upstream (.*);$/m.exec(api);
+  assert.ok(next, 'fastcgi_next_upstream');
+  assert.doesNotMatch(next[1], /non_idempotent/, 'a POST must never be sent to a second server');
 });

@@ -232,3 +232,20 @@ test('memberctl migrate upgrades a schema_migrations from before checksums', () 
     }
   }
 });
+
+test('a redirect of nginx names no host, whatever the Host header says', async () => {
+  const { request } = await import('node:http');
+  const get = (p, host) => new Promise((resolve, reject) => {
+    const req = request(`${s.url}${p}`, { headers: { host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  for (const p of ['/portal', '/admin']) {
+    const r = await get(p, 'evil.example');
+    assert.equal(r.statusCode, 301, p);
+    assert.equal(r.headers.location, `${p}/`, p);
+  }
+});

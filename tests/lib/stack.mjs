@@ -51,7 +51,9 @@ export async function waitFor(what, fn, { timeout = 15000, interval = 100 } = {}
 }
 
 // Options: workers, catcher (false: bring your own SMTP server), mailer,
-// smtpPort, conf (extra memberd.conf lines).
+// smtpPort, conf (extra memberd.conf lines), pgLocale (the cluster's
+// locale, e.g. 'C.UTF-8'; none by default), fast (false: PostgreSQL with
+// fsync, as in production; true by default).
 export async function startStack(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberd-test-'));
   fs.chmodSync(dir, 0o755);
@@ -61,11 +63,12 @@ export async function startStack(opts = {}) {
     ...process.env,
     STACK_DIR: dir,
     STACK_BIN: BIN,
-    STACK_FAST: '1',
+    STACK_FAST: opts.fast === false ? '0' : '1',
     STACK_WORKERS: String(opts.workers ?? 2),
     STACK_CATCHER: opts.catcher === false ? '0' : '1',
     STACK_MAILER: opts.mailer === false ? '0' : '1',
     STACK_EXTRA_CONF: opts.conf || '',
+    STACK_PG_LOCALE: opts.pgLocale || '',
     MEMBERD_HTTP_PORT: String(httpPort),
     MEMBERD_PG_PORT: String(pgPort),
     MEMBERD_SMTP_PORT: String(smtpPort),

@@ -127,11 +127,18 @@ export function toLogin(loginPath = '/login') {
 }
 
 // Where to go after signing in: only a path on this site.
-// Resolved the way the browser will resolve it ("/\t/x" is "//x"), so no
-// spelling of another site gets through.
+// Refused outright: anything that is not a path ("https:", "javascript:"),
+// a backslash or %5c (browsers read "\" as "/"), and the tabs, newlines
+// and other controls a URL parser silently drops ("/\t/x" is "//x").
+// The rest is resolved the way the browser will resolve it, and followed
+// only when it stays on this origin AND its path does not begin with "//"
+// or "/\": "/.//evil.example" resolves, on this origin, to the path
+// "//evil.example", which location.assign() would take as another host.
+const NEXT_REFUSED = /[\\\u0000-\u0020\u007f]|%5c/i;
+
 export function safeNext(fallback) {
   const next = new URLSearchParams(location.search).get('next');
-  if (!next || !next.startsWith('/')) return fallback;
+  if (!next || !next.startsWith('/') || NEXT_REFUSED.test(next)) return fallback;
   let url;
   try {
     url = new URL(next, location.origin);
@@ -139,5 +146,9 @@ export function safeNext(fallback) {
     return fallback;
   }
   if (url.origin !== location.origin) return fallback;
-  return url.pathname + url.search + url.hash;
+  if (/^\/[/\\]/.test(url.pathname) || NEXT_REFUSED.test(url.pathname)) return fallback;
+  const path = url.pathname + url.search + url.hash;
+  // what location.assign() will make of it, once more
+  if (new URL(path, location.origin).origin !== location.origin) return fallback;
+  return path;
 }
