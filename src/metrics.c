@@ -274,11 +274,12 @@ render_mail(struct buf *out, const struct metrics_mail *mail)
 	    "Rows of email_queue by state (sent rows are kept for "
 	    "mail_retention).", mail->messages);
 	render_mail_family(out, "memberd_mail_oldest_seconds",
-	    "Age of the oldest row in each state (0 when there is none).",
+	    "Age of the oldest row in each state (sent: since it was sent; "
+	    "0 when there is none).",
 	    mail->oldest_s);
 	render_mail_family(out, "memberd_mail_last_24h",
-	    "Rows by state whose last attempt (or creation) was in the last "
-	    "24 hours: mail sent, failing and dead in a day.", mail->last_24h);
+	    "Rows by state whose last attempt (or creation; sent: sending) "
+	    "was in the last 24 hours.", mail->last_24h);
 }
 
 void
