@@ -34,7 +34,7 @@ SOBJ	 = $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS)) $(addprefix build/asa
 UNIT	 = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 SUNIT	 = $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit unit-run test test-e2e test-browser test-deploy test-systemd check-clang \
+.PHONY: all asan unit unit-run test test-e2e test-browser test-deploy test-systemd test-pgbouncer check-clang \
 	check-openapi \
 	deps fuzz \
 	run up down status clean distclean install bench
@@ -119,6 +119,11 @@ test-browser: all asan
 
 test-deploy: all asan
 	tools/run-tests.sh deploy
+
+# The API suites through Debian's PgBouncer in transaction mode (also part
+# of test-e2e and test).
+test-pgbouncer: all asan
+	tools/run-tests.sh pgbouncer
 
 # The deployment under a real systemd: a cached minbase Debian 12 tree
 # booted with systemd-nspawn (root; skipped, saying why, where it cannot

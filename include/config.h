@@ -41,6 +41,9 @@ struct config {
 	char	*db_password_file;
 	char	*db_sslmode;
 	long	 db_connect_timeout;
+	bool	 db_prepared_statements;	/* false: unnamed, for PgBouncer */
+	long	 db_statement_timeout_ms;	/* request path; 0: none */
+	long	 db_lock_timeout_ms;		/* request path; 0: none */
 	char	*db_password;		/* resolved secret, never from the file */
 
 	/* identity */

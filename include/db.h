@@ -4,11 +4,30 @@
  * declared next to the code that uses them, prepared once per connection on
  * first use, and prepared again by themselves after a reconnect.
  *
+ * With db_prepared_statements = false nothing is named and nothing is
+ * session-level: every statement goes through PQexecParams (unnamed), so
+ * that PgBouncer in transaction mode may hand each transaction another
+ * server connection. LISTEN (db_listen) needs a session: the mailer must
+ * reach PostgreSQL directly or through session pooling.
+ *
  * Connection states:
  *   up ──query fails, socket closed──> broken ──db_ensure()──> up
  *   broken ──db_ensure() fails──> broken (retried at most every 500 ms)
  * While broken, every call fails with DB_UNAVAILABLE: the caller answers
- * 503 and the next request tries again.
+ * 503 and the next request tries again. A connection found gone by the
+ * first statement after db_ensure (the server restarted or ended the
+ * session while the process was idle), outside a transaction and within a
+ * second, is opened again at once and the statement run once more:
+ * nothing had run yet. (A failure after a longer wait, such as PgBouncer's
+ * query_wait_timeout, is not repeated.)
+ * Inside a transaction the loss fails the statement: the transaction is
+ * lost whole and the caller answers 503.
+ *
+ * Timeouts (db_set_timeouts, the request path): statement_timeout and
+ * lock_timeout, set per session in named mode and per transaction (SET
+ * LOCAL, or set_config in the implicit transaction of an autocommit
+ * statement) in unnamed mode. When one fires the statement fails with
+ * DB_UNAVAILABLE and db_timed_out() is true; the connection stays up.
  */
 #ifndef MEMBERD_DB_H
 #define MEMBERD_DB_H
@@ -34,7 +53,7 @@ struct stmt {
 
 enum db_err {
 	DB_OK,
-	DB_UNAVAILABLE,		/* no connection: answer 503 */
+	DB_UNAVAILABLE,		/* no connection, or a timeout: answer 503 */
 	DB_UNIQUE,		/* 23505, see db_constraint() */
 	DB_FOREIGN_KEY,		/* 23503 */
 	DB_CHECK,		/* 23514, 22xxx: data refused by the schema */
@@ -56,6 +75,14 @@ bool		 db_ensure(struct db *);
 bool		 db_is_up(const struct db *);
 /* Changes at every new connection: session state (LISTEN) must be redone. */
 unsigned long	 db_generation(const struct db *);
+/*
+ * statement_timeout and lock_timeout in ms (0: none) for every statement
+ * from now on, on this and every later connection. Only the request path
+ * sets them; the mailer and memberctl run without.
+ */
+void		 db_set_timeouts(struct db *, long statement_ms, long lock_ms);
+/* The last DB_UNAVAILABLE was a timeout (57014, 55P03), not a lost link. */
+bool		 db_timed_out(const struct db *);
 
 /*
  * Run a prepared statement with stmt->nparams text parameters (NULL is SQL

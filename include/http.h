@@ -96,8 +96,14 @@ void	reply_wrapped_json(struct req *, int status, const char *kind,
 	    cJSON *obj);
 void	reply_error(struct req *, int status, const char *code,
 	    const char *message, const char *field);
-/* 503 unavailable, 409 on a conflict, else 500 internal: from db_error. */
+/*
+ * 503 unavailable (with Retry-After), 409 on a conflict, else 500
+ * internal: from db_error.
+ */
 void	reply_db_error(struct req *);
+/* Retry-After (s) of a 503: the database is away, or too slow (timeouts). */
+#define RETRY_AFTER_DOWN	"1"
+#define RETRY_AFTER_SLOW	"5"
 void	reply_header(struct req *, const char *name, const char *value);
 
 /*

@@ -2,7 +2,8 @@
  * migrate.h: schema migrations. The numbered files in sql/ are compiled
  * into memberctl (tools/embed-sql.sh), so a binary always carries the
  * schema it expects. Each is applied once, in order, in its own
- * transaction, under an advisory lock, and recorded in schema_migrations
+ * transaction, under a transaction advisory lock (so that it also works
+ * through PgBouncer in transaction mode), and recorded in schema_migrations
  * with the SHA-256 of its text. An applied migration is never edited: when
  * a recorded checksum differs from the compiled-in text, migrate refuses to
  * run (the change belongs in a new migration). Rows from before checksums

@@ -60,6 +60,15 @@ static const struct key keys[] = {
 	  "libpq sslmode" },
 	{ "db_connect_timeout", K_DURATION, O(db_connect_timeout), "5s", 0,
 	  300, NULL, "time allowed to connect to PostgreSQL" },
+	{ "db_prepared_statements", K_BOOL, O(db_prepared_statements), "true",
+	  0, 0, NULL, "false: unnamed statements and no session state, for "
+	  "PgBouncer in transaction mode" },
+	{ "db_statement_timeout", K_MILLIS, O(db_statement_timeout_ms), "5s",
+	  0, 3600 * 1000L, NULL, "longest statement of a request, then 503 "
+	  "(0: no limit)" },
+	{ "db_lock_timeout", K_MILLIS, O(db_lock_timeout_ms), "3s", 0,
+	  3600 * 1000L, NULL, "longest wait for a lock in a request, then 503 "
+	  "(0: no limit)" },
 
 	{ "argon2_memory_kib", K_INT, O(argon2_memory_kib), "19456", 8,
 	  4194304, NULL, "Argon2id memory cost in KiB" },

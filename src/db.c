@@ -14,6 +14,13 @@
 #include "banned.h"
 
 #define RECONNECT_INTERVAL_US	500000
+/*
+ * A connection that died while idle fails its next statement at once. A
+ * statement that failed after waiting longer (PgBouncer's
+ * query_wait_timeout with its pool full) is not run a second time: that
+ * would only double the wait.
+ */
+#define RERUN_WITHIN_US		1000000
 
 struct db {
 	PGconn		*conn;
@@ -28,7 +35,18 @@ struct db {
 	bool		 in_tx;
 	bool		 sent;		/* a db_send awaits its result */
 	PGresult	*early;		/* its result, read before db_collect */
+	bool		 named;		/* db_prepared_statements */
+	bool		 fresh;		/* nothing run since db_ensure */
+	bool		 timed_out;	/* the last failure was a timeout */
+	/* db_set_timeouts, in ms as text for SET; "" when never set */
+	char		 stmt_ms[24];
+	char		 lock_ms[24];
 };
+
+/* Run in the same transaction before an autocommit statement (unnamed). */
+#define SET_LOCAL_TIMEOUTS \
+	"SELECT set_config('statement_timeout', $1, true)," \
+	" set_config('lock_timeout', $2, true)"
 
 /* Statement names are assigned once per process. */
 static unsigned	stmt_next_id = 1;
@@ -75,6 +93,39 @@ db_notice(void *arg, const char *message)
 }
 
 static bool
+db_has_timeouts(const struct db *db)
+{
+	return db->stmt_ms[0] != '\0';
+}
+
+/*
+ * With prepared statements the connection is ours for the session (direct
+ * or PgBouncer in session mode): the timeouts are set once per connection.
+ * Without, nothing session-level is allowed (another client gets this
+ * server connection next): db_begin and db_run_timed set them per
+ * transaction instead.
+ */
+static bool
+db_session_timeouts(struct db *db)
+{
+	char		 sql[128];
+	PGresult	*res;
+	bool		 ok;
+
+	if (!db->named || !db_has_timeouts(db))
+		return true;
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %s; "
+	    "SET lock_timeout = %s", db->stmt_ms, db->lock_ms);
+	res = PQexec(db->conn, sql);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_warnx("database: cannot set the timeouts: %s",
+		    PQerrorMessage(db->conn));
+	PQclear(res);
+	return ok;
+}
+
+static bool
 db_connect(struct db *db)
 {
 	const struct config *c = db->cfg;
@@ -107,9 +158,14 @@ db_connect(struct db *db)
 		return false;
 	}
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
+	if (!db_session_timeouts(db)) {
+		db_disconnect(db);
+		return false;
+	}
 	db->gen++;
-	log_info("database: connected (%s:%s/%s)", PQhost(db->conn),
-	    PQport(db->conn), PQdb(db->conn));
+	log_info("database: connected (%s:%s/%s%s)", PQhost(db->conn),
+	    PQport(db->conn), PQdb(db->conn), db->named ? "" :
+	    ", unnamed statements");
 	return true;
 }
 
@@ -120,8 +176,24 @@ db_open(const struct config *cfg, const char *appname)
 
 	db->cfg = cfg;
 	db->appname = appname;
+	db->named = cfg->db_prepared_statements;
 	(void)db_connect(db);
 	return db;
+}
+
+void
+db_set_timeouts(struct db *db, long statement_ms, long lock_ms)
+{
+	snprintf(db->stmt_ms, sizeof(db->stmt_ms), "%ld", statement_ms);
+	snprintf(db->lock_ms, sizeof(db->lock_ms), "%ld", lock_ms);
+	if (db->conn != NULL && !db->in_tx && !db_session_timeouts(db))
+		db_disconnect(db);
+}
+
+bool
+db_timed_out(const struct db *db)
+{
+	return db->timed_out;
 }
 
 void
@@ -156,14 +228,19 @@ db_ensure(struct db *db)
 		if (!db->in_tx && PQconsumeInput(db->conn) == 0)
 			log_warnx("database: connection lost: %s",
 			    PQerrorMessage(db->conn));
-		if (PQstatus(db->conn) == CONNECTION_OK)
+		if (PQstatus(db->conn) == CONNECTION_OK) {
+			db->fresh = !db->in_tx;
 			return true;
+		}
 		db_disconnect(db);
 	}
 	if (now_mono_us() - db->last_attempt < RECONNECT_INTERVAL_US &&
 	    db->last_attempt != 0)
 		return false;
-	return db_connect(db);
+	if (!db_connect(db))
+		return false;
+	db->fresh = true;
+	return true;
 }
 
 static enum db_err
@@ -184,6 +261,11 @@ db_classify(struct db *db, const PGresult *res)
 		return DB_CHECK;
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return DB_CONFLICT;
+	/* statement_timeout (or a cancel), lock_timeout: too slow now */
+	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0) {
+		db->timed_out = true;
+		return DB_UNAVAILABLE;
+	}
 	/* admin shutdown, crash shutdown, cannot connect now */
 	if (strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0)
 		return DB_UNAVAILABLE;
@@ -194,10 +276,15 @@ db_classify(struct db *db, const PGresult *res)
 static void
 db_fail(struct db *db, PGresult *res, const char *what)
 {
-	enum db_err	err = db_classify(db, res);
+	enum db_err	err;
 
+	db->timed_out = false;
+	err = db_classify(db, res);
 	db_set_error(db, err, res);
-	if (err == DB_UNAVAILABLE) {
+	if (db->timed_out) {
+		/* the connection is fine; the transaction, if any, is not */
+		log_warnx("database: %s timed out: %s", what, db->message);
+	} else if (err == DB_UNAVAILABLE) {
 		log_warnx("database: unavailable during %s: %s", what,
 		    db->message);
 		db_disconnect(db);
@@ -229,52 +316,188 @@ db_read_sent(struct db *db)
 		db->early = PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
 }
 
+/*
+ * True when a failure means the connection is gone (rather than the
+ * statement refused): the socket is closed, or the server said it is
+ * ending the session (57P01-57P03) or a connection error (class 08).
+ */
 static bool
+db_lost(const struct db *db, const PGresult *res)
+{
+	const char	*state;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return true;
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state == NULL)
+		return res == NULL;
+	return strncmp(state, "57P0", 4) == 0 || strncmp(state, "08", 2) == 0;
+}
+
+static bool
+db_res_ok(const PGresult *res)
+{
+	ExecStatusType	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	return s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK;
+}
+
+static void
+db_stmt_name(struct stmt *st, char name[32])
+{
+	if (st->id == 0)
+		st->id = stmt_next_id++;
+	snprintf(name, 32, "m%u", st->id);
+}
+
+/* Named mode: prepare st on this connection unless done. NULL when done. */
+static PGresult *
 db_prepare(struct db *db, struct stmt *st)
 {
 	char		 name[32];
 	PGresult	*res;
 
-	if (st->id == 0)
-		st->id = stmt_next_id++;
-	snprintf(name, sizeof(name), "m%u", st->id);
+	if (st->prepared_gen == db->gen)
+		return NULL;
+	db_stmt_name(st, name);
 	res = PQprepare(db->conn, name, st->sql, st->nparams, NULL);
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_fail(db, res, "prepare");
-		if (db->err != DB_UNAVAILABLE)
-			log_warnx("database: statement was: %s", st->sql);
-		return false;
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		st->prepared_gen = db->gen;
+		return NULL;
 	}
-	PQclear(res);
-	st->prepared_gen = db->gen;
-	return true;
+	return res ? res : PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+}
+
+/*
+ * Unnamed mode, outside a transaction, with timeouts: set them and run st
+ * in one implicit transaction (one Sync), so that they hold for st even
+ * when PgBouncer gives every transaction another server connection. One
+ * round trip. Returns the statement's result, or the first failure.
+ */
+static PGresult *
+db_run_timed(struct db *db, struct stmt *st, const char *const *params)
+{
+	const char	*tv[2] = { db->stmt_ms, db->lock_ms };
+	PGresult	*res, *out = NULL;
+	ExecStatusType	 s;
+	int		 query = 0, guard;
+
+	if (!PQenterPipelineMode(db->conn))
+		return NULL;
+	if (!PQsendQueryParams(db->conn, SET_LOCAL_TIMEOUTS, 2, NULL, tv, NULL,
+	    NULL, 0) || !PQsendQueryParams(db->conn, st->sql, st->nparams,
+	    NULL, params, NULL, NULL, 0) || !PQpipelineSync(db->conn))
+		return NULL;	/* the caller disconnects */
+	/* set_config's result, NULL, st's result, NULL, then the sync */
+	for (guard = 0; guard < 16; guard++) {
+		if ((res = PQgetResult(db->conn)) == NULL) {
+			if (PQstatus(db->conn) != CONNECTION_OK)
+				break;
+			query++;
+			continue;
+		}
+		s = PQresultStatus(res);
+		if (s == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (out == NULL && (query == 1 || !db_res_ok(res)))
+			out = res;
+		else
+			PQclear(res);
+	}
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		(void)PQexitPipelineMode(db->conn);
+	return out;
+}
+
+/* Send st and wait for its result (NULL or an error result on failure). */
+static PGresult *
+db_run(struct db *db, struct stmt *st, const char *const *params)
+{
+	char		 name[32];
+	PGresult	*res;
+
+	if (!db->named) {
+		if (!db->in_tx && db_has_timeouts(db))
+			return db_run_timed(db, st, params);
+		return PQexecParams(db->conn, st->sql, st->nparams, NULL,
+		    params, NULL, NULL, 0);
+	}
+	if ((res = db_prepare(db, st)) != NULL)
+		return res;
+	db_stmt_name(st, name);
+	return PQexecPrepared(db->conn, name, st->nparams, params, NULL, NULL,
+	    0);
+}
+
+/* libpq's messages span lines: one log line says it all. */
+static void
+db_log_lost(const PGresult *failed, const PGconn *conn)
+{
+	char	 msg[256];
+	char	*p;
+
+	snprintf(msg, sizeof(msg), "%s", failed ?
+	    PQresultErrorMessage(failed) : PQerrorMessage(conn));
+	for (p = msg; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	while (p > msg && p[-1] == ' ')
+		*--p = '\0';
+	log_warnx("database: connection lost while idle (%s); reconnecting",
+	    msg);
+}
+
+/*
+ * The first statement after db_ensure, outside a transaction, found the
+ * connection gone (a restart or pg_terminate_backend while this process
+ * was idle): nothing of the request has run, so connect again at once and
+ * run it a second time. Once only; never inside a transaction.
+ */
+static PGresult *
+db_rerun(struct db *db, struct stmt *st, const char *const *params,
+    PGresult *failed)
+{
+	db_log_lost(failed, db->conn);
+	PQclear(failed);
+	db_disconnect(db);
+	if (!db_connect(db))
+		return NULL;
+	return db_run(db, st, params);
 }
 
 struct db_res *
 db_exec(struct db *db, struct stmt *st, const char *const *params)
 {
-	char		 name[32];
 	PGresult	*res;
-	ExecStatusType	 s;
+	int64_t		 t0;
+	bool		 retry;
 
 	db->err = DB_OK;
+	db->timed_out = false;
 	db_read_sent(db);
+	retry = db->fresh && !db->in_tx;
+	db->fresh = false;
 	if (db->conn == NULL && !db->in_tx && !db_ensure(db)) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
 		return NULL;
 	}
+	db->fresh = false;
 	if (db->conn == NULL) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
 		return NULL;
 	}
-	if (st->prepared_gen != db->gen && !db_prepare(db, st))
-		return NULL;
-	snprintf(name, sizeof(name), "m%u", st->id);
-	res = PQexecPrepared(db->conn, name, st->nparams, params, NULL, NULL,
-	    0);
-	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+	t0 = now_mono_us();
+	res = db_run(db, st, params);
+	if (!db_res_ok(res) && retry && db_lost(db, res) &&
+	    now_mono_us() - t0 < RERUN_WITHIN_US)
+		res = db_rerun(db, st, params, res);
+	if (!db_res_ok(res)) {
 		db_fail(db, res, "query");
+		if (db->err == DB_OTHER)
+			log_warnx("database: statement was: %s", st->sql);
 		return NULL;
 	}
 	return (struct db_res *)res;
@@ -283,20 +506,28 @@ db_exec(struct db *db, struct stmt *st, const char *const *params)
 int
 db_send(struct db *db, struct stmt *st, const char *const *params)
 {
-	char	name[32];
+	char		 name[32];
+	PGresult	*res;
+	int		 ok;
 
 	if (db_collect_pending(db))
 		db_res_free(db_collect(db));
 	db->err = DB_OK;
+	db->timed_out = false;
+	db->fresh = false;
 	if (db->conn == NULL || db->in_tx) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
 		return -1;
 	}
-	if (st->prepared_gen != db->gen && !db_prepare(db, st))
+	if (db->named && (res = db_prepare(db, st)) != NULL) {
+		db_fail(db, res, "prepare");
 		return -1;
-	snprintf(name, sizeof(name), "m%u", st->id);
-	if (!PQsendQueryPrepared(db->conn, name, st->nparams, params, NULL,
-	    NULL, 0)) {
+	}
+	db_stmt_name(st, name);
+	ok = db->named ? PQsendQueryPrepared(db->conn, name, st->nparams,
+	    params, NULL, NULL, 0) : PQsendQueryParams(db->conn, st->sql,
+	    st->nparams, NULL, params, NULL, NULL, 0);
+	if (!ok) {
 		db_fail(db, NULL, "send");
 		return -1;
 	}
@@ -317,6 +548,7 @@ db_collect(struct db *db)
 	ExecStatusType	 s;
 
 	db->err = DB_OK;
+	db->timed_out = false;
 	db_read_sent(db);
 	if ((res = db->early) == NULL) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
@@ -338,6 +570,8 @@ db_command(struct db *db, const char *sql)
 	ExecStatusType	 s;
 
 	db->err = DB_OK;
+	db->timed_out = false;
+	db->fresh = false;
 	db_read_sent(db);
 	if (db->conn == NULL) {
 		db_set_error(db, DB_UNAVAILABLE, NULL);
@@ -353,16 +587,51 @@ db_command(struct db *db, const char *sql)
 	return 0;
 }
 
+/*
+ * BEGIN, with the timeouts of the request path as SET LOCAL in unnamed
+ * mode (one round trip). BEGIN has no effect of its own: when the
+ * connection turns out to be gone, it is run again once on a new one.
+ */
 int
 db_begin(struct db *db)
 {
-	if (db->conn == NULL && !db_ensure(db)) {
-		db_set_error(db, DB_UNAVAILABLE, NULL);
-		return -1;
+	char		 sql[160];
+	PGresult	*res;
+	int64_t		 t0;
+	int		 attempt;
+
+	if (!db->named && db_has_timeouts(db))
+		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout "
+		    "= %s; SET LOCAL lock_timeout = %s", db->stmt_ms,
+		    db->lock_ms);
+	else
+		snprintf(sql, sizeof(sql), "BEGIN");
+	db->err = DB_OK;
+	db->timed_out = false;
+	db->fresh = false;
+	db_read_sent(db);
+	for (attempt = 0;; attempt++) {
+		if (db->conn == NULL && !(attempt == 0 ? db_ensure(db) :
+		    db_connect(db))) {
+			db_set_error(db, DB_UNAVAILABLE, NULL);
+			return -1;
+		}
+		t0 = now_mono_us();
+		res = PQexec(db->conn, sql);
+		if (db_res_ok(res))
+			break;
+		if (attempt > 0 || !db_lost(db, res) ||
+		    now_mono_us() - t0 >= RERUN_WITHIN_US) {
+			db_fail(db, res, "begin");
+			return -1;
+		}
+		db_log_lost(res, db->conn);
+		PQclear(res);
+		db_disconnect(db);
 	}
-	if (db_command(db, "BEGIN") != 0)
-		return -1;
+	PQclear(res);
 	db->in_tx = true;
+	db->fresh = false;
 	return 0;
 }
 

@@ -190,6 +190,8 @@ worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		fatalx("FCGX_InitRequest failed");
 	db = db_open(cfg, "memberd");
+	db_set_timeouts(db, cfg->db_statement_timeout_ms,
+	    cfg->db_lock_timeout_ms);
 	(void)metrics_worker_start(getpid());
 	if (ready_fd >= 0) {
 		/* A reload waits for this before it retires the old workers. */

@@ -156,7 +156,10 @@ reply_db_error(struct req *r)
 		    db_constraint(r->db) : "-", db_message(r->db));
 	switch (err) {
 	case DB_UNAVAILABLE:
-		reply_error(r, 503, "unavailable",
+		reply_header(r, "Retry-After", db_timed_out(r->db) ?
+		    RETRY_AFTER_SLOW : RETRY_AFTER_DOWN);
+		reply_error(r, 503, "unavailable", db_timed_out(r->db) ?
+		    "The database is too slow to answer now; try again." :
 		    "The service is temporarily unavailable; try again.",
 		    NULL);
 		break;

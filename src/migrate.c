@@ -9,13 +9,18 @@
 #include "migrate.h"
 #include "banned.h"
 
-/* Any fixed number: every memberctl serialises on it. */
+/*
+ * Any fixed number: every memberctl serialises on it. A transaction lock,
+ * taken by each transaction that writes, so that migrate works through
+ * PgBouncer in transaction mode too (a session lock would stay on whichever
+ * server connection took it, and the next migrate would wait for ever).
+ */
 #define MIGRATE_LOCK	"7285102001"
 
-static struct stmt st_lock = STMT("SELECT pg_advisory_lock(" MIGRATE_LOCK
-    ")", 0);
-static struct stmt st_unlock = STMT("SELECT pg_advisory_unlock("
+static struct stmt st_lock = STMT("SELECT pg_advisory_xact_lock("
     MIGRATE_LOCK ")", 0);
+static struct stmt st_is_applied = STMT(
+    "SELECT 1 FROM schema_migrations WHERE version = $1", 1);
 static struct stmt st_applied = STMT(
     "SELECT version, to_char(applied_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sha256 FROM schema_migrations "
@@ -72,15 +77,37 @@ changed_complain(const struct migration *m)
 	    "this database; put the change in a new migration\n", m->version);
 }
 
+/* BEGIN and the migration lock. 0, or -1 having complained. */
+static int
+locked_begin(struct db *db)
+{
+	struct db_res	*lock;
+
+	if (db_begin(db) != 0) {
+		db_complain(db, "begin");
+		return -1;
+	}
+	if ((lock = db_exec(db, &st_lock, NULL)) == NULL) {
+		db_complain(db, "advisory lock");
+		db_rollback(db);
+		return -1;
+	}
+	db_res_free(lock);
+	return 0;
+}
+
 /* Returns the applied versions (caller frees with db_res_free) or NULL. */
 static struct db_res *
 applied_list(struct db *db)
 {
 	struct db_res	*res;
 
+	if (locked_begin(db) != 0)
+		return NULL;
 	if (db_command(db, create_table) != 0 ||
-	    db_command(db, add_checksum) != 0) {
+	    db_command(db, add_checksum) != 0 || db_commit(db) != 0) {
 		db_complain(db, "schema_migrations");
+		db_rollback(db);
 		return NULL;
 	}
 	if ((res = db_exec(db, &st_applied, NULL)) == NULL)
@@ -132,16 +159,29 @@ trust(struct db *db, const struct migration *m)
 	return 0;
 }
 
-/* Run m and record it with its checksum, in one transaction. 0 or -1. */
+/*
+ * Run m and record it with its checksum, in one transaction, under the
+ * lock. 0 when applied, 1 when another memberctl applied it meanwhile, -1.
+ */
 static int
 apply(struct db *db, const struct migration *m)
 {
 	struct db_res	*rec;
 	char		 sum[MIGRATE_SHA256_HEX];
+	int		 done;
 
-	if (db_begin(db) != 0) {
-		db_complain(db, "begin");
+	if (locked_begin(db) != 0)
 		return -1;
+	if ((rec = DB_EXEC(db, &st_is_applied, m->version)) == NULL) {
+		db_complain(db, m->version);
+		db_rollback(db);
+		return -1;
+	}
+	done = db_rows(rec);
+	db_res_free(rec);
+	if (done > 0) {
+		db_rollback(db);
+		return 1;
 	}
 	if (db_command(db, m->sql) != 0) {
 		db_complain(db, m->version);
@@ -166,15 +206,10 @@ apply(struct db *db, const struct migration *m)
 int
 migrate_apply(struct db *db, int verbose)
 {
-	struct db_res	*lock, *done = NULL;
+	struct db_res	*done = NULL;
 	size_t		 i;
-	int		 rc = -1, applied = 0, changed = 0, row;
+	int		 rc = -1, applied = 0, changed = 0, row, r;
 
-	if ((lock = db_exec(db, &st_lock, NULL)) == NULL) {
-		db_complain(db, "advisory lock");
-		return -1;
-	}
-	db_res_free(lock);
 	if ((done = applied_list(db)) == NULL)
 		goto out;
 	/* A changed migration stops everything before anything is written. */
@@ -199,8 +234,10 @@ migrate_apply(struct db *db, int verbose)
 				    migrations[i].version);
 			break;
 		case M_PENDING:
-			if (apply(db, &migrations[i]) != 0)
+			if ((r = apply(db, &migrations[i])) < 0)
 				goto out;
+			if (r > 0)
+				break;
 			applied++;
 			if (verbose)
 				printf("applied %s\n", migrations[i].version);
@@ -214,8 +251,6 @@ migrate_apply(struct db *db, int verbose)
 	rc = 0;
 out:
 	db_res_free(done);
-	if ((lock = db_exec(db, &st_unlock, NULL)) != NULL)
-		db_res_free(lock);
 	return rc;
 }
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PKGS="gcc make pkg-config clang libclang-rt-14-dev libc6-dev
 libpq-dev libfcgi-dev libcjson-dev libesmtp-dev libargon2-dev libsystemd-dev
 libssl-dev libcmocka-dev
-postgresql-15 postgresql-client-15 nginx-light systemd util-linux
+postgresql-15 postgresql-client-15 pgbouncer nginx-light systemd util-linux
 chromium fonts-dejavu-core mandoc man-db openssl ca-certificates curl procps
 iproute2 python3 debootstrap systemd-container"
 
@@ -28,7 +28,7 @@ if [ -n "$missing" ]; then
 	fi
 	echo "deps: installing:$missing"
 	# Packages must not start their own services (PostgreSQL on 5432,
-	# nginx on 80): the stack runs its own instances.
+	# PgBouncer on 6432, nginx on 80): the stack runs its own instances.
 	policy=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d

@@ -4,6 +4,7 @@
 # same script on a throwaway directory and free ports.
 #
 #   tools/stack.sh up|down|run|status|purge|pg-start|pg-stop|env
+#   tools/stack.sh pg-restart fast|immediate
 #
 # Environment (defaults are the developer stack's):
 #   STACK_DIR           state directory                 (repo/var)
@@ -19,6 +20,14 @@
 #   STACK_PG_LOCALE     the cluster's locale when it is created, e.g.
 #                       C.UTF-8 (what a distribution's cluster usually
 #                       has: lower() folds beyond ASCII); default none
+#   STACK_PGBOUNCER=1   put Debian's PgBouncer in transaction mode between
+#                       memberd/memberctl and PostgreSQL, with
+#                       db_prepared_statements = false; the mailer connects
+#                       directly, for LISTEN (memberd-direct.conf)
+#   MEMBERD_PGBOUNCER_PORT  PgBouncer                   (6432)
+#   STACK_PGBOUNCER_MODE    its pool_mode               (transaction)
+#   STACK_PGBOUNCER_POOL    its default_pool_size       (2)
+#   STACK_PGBOUNCER_WAIT    its query_wait_timeout, s   (120)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,10 +39,14 @@ BIN=${STACK_BIN:-$REPO/build}
 WORKERS=${STACK_WORKERS:-4}
 CATCHER=${STACK_CATCHER:-1}
 MAILER=${STACK_MAILER:-1}
+BOUNCER=${STACK_PGBOUNCER:-0}
+BOUNCER_PORT=${MEMBERD_PGBOUNCER_PORT:-6432}
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 CONF=$DIR/memberd.conf
+# What must not go through transaction pooling (the mailer's LISTEN).
+DIRECT_CONF=$DIR/memberd-direct.conf
 LOG=$DIR/log
 ROOT=0
 [ "$(id -u)" -eq 0 ] && ROOT=1
@@ -75,6 +88,7 @@ runtime_root() {
 RT=$(runtime_root)
 PGDATA=$RT/pg
 PGRUN=$RT/pgrun
+BOUNCER_DIR=$RT/pgbouncer
 RUN=$RT/run
 SOCK=$RUN/memberd.sock
 
@@ -134,7 +148,7 @@ write_config() {
 	public_url = http://127.0.0.1:$HTTP_PORT
 	plain_http = true
 	db_host = 127.0.0.1
-	db_port = $PG_PORT
+	db_port = $(db_port)
 	db_name = memberd
 	db_user = memberd
 	db_sslmode = disable
@@ -144,8 +158,14 @@ write_config() {
 	mail_from = memberd@example.com
 	mail_from_name = memberd
 	mailer_poll_interval = 2s
+	$( [ "$BOUNCER" = 1 ] && echo "db_prepared_statements = false" )
 	${STACK_EXTRA_CONF:-}
 	CONF
+}
+
+# memberd and memberctl reach PostgreSQL through PgBouncer when it runs.
+db_port() {
+	if [ "$BOUNCER" = 1 ]; then echo "$BOUNCER_PORT"; else echo "$PG_PORT"; fi
 }
 
 # The keys that name this stack's own sockets and ports follow the
@@ -157,7 +177,7 @@ sync_config() {
 		case $key in
 		listen)		val=$SOCK ;;
 		public_url)	val=http://127.0.0.1:$HTTP_PORT ;;
-		db_port)	val=$PG_PORT ;;
+		db_port)	val=$(db_port) ;;
 		smtp_port)	val=$SMTP_PORT ;;
 		esac
 		if grep -q "^$key[[:space:]]*=" "$tmp"; then
@@ -167,6 +187,7 @@ sync_config() {
 		fi
 	done
 	if cmp -s "$tmp" "$CONF"; then rm -f "$tmp"; else mv "$tmp" "$CONF"; fi
+	sed "s|^db_port[[:space:]]*=.*|db_port = $PG_PORT|" "$CONF" > "$DIRECT_CONF"
 }
 
 pg_start() {
@@ -216,6 +237,50 @@ pg_stop() {
 	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 }
 
+# pg_ctl restart -m fast|immediate: what an operator (or a crash) does to
+# the clients' sessions; returns when PostgreSQL accepts connections again.
+pg_restart() {
+	local mode=${1:-fast}
+	case $mode in fast|immediate) ;; *) die "pg-restart fast|immediate" ;; esac
+	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGRUN/postgresql.log" \
+		-m "$mode" -w -t 60 restart >/dev/null ||
+		{ tail -20 "$PGRUN/postgresql.log" >&2; die "PostgreSQL did not restart"; }
+}
+
+# Debian's PgBouncer in transaction mode, with a pool smaller than its
+# clients so that every transaction may land on another server connection.
+pgbouncer_start() {
+	[ "$BOUNCER" = 1 ] || return 0
+	command -v pgbouncer >/dev/null || die "no pgbouncer (apt-get install pgbouncer)"
+	pid_alive "$BOUNCER_DIR/pgbouncer.pid" && return 0
+	port_busy "$BOUNCER_PORT" && die "port $BOUNCER_PORT is taken (set MEMBERD_PGBOUNCER_PORT)"
+	mkdir -p "$BOUNCER_DIR"
+	echo '"memberd" ""' > "$BOUNCER_DIR/userlist.txt"
+	cat > "$BOUNCER_DIR/pgbouncer.ini" <<-INI
+	[databases]
+	memberd = host=127.0.0.1 port=$PG_PORT dbname=memberd
+	[pgbouncer]
+	listen_addr = 127.0.0.1
+	listen_port = $BOUNCER_PORT
+	unix_socket_dir =
+	auth_type = trust
+	auth_file = $BOUNCER_DIR/userlist.txt
+	pool_mode = ${STACK_PGBOUNCER_MODE:-transaction}
+	default_pool_size = ${STACK_PGBOUNCER_POOL:-2}
+	query_wait_timeout = ${STACK_PGBOUNCER_WAIT:-120}
+	max_client_conn = 100
+	logfile = $BOUNCER_DIR/pgbouncer.log
+	pidfile = $BOUNCER_DIR/pgbouncer.pid
+	INI
+	[ $ROOT -eq 1 ] && chown -R postgres: "$BOUNCER_DIR"
+	as_pg pgbouncer -d -q "$BOUNCER_DIR/pgbouncer.ini" ||
+		die "pgbouncer did not start (see $BOUNCER_DIR/pgbouncer.log)"
+	ln -sfn "$BOUNCER_DIR/pgbouncer.log" "$LOG/pgbouncer.log"
+	local i
+	for i in $(seq 1 100); do port_busy "$BOUNCER_PORT" && return 0; sleep 0.1; done
+	die "pgbouncer does not listen (see $BOUNCER_DIR/pgbouncer.log)"
+}
+
 catcher_start() {
 	[ "$CATCHER" = 1 ] || return 0
 	pid_alive "$RUN/smtp-catcher.pid" && return 0
@@ -240,7 +305,8 @@ memberd_start() {
 mailer_start() {
 	[ "$MAILER" = 1 ] || return 0
 	pid_alive "$RUN/mailer.pid" && return 0
-	setsid "$BIN/memberd-mailer" -c "$CONF" >>"$LOG/mailer.log" 2>&1 &
+	# LISTEN needs a session: never through transaction pooling
+	setsid "$BIN/memberd-mailer" -c "$DIRECT_CONF" >>"$LOG/mailer.log" 2>&1 &
 	echo $! > "$RUN/mailer.pid"
 }
 
@@ -305,6 +371,7 @@ up() {
 	write_config
 	sync_config
 	pg_start
+	pgbouncer_start
 	"$BIN/memberctl" -c "$CONF" migrate >/dev/null ||
 		die "memberctl migrate failed"
 	dev_admin
@@ -334,13 +401,15 @@ down() {
 	stop_pid "$RUN/mailer.pid" memberd-mailer
 	stop_pid "$RUN/memberd.pid" memberd
 	stop_pid "$RUN/smtp-catcher.pid" smtp-catcher
+	stop_pid "$BOUNCER_DIR/pgbouncer.pid" pgbouncer
 	pg_stop
 }
 
 status() {
 	local f name
-	for name in memberd mailer smtp-catcher nginx; do
+	for name in memberd mailer smtp-catcher nginx pgbouncer; do
 		f=$RUN/$name.pid
+		[ $name = pgbouncer ] && f=$BOUNCER_DIR/pgbouncer.pid
 		if pid_alive "$f"; then echo "$name: running (pid $(cat "$f"))"
 		else echo "$name: stopped"; fi
 	done
@@ -385,6 +454,7 @@ status)	status ;;
 purge)	purge; say "removed $DIR" ;;
 pg-start) layout; pg_start ;;
 pg-stop) pg_stop ;;
+pg-restart) pg_restart "${2:-fast}" ;;
 env)	echo "STACK_DIR=$DIR RT=$RT SOCK=$SOCK PGDATA=$PGDATA CONF=$CONF" ;;
-*)	echo "usage: $0 up|down|run|status|purge|pg-start|pg-stop|env" >&2; exit 2 ;;
+*)	echo "usage: $0 up|down|run|status|purge|pg-start|pg-stop|pg-restart|env" >&2; exit 2 ;;
 esac

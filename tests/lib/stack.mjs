@@ -57,7 +57,10 @@ export async function waitFor(what, fn, { timeout = 15000, interval = 100 } = {}
 export async function startStack(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberd-test-'));
   fs.chmodSync(dir, 0o755);
-  const [httpPort, pgPort, catcherPort] = await freePorts(3);
+  const [httpPort, pgPort, catcherPort, bouncerPort] = await freePorts(4);
+  // MEMBERD_TEST_PGBOUNCER=1: memberd and memberctl through PgBouncer in
+  // transaction mode (tools/run-tests.sh runs the API suites so, again)
+  const bouncer = process.env.MEMBERD_TEST_PGBOUNCER === '1' && opts.pgbouncer !== false;
   const smtpPort = opts.smtpPort || catcherPort;
   const env = {
     ...process.env,
@@ -69,6 +72,8 @@ export async function startStack(opts = {}) {
     STACK_MAILER: opts.mailer === false ? '0' : '1',
     STACK_EXTRA_CONF: opts.conf || '',
     STACK_PG_LOCALE: opts.pgLocale || '',
+    STACK_PGBOUNCER: bouncer ? '1' : '0',
+    MEMBERD_PGBOUNCER_PORT: String(bouncerPort),
     MEMBERD_HTTP_PORT: String(httpPort),
     MEMBERD_PG_PORT: String(pgPort),
     MEMBERD_SMTP_PORT: String(smtpPort),
@@ -76,8 +81,8 @@ export async function startStack(opts = {}) {
     UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
     LSAN_OPTIONS: `suppressions=${path.join(REPO, 'tests/lsan.supp')}:print_suppressions=0`,
   };
-  const stackSh = (cmd) => {
-    const r = spawnSync(path.join(REPO, 'tools/stack.sh'), [cmd], { env, encoding: 'utf8' });
+  const stackSh = (cmd, ...args) => {
+    const r = spawnSync(path.join(REPO, 'tools/stack.sh'), [cmd, ...args], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`stack.sh ${cmd} failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
@@ -93,7 +98,7 @@ export async function startStack(opts = {}) {
   const pidOf = (name) => Number(fs.readFileSync(path.join(runDir, `${name}.pid`), 'utf8'));
 
   const stack = {
-    dir, url, env, httpPort, pgPort, smtpPort, logDir, bin: BIN,
+    dir, url, env, httpPort, pgPort, smtpPort, logDir, bin: BIN, bouncer,
     mailDir: path.join(dir, 'mail', 'new'),
     confPath: path.join(dir, 'memberd.conf'),
 
@@ -129,6 +134,7 @@ export async function startStack(opts = {}) {
 
     pgStop() { stackSh('pg-stop'); },
     pgStart() { stackSh('pg-start'); },
+    pgRestart(mode = 'fast') { stackSh('pg-restart', mode); },
     memberdPid: () => pidOf('memberd'),
     mailerPid: () => pidOf('mailer'),
     workerPids() {
