@@ -5,8 +5,9 @@
 // tests/lib/client.mjs and stack.api() call it on every answer they get.
 //
 // What is checked where the document has no operation:
-// - a path outside /api/ and /metrics is a page of the portal: not the
-//   API, not checked;
+// - a path the document does not list and outside /api/ is a page of the
+//   portal (nginx serves it): not the API, not checked (/metrics is
+//   listed, so it is checked);
 // - a path under /api/ that matches no documented path must answer the
 //   document's UnknownPath response (404 not_found), or UriTooLong (414,
 //   nginx, before any routing);
