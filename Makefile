@@ -23,17 +23,19 @@ SAN_CFLAGS = $(CSTD) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
 MAINS	 = src/memberd.c src/mailer.c src/webhooks.c src/memberctl.c
 LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
 SQL	 = $(sort $(wildcard sql/*.sql))
-GEN	 = build/gen/migrations.c
+GEN	 = build/gen/migrations.c build/gen/openapi.c
+GEN_OBJ	 = gen/migrations.o gen/openapi.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 BINS	 = memberd memberd-mailer memberd-webhooks memberctl
 
 # release objects in build/obj, sanitizer objects in build/asan/obj
-OBJ	 = $(patsubst src/%.c,build/obj/%.o,$(LIB_SRCS)) build/obj/gen/migrations.o
-SOBJ	 = $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS)) build/asan/obj/gen/migrations.o
+OBJ	 = $(patsubst src/%.c,build/obj/%.o,$(LIB_SRCS)) $(addprefix build/obj/,$(GEN_OBJ))
+SOBJ	 = $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS)) $(addprefix build/asan/obj/,$(GEN_OBJ))
 UNIT	 = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 SUNIT	 = $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
 .PHONY: all asan unit unit-run test test-e2e test-browser test-deploy test-systemd test-pgbouncer check-clang \
+	check-openapi \
 	deps fuzz \
 	run up down status clean distclean install bench
 .DEFAULT_GOAL := all
@@ -42,9 +44,13 @@ all: $(addprefix build/,$(BINS))
 asan: $(addprefix build/asan/,$(BINS))
 unit: $(UNIT) $(SUNIT)
 
-$(GEN): tools/embed-sql.sh $(SQL)
+build/gen/migrations.c: tools/embed-sql.sh $(SQL)
 	@mkdir -p $(@D)
 	tools/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+# The API's description, served by GET /api/v1/openapi.json.
+build/gen/openapi.c: tools/embed-file.sh docs/openapi.json
+	@mkdir -p $(@D)
+	tools/embed-file.sh openapi_json docs/openapi.json > $@.tmp && mv $@.tmp $@
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -99,6 +105,11 @@ check-clang: $(GEN)
 		clang $(CSTD) $(WARN) -Iinclude $(PKG_CFLAGS) -fsyntax-only $$f; \
 	done; echo "clang: clean"
 
+# docs/openapi.json: a valid OpenAPI 3.1 document, with every route of
+# src/routes.c and nothing else (needs the npm packages: make deps).
+check-openapi:
+	node tools/check-openapi.mjs
+
 # Install what is missing on Debian (needs root), then the npm packages.
 deps:
 	tools/deps.sh
@@ -127,7 +138,7 @@ test-systemd: all
 # deps first, then a new make: the pkg-config flags above are read when
 # make starts, which on a fresh machine is before the -dev packages exist.
 test: deps
-	$(MAKE) --no-print-directory all asan check-clang unit-run
+	$(MAKE) --no-print-directory all asan check-clang check-openapi unit-run
 	$(MAKE) -s fuzz FUZZ_SECONDS=5
 	tools/run-tests.sh all
 	$(MAKE) -s test-systemd
@@ -220,7 +231,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SAN  = -g -O1 -fsanitize=address,undefined
 FUZZ_OBJ  = $(patsubst src/%.c,build/fuzz/obj/%.o,$(filter-out src/fcgi.c,$(LIB_SRCS))) \
-	    build/fuzz/obj/gen/migrations.o
+	    $(addprefix build/fuzz/obj/,$(GEN_OBJ))
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 .PHONY: fuzz
 build/fuzz/obj/%.o: src/%.c

@@ -20,6 +20,10 @@ extern const size_t		nroutes;
 /* h_health.c */
 void	h_health(struct req *);
 
+/* h_meta.c: what describes and measures the API */
+void	h_openapi(struct req *);
+void	h_metrics(struct req *);
+
 /* h_auth.c: users signing up, in and out, and resetting passwords */
 void	h_register(struct req *);
 void	h_login(struct req *);

@@ -87,6 +87,9 @@ void	http_handle(struct req *, const struct route *, size_t nroutes);
 
 /* Replies. Each sets r->replied; a second reply is a bug and is ignored. */
 void	reply_json(struct req *, int status, cJSON *body);	/* frees body */
+/* A body as it is, of Content-Type type (a static string); data copied. */
+void	reply_body(struct req *, int status, const char *type,
+	    const char *data, size_t len);
 void	reply_empty(struct req *, int status);
 /* {"kind": obj}: how a created or changed object comes back. Frees obj. */
 void	reply_wrapped_json(struct req *, int status, const char *kind,

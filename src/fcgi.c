@@ -19,6 +19,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "worker.h"
 #include "banned.h"
 
@@ -139,6 +140,9 @@ serve_one(FCGX_Request *fr, struct db *db, const struct config *cfg)
 	http_handle(&r, routes, nroutes);
 	reply_header(&r, "X-Request-Id", r.request_id);
 	http_render(&r, &outb);
+	/* before the write: whoever has the answer can scrape its count */
+	metrics_observe(r.route ? (size_t)(r.route - routes) : nroutes,
+	    nroutes, r.status, now_mono_us() - t0);
 	if (FCGX_PutStr(outb.data, (int)outb.len, fr->out) < 0)
 		log_warnx("req=%s: client went away", r.request_id);
 
@@ -188,6 +192,7 @@ worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 	db = db_open(cfg, "memberd");
 	db_set_timeouts(db, cfg->db_statement_timeout_ms,
 	    cfg->db_lock_timeout_ms);
+	(void)metrics_worker_start(getpid());
 	if (ready_fd >= 0) {
 		/* A reload waits for this before it retires the old workers. */
 		if (write(ready_fd, db_is_up(db) ? "y" : "n", 1) != 1)
@@ -212,8 +217,10 @@ worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 				log_warnx("FCGX_Accept_r: %s", strerror(-rc));
 			continue;
 		}
+		metrics_worker_busy(true);
 		serve_one(&fr, db, cfg);
 		FCGX_Finish_r(&fr);
+		metrics_worker_busy(false);
 	}
 	FCGX_Free(&fr, 0);
 	db_close(db);

@@ -96,6 +96,19 @@ reply_json(struct req *r, int status, cJSON *body)
 }
 
 void
+reply_body(struct req *r, int status, const char *type, const char *data,
+    size_t len)
+{
+	if (r->replied)
+		return;
+	buf_reset(&r->out);
+	buf_append(&r->out, data, len);
+	r->out_type = type;
+	r->status = status;
+	r->replied = true;
+}
+
+void
 reply_wrapped_json(struct req *r, int status, const char *kind, cJSON *obj)
 {
 	cJSON	*body = cJSON_CreateObject();

@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "worker.h"
 #include "secretbox.h"
 #include "banned.h"
@@ -199,6 +200,7 @@ reap(bool replace)
 	long	i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		metrics_worker_gone(pid);
 		for (i = 0; i < nslots && slots[i].pid != pid; i++)
 			;
 		if (i == nslots)
@@ -494,6 +496,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	listen_fd = socket_get();
+	/* before the first fork: every worker, now or later, shares it */
+	(void)metrics_init();
 	nslots = cfg.workers;
 	slots = xcalloc((size_t)nslots, sizeof(*slots));
 	for (i = 0; i < nslots; i++)

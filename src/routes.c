@@ -11,6 +11,9 @@
 
 const struct route routes[] = {
 	{ "GET",  V1 "/health", AUTH_ANYONE, h_health },
+	{ "GET",  V1 "/openapi.json", AUTH_ANYONE, h_openapi },
+	/* Prometheus; the production site lets only loopback reach it */
+	{ "GET",  "/metrics", AUTH_ANYONE, h_metrics },
 
 	{ "POST", V1 "/auth/register", AUTH_ANYONE, h_register },
 	{ "POST", V1 "/auth/login", AUTH_ANYONE, h_login },

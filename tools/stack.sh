@@ -481,6 +481,7 @@ banner() {
 
 	memberd is up.
 	  portal and API   http://127.0.0.1:$HTTP_PORT/   (health: /api/v1/health)
+	  metrics          http://127.0.0.1:$HTTP_PORT/metrics   (description: /api/v1/openapi.json)
 	  admin            admin@example.com, password in $DIR/dev-admin-password
 	  caught mail      $DIR/mail/new/   (SMTP catcher on 127.0.0.1:$SMTP_PORT)
 	  webhooks         $DIR/webhooks/   (receiver on 127.0.0.1:$HOOK_PORT, every event;

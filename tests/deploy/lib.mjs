@@ -117,11 +117,13 @@ export async function notifyListener(sockPath) {
 }
 
 // One HTTPS (or HTTP) request: {status, headers, text, json}
-export function request(url, { method = 'GET', headers = {}, body, ca } = {}) {
+// localAddress: the address to connect from (127.0.0.2 is loopback too,
+// yet not the 127.0.0.1 an allow list names).
+export function request(url, { method = 'GET', headers = {}, body, ca, localAddress } = {}) {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
-    const req = mod.request(u, { method, headers, ca, servername: 'localhost' }, (res) => {
+    const req = mod.request(u, { method, headers, ca, servername: 'localhost', localAddress }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {

@@ -149,6 +149,21 @@ test('API answers carry memberd\'s headers once and nginx\'s request id', async 
     .includes(`req=${h['x-request-id']} GET /api/v1/health 200 `));
 });
 
+test('/metrics answers this host only: 127.0.0.1 gets the metrics, 127.0.0.2 a 403 from nginx', async () => {
+  const ok = await https('/metrics');
+  assert.equal(ok.status, 200);
+  assert.match(ok.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+  assert.match(ok.text, /^memberd_http_requests_total\{method="GET",route="\/api\/v1\/health",status="200"\} \d+$/m);
+  assert.match(ok.text, /^memberd_workers\{state="busy"\} 1$/m);
+  const other = await https('/metrics', { localAddress: '127.0.0.2' });
+  assert.equal(other.status, 403);
+  assert.doesNotMatch(other.text, /memberd_/);
+  // the rest of the site stays open to that address
+  assert.equal((await https('/api/v1/health', { localAddress: '127.0.0.2' })).status, 200);
+  // and the access rule is in the site nginx -t accepted, not in a test copy
+  assert.match(fs.readFileSync(site.sitePath, 'utf8'), /location = \/metrics \{\s*allow 127\.0\.0\.1;\s*allow ::1;\s*deny all;/);
+});
+
 test('a body over 64 KiB is 413 payload_too_large in JSON, from nginx', async () => {
   const r = await post('/api/v1/admin/clients', JSON.stringify({ x: 'a'.repeat(70 * 1024) }));
   assert.equal(r.status, 413);

@@ -1,6 +1,8 @@
 // An HTTP client that behaves like a browser tab of the portal: it keeps
-// the cookies memberd sets and sends the CSRF token it was given.
+// the cookies memberd sets and sends the CSRF token it was given. Every
+// answer it receives must match the API's description (docs/openapi.json).
 import { spawnSync } from 'node:child_process';
+import { checkResponse } from './openapi.mjs';
 
 export class Client {
   constructor(baseUrl) {
@@ -35,6 +37,8 @@ export class Client {
       else this.cookies.set(name, value);
     }
     const text = await res.text();
+    // every answer is held to docs/openapi.json (tests/lib/openapi.mjs)
+    checkResponse({ method, url: this.baseUrl + path, status: res.status, headers: res.headers, text });
     let json;
     try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
     if (json && typeof json.csrf_token === 'string') this.csrf = json.csrf_token;

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkResponse } from './openapi.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -104,7 +105,8 @@ export async function startStack(opts = {}) {
     mailDir: path.join(dir, 'mail', 'new'),
     confPath: path.join(dir, 'memberd.conf'),
 
-    // fetch with JSON in and out: {status, headers, json, text}
+    // fetch with JSON in and out: {status, headers, json, text}; the answer
+    // must match docs/openapi.json (tests/lib/openapi.mjs)
     async api(p, { method = 'GET', body, headers = {}, raw } = {}) {
       const h = { ...headers };
       let b = raw;
@@ -114,6 +116,7 @@ export async function startStack(opts = {}) {
       }
       const res = await fetch(url + p, { method, headers: h, body: b, redirect: 'manual' });
       const text = await res.text();
+      checkResponse({ method, url: url + p, status: res.status, headers: res.headers, text });
       let json;
       try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
       return { status: res.status, headers: res.headers, json, text };
