@@ -21,12 +21,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "model.h"
 #include "perms.h"
 
 struct req;
-
-/* Who acts: an administrator, or a member of the account (r->who). */
-enum actor_kind { ACTOR_ADMIN, ACTOR_MEMBER };
 
 /*
  * Send an invitation to email for client_id with perms. 0 with *invite

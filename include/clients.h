@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "model.h"
 #include "util.h"
 
 struct db;
@@ -44,6 +45,10 @@ int	 clients_member_json(struct db *, long long client_id,
  * opposite order. 1 locked, 0 no such account, -1 db error.
  */
 int	 clients_lock(struct db *, long long id) MUST_CHECK;
+/* "active", "inactive", "closed": 0 with *out set, or -1. */
+int	 client_status_parse(const char *, enum client_status *out)
+	    MUST_CHECK;
+const char *client_status_name(enum client_status);
 /* "Company", else "First Last": how emails and pages name an account. */
 void	 client_display_name(const char *company, const char *first,
 	    const char *last, char *out, size_t outlen);

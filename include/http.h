@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "auth.h"
+#include "errors.h"
 #include "json.h"
 #include "util.h"
 
@@ -91,9 +92,18 @@ void	reply_empty(struct req *, int status);
 /* {"kind": obj}: how a created or changed object comes back. Frees obj. */
 void	reply_wrapped_json(struct req *, int status, const char *kind,
 	    cJSON *obj);
-void	reply_error(struct req *, int status, const char *code,
-	    const char *message, const char *field);
-/* 503 unavailable, 409 on a conflict, else 500 internal: from db_error. */
+/*
+ * {"error": {code, message, field}} with the status of e (errors.h), its
+ * default message; field NULL when no one input is at fault.
+ */
+void	reply_err(struct req *, enum err, const char *field);
+/* The same with a more precise message (NULL: the default). */
+void	reply_err_msg(struct req *, enum err, const char *field,
+	    const char *message);
+/* And with one integer more in the error object (invite_id). */
+void	reply_err_id(struct req *, enum err, const char *field,
+	    const char *message, const char *key, long long id);
+/* 503 unavailable when the database is away, else 500 internal. */
 void	reply_db_error(struct req *);
 void	reply_header(struct req *, const char *name, const char *value);
 

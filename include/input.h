@@ -24,8 +24,6 @@ struct req;
 
 #define INPUT_STR_MAX	(16 * 1024)
 
-void	reply_invalid(struct req *, const char *field, const char *message);
-
 int	input_string_or_reply(struct req *, const cJSON *obj, const char *name,
 	    const char *field, bool required, const char **out);
 /* out: EMAIL_MAX + 1 bytes, trimmed. */

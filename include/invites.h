@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "model.h"
 #include "util.h"
 
 struct db;
@@ -34,13 +35,18 @@ struct db_res;
 /* $1 invite id */
 #define SQL_INVITE_GET "SELECT " INVITE_COLS INVITE_FROM " WHERE i.id = $1"
 
+/* "pending", "accepted", "cancelled", "expired": 0 with *out, or -1. */
+int	 invite_status_parse(const char *, enum invite_status *out)
+	    MUST_CHECK;
+
 cJSON	*invite_json(const struct db_res *, int row, int col);
 /*
- * Invites of a client, newest first: pending ones, and expired ones too
- * when with_expired. 0 or -1.
+ * The pending and expired invites of a client, newest first, into *out;
+ * the expired ones apart into *expired unless it is NULL. 0 or -1; the
+ * caller owns the arrays.
  */
-int	 invites_list_json(struct db *, long long client_id, bool with_expired,
-	    cJSON **out) MUST_CHECK;
+int	 invites_list_json(struct db *, long long client_id, cJSON **out,
+	    cJSON **expired) MUST_CHECK;
 /* One invite by id. 1 found, 0 not, -1 db error. */
 int	 invites_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
 

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "model.h"
 #include "util.h"
 
 struct db;
@@ -32,10 +33,9 @@ int	 accounts_json(struct db *, long long user_id, cJSON **out,
 	    long long *first_open) MUST_CHECK;
 /*
  * Whether user is a member of client and the client's status. 1 member
- * (status copied into status[16]), 0 not a member, 2 no such client,
- * -1 db error.
+ * (*status set), 0 not a member, 2 no such client, -1 db error.
  */
 int	 users_membership(struct db *, long long user_id, long long client_id,
-	    char *status) MUST_CHECK;
+	    enum client_status *status) MUST_CHECK;
 
 #endif

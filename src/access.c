@@ -40,7 +40,7 @@ static struct stmt st_invite_lock = STMT(
     "SELECT status, expires_at <= now(), email, permissions,"
     " ceil(extract(epoch FROM last_sent_at"
     "  + make_interval(secs => $2::int) - now()))::int,"
-    " inviter_name, created_by_kind"
+    " inviter_name, created_by_kind = 'admin'"
     " FROM invites WHERE id = $1 FOR UPDATE", 2);
 static struct stmt st_invite_resend = STMT(
     "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
@@ -96,7 +96,7 @@ static struct stmt st_all_perms = STMT(
 struct locked {
 	long long	 id;
 	char		 name[256];	/* how the account is named */
-	char		 status[16];
+	enum client_status status;
 	long long	 owner;
 };
 
@@ -119,25 +119,32 @@ lock_client_or_reply(struct req *r, long long client_id, struct locked *lc)
 	if (db_rows(res) != 1) {
 		db_res_free(res);
 		db_rollback(r->db);
-		reply_error(r, 404, "not_found", "No such client account.",
-		    NULL);
+		reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
 		return -1;
 	}
 	lc->id = client_id;
 	client_display_name(db_str(res, 0, 0), db_str(res, 0, 1),
 	    db_str(res, 0, 2), lc->name, sizeof(lc->name));
-	snprintf(lc->status, sizeof(lc->status), "%s", db_str(res, 0, 3));
+	if (client_status_parse(db_str(res, 0, 3), &lc->status) != 0)
+		lc->status = CLIENT_CLOSED;	/* the schema allows no other */
 	lc->owner = db_int(res, 0, 4);
 	db_res_free(res);
 	return 0;
 }
 
+/* Roll back and answer e (why NULL: its default message). Returns -1. */
+static int
+fail(struct req *r, enum err e, const char *field, const char *why)
+{
+	db_rollback(r->db);
+	reply_err_msg(r, e, field, why);
+	return -1;
+}
+
 static int
 forbidden(struct req *r, const char *why)
 {
-	db_rollback(r->db);
-	reply_error(r, 403, "forbidden", why, NULL);
-	return -1;
+	return fail(r, ERR_FORBIDDEN, NULL, why);
 }
 
 /*
@@ -147,19 +154,10 @@ forbidden(struct req *r, const char *why)
 static int
 open_for_invites_or_reply(struct req *r, const struct locked *lc)
 {
-	if (strcmp(lc->status, "closed") != 0)
+	if (lc->status != CLIENT_CLOSED)
 		return 0;
 	return forbidden(r, "This account is closed: reopen it before "
 	    "inviting anyone to it.");
-}
-
-static int
-fail(struct req *r, int status, const char *code, const char *why,
-    const char *field)
-{
-	db_rollback(r->db);
-	reply_error(r, status, code, why, field);
-	return -1;
 }
 
 /*
@@ -182,8 +180,8 @@ rights_from_or_reply(struct req *r, enum actor_kind kind,
 		return forbidden(r, "You do not have access to this account.");
 	rt->owner = lc->owner == r->who.id;
 	rt->perms = rt->owner ? PERMS_ALL : perms_from_pg(perms);
-	if (strcmp(lc->status, "closed") == 0)
-		return forbidden(r, "This account is closed.");
+	if (lc->status == CLIENT_CLOSED)
+		return forbidden(r, MSG_CLOSED);
 	if (!rt->owner && !(rt->perms & PERM_USERS))
 		return forbidden(r, "Only the owner or a user with the "
 		    "\"Manage users\" permission can do this.");
@@ -340,16 +338,14 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	}
 	if (db_rows(res) != 1) {
 		db_res_free(res);
-		reply_error(r, 404, "not_found", "No such client account.",
-		    NULL);
+		reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
 		return -1;
 	}
 	client_display_name(db_str(res, 0, 0), db_str(res, 0, 1),
 	    db_str(res, 0, 2), lc.name, sizeof(lc.name));
 	db_res_free(res);
 	if (token_new(token) != 0) {
-		reply_error(r, 500, "internal", "No randomness available.",
-		    NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
 		return -1;
 	}
 	invite_mail(r, &lc, email, r->who.name, kind == ACTOR_ADMIN, perms,
@@ -380,13 +376,11 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	stale = db_bool(res, 0, 3);
 	db_res_free(res);
 	if (perms & ~rt.perms) {
-		forbidden(r, "You can grant only permissions you hold "
-		    "yourself.");
+		forbidden(r, MSG_GRANT_OWN);
 		goto out;
 	}
 	if (is_member) {
-		fail(r, 409, "already_member", "A user with this email is "
-		    "already a member of the account.", "email");
+		fail(r, ERR_ALREADY_MEMBER, "email", NULL);
 		goto out;
 	}
 	if (pending_id != 0) {
@@ -395,8 +389,7 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 		goto out;
 	}
 	if (over) {
-		fail(r, 429, "invite_limit", "This account has too many "
-		    "pending invitations: cancel some first.", NULL);
+		fail(r, ERR_INVITE_LIMIT, NULL, NULL);
 		goto out;
 	}
 	if (stale && tx_exec_or_reply(r, DB_EXEC(r->db, &st_expire_stale, cid,
@@ -411,8 +404,7 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 	if (res == NULL) {
 		if (db_error(r->db) == DB_UNIQUE) {
 			/* another request invited the same address just now */
-			fail(r, 409, "invite_pending", "An invitation to this "
-			    "address is already pending.", "email");
+			fail(r, ERR_INVITE_PENDING, "email", NULL);
 		} else
 			tx_fail(r);
 		goto out;
@@ -447,7 +439,7 @@ lock_invite_or_reply(struct req *r, long long scope, long long invite_id,
 	client_id = db_rows(res) == 1 ? db_int(res, 0, 0) : 0;
 	db_res_free(res);
 	if (client_id == 0 || (scope != 0 && client_id != scope))
-		return fail(r, 404, "not_found", "No such invitation.", NULL);
+		return fail(r, ERR_NOT_FOUND, NULL, "No such invitation.");
 	if (lock_client_or_reply(r, client_id, lc) != 0)
 		return -1;
 	res = DB_EXEC(r->db, &st_invite_lock, iid,
@@ -456,6 +448,17 @@ lock_invite_or_reply(struct req *r, long long scope, long long invite_id,
 		return tx_fail(r);
 	*inv = res;
 	return 0;
+}
+
+/* The status of the invitation lock_invite_or_reply() read. */
+static enum invite_status
+locked_invite_status(const struct db_res *inv)
+{
+	enum invite_status st;
+
+	if (invite_status_parse(db_str(inv, 0, 0), &st) != 0)
+		st = INVITE_CANCELLED;	/* the schema allows no other */
+	return st;
 }
 
 int
@@ -469,7 +472,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
 	char		 iid[24], ttl[24], cid[24], retry[24], email[256];
 	char		 lim[24];
-	const char	*status;
+	enum invite_status status;
 	perms_t		 perms;
 	long long	 wait_s, pending_id;
 	bool		 past, is_member, by_admin;
@@ -481,36 +484,32 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	if (rights_or_reply(r, kind, &lc, &rt) != 0 ||
 	    open_for_invites_or_reply(r, &lc) != 0)
 		goto out;
-	status = db_str(inv, 0, 0);
+	status = locked_invite_status(inv);
 	past = db_bool(inv, 0, 1);
 	snprintf(email, sizeof(email), "%s", db_str(inv, 0, 2));
 	perms = perms_from_pg(db_str(inv, 0, 3));
 	wait_s = db_int(inv, 0, 4);
-	by_admin = strcmp(db_str(inv, 0, 6), "admin") == 0;
+	by_admin = db_bool(inv, 0, 6);
 	if (perms & ~rt.perms) {
 		forbidden(r, "This invitation grants permissions you do not "
 		    "hold.");
 		goto out;
 	}
-	if (strcmp(status, "accepted") == 0) {
-		fail(r, 410, "invite_used", "This invitation was accepted "
-		    "already.", NULL);
+	if (status == INVITE_ACCEPTED) {
+		fail(r, ERR_INVITE_USED, NULL, NULL);
 		goto out;
 	}
-	if (strcmp(status, "cancelled") == 0) {
-		fail(r, 410, "invite_cancelled", "This invitation was "
-		    "cancelled: send a new one.", NULL);
+	if (status == INVITE_CANCELLED) {
+		fail(r, ERR_INVITE_CANCELLED, NULL, NULL);
 		goto out;
 	}
 	if (wait_s > 0) {
 		db_rollback(r->db);
 		reply_header(r, "Retry-After", db_fmt_int(retry, wait_s));
-		reply_error(r, 429, "resend_too_soon", "This invitation was "
-		    "sent a moment ago; wait a little before resending it.",
-		    NULL);
+		reply_err(r, ERR_RESEND_TOO_SOON, NULL);
 		goto out;
 	}
-	if (strcmp(status, "expired") == 0 || past) {
+	if (status == INVITE_EXPIRED || past) {
 		/* reviving it: the same checks as a new invitation */
 		db_fmt_int(cid, lc.id);
 		res = DB_EXEC(r->db, &st_invite_check, cid, email, NULL,
@@ -524,14 +523,12 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 		if (!is_member && pending_id == 0 && db_int(res, 0, 2) >=
 		    r->cfg->invite_pending_limit) {
 			db_res_free(res);
-			fail(r, 429, "invite_limit", "This account has too "
-			    "many pending invitations.", NULL);
+			fail(r, ERR_INVITE_LIMIT, NULL, NULL);
 			goto out;
 		}
 		db_res_free(res);
 		if (is_member) {
-			fail(r, 409, "already_member", "A user with this email "
-			    "is already a member of the account.", NULL);
+			fail(r, ERR_ALREADY_MEMBER, NULL, NULL);
 			goto out;
 		}
 		if (pending_id != 0 && pending_id != invite_id) {
@@ -541,7 +538,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 		}
 	}
 	if (token_new(token) != 0) {
-		fail(r, 500, "internal", "No randomness available.", NULL);
+		fail(r, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
 		goto out;
 	}
 	invite_mail(r, &lc, email, db_str(inv, 0, 5), by_admin, perms, token,
@@ -552,8 +549,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	explicit_bzero(token, sizeof(token));
 	if (res == NULL) {
 		if (db_error(r->db) == DB_UNIQUE)
-			fail(r, 409, "invite_pending", "An invitation to this "
-			    "address is already pending.", NULL);
+			fail(r, ERR_INVITE_PENDING, NULL, NULL);
 		else
 			tx_fail(r);
 		goto out;
@@ -582,7 +578,7 @@ access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
 	struct rights	 rt;
 	struct db_res	*inv = NULL;
 	char		 iid[24];
-	const char	*status;
+	enum invite_status status;
 	cJSON		*d;
 	int		 rc = -1;
 
@@ -590,13 +586,13 @@ access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
 		return -1;
 	if (rights_or_reply(r, kind, &lc, &rt) != 0)
 		goto out;
-	status = db_str(inv, 0, 0);
-	if (strcmp(status, "accepted") == 0) {
-		fail(r, 410, "invite_used", "This invitation was accepted "
-		    "already: remove the user's access instead.", NULL);
+	status = locked_invite_status(inv);
+	if (status == INVITE_ACCEPTED) {
+		fail(r, ERR_INVITE_USED, NULL, "This invitation was "
+		    "accepted already: remove the user's access instead.");
 		goto out;
 	}
-	if (strcmp(status, "cancelled") != 0) {
+	if (status != INVITE_CANCELLED) {
 		if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_invite_cancel,
 		    db_fmt_int(iid, invite_id))) != 0)
 			goto out;
@@ -637,8 +633,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 			return tx_fail(r);
 		if (db_rows(res) != 1) {
 			db_res_free(res);
-			return fail(r, 404, "not_found", "No such user.",
-			    "user_id");
+			return fail(r, ERR_NOT_FOUND, "user_id", MSG_NO_USER);
 		}
 		snprintf(addr, sizeof(addr), "%s", db_str(res, 0, 0));
 		db_res_free(res);
@@ -669,9 +664,9 @@ access_member_add_or_reply(struct req *r, long long client_id,
 		return tx_fail(r);
 	if (db_rows(res) != 1) {
 		db_res_free(res);
-		return fail(r, 409, "already_member", "This user is already a "
-		    "member of the account.", user_id > 0 && email == NULL ?
-		    "user_id" : "email");
+		return fail(r, ERR_ALREADY_MEMBER, user_id > 0 &&
+		    email == NULL ? "user_id" : "email", "This user is "
+		    "already a member of the account.");
 	}
 	db_res_free(res);
 	/* a pending invitation to that address has no purpose any more */
@@ -705,8 +700,8 @@ member_lock_or_reply(struct req *r, long long client_id, long long user_id,
 		return tx_fail(r);
 	if (db_rows(res) != 1) {
 		db_res_free(res);
-		return fail(r, 404, "not_found", "This user is not a member "
-		    "of the account.", NULL);
+		return fail(r, ERR_NOT_FOUND, NULL, "This user is not a "
+		    "member of the account.");
 	}
 	*current = perms_from_pg(db_str(res, 0, 0));
 	db_res_free(res);
@@ -717,9 +712,7 @@ static int
 owner_untouchable(struct req *r, const struct rights *rt)
 {
 	if (rt->admin || rt->owner)
-		return fail(r, 409, "owner_protected", "The owner always has "
-		    "every permission and cannot be removed; make another "
-		    "user the owner first.", NULL);
+		return fail(r, ERR_OWNER_PROTECTED, NULL, NULL);
 	return forbidden(r, "Only the owner can change the owner's access.");
 }
 
@@ -743,8 +736,7 @@ access_member_update_or_reply(struct req *r, enum actor_kind kind,
 	if (user_id == lc.owner)
 		return owner_untouchable(r, &rt);
 	if ((perms & ~current) & ~rt.perms)
-		return forbidden(r, "You can grant only permissions you hold "
-		    "yourself.");
+		return forbidden(r, MSG_GRANT_OWN);
 	perms_to_pg(perms, &pg);
 	db_fmt_int(cid, client_id);
 	db_fmt_int(uid, user_id);

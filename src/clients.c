@@ -8,6 +8,12 @@
 #include "perms.h"
 #include "banned.h"
 
+static const char *const status_names[] = {
+	[CLIENT_ACTIVE] = "active",
+	[CLIENT_INACTIVE] = "inactive",
+	[CLIENT_CLOSED] = "closed",
+};
+
 static struct stmt st_client = STMT(
     "SELECT " CLIENT_COLS " FROM clients c WHERE c.id = $1", 1);
 static struct stmt st_members = STMT(
@@ -125,6 +131,24 @@ clients_member_json(struct db *db, long long client_id, long long user_id,
 		*out = member_json(res, 0, 0);
 	db_res_free(res);
 	return found;
+}
+
+int
+client_status_parse(const char *s, enum client_status *out)
+{
+	int	i = str_index(status_names, sizeof(status_names) /
+	    sizeof(status_names[0]), s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum client_status)i;
+	return 0;
+}
+
+const char *
+client_status_name(enum client_status st)
+{
+	return status_names[st];
 }
 
 void

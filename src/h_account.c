@@ -26,8 +26,8 @@ static int
 active_or_reply(struct req *r, long long *id)
 {
 	if (r->who.active_client_id <= 0) {
-		reply_error(r, 403, "forbidden", "Choose an account first.",
-		    NULL);
+		reply_err_msg(r, ERR_FORBIDDEN, NULL, "Choose an account "
+		    "first.");
 		return -1;
 	}
 	*id = r->who.active_client_id;
@@ -47,8 +47,8 @@ h_account_users(struct req *r)
 	char		 cid[24], uid[24];
 	long long	 id;
 	bool		 allowed;
-	cJSON		*users = NULL, *invites = NULL, *expired, *st, *body;
-	int		 i;
+	enum client_status cst;
+	cJSON		*users = NULL, *invites = NULL, *expired, *body;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
@@ -58,31 +58,25 @@ h_account_users(struct req *r)
 		reply_db_error(r);
 		return;
 	}
-	allowed = db_rows(res) == 1 && strcmp(db_str(res, 0, 0), "closed") != 0 &&
-	    (db_bool(res, 0, 1) ||
+	allowed = db_rows(res) == 1 &&
+	    client_status_parse(db_str(res, 0, 0), &cst) == 0 &&
+	    cst != CLIENT_CLOSED && (db_bool(res, 0, 1) ||
 	    (perms_from_pg(db_str(res, 0, 2)) & PERM_USERS));
 	db_res_free(res);
 	if (!allowed) {
-		reply_error(r, 403, "forbidden", "Only the account owner or a "
-		    "user allowed to manage users can see this.", NULL);
-		return;
-	}
-	if (clients_members_json(r->db, id, &users) != 0 ||
-	    invites_list_json(r->db, id, true, &invites) != 0) {
-		cJSON_Delete(users);
-		reply_db_error(r);
+		reply_err_msg(r, ERR_FORBIDDEN, NULL, "Only the account "
+		    "owner or a user allowed to manage users can see this.");
 		return;
 	}
 	/*
 	 * "invites" holds the pending ones, as the contract says; the
 	 * expired ones come apart, so the owner can still resend them.
 	 */
-	expired = cJSON_CreateArray();
-	for (i = cJSON_GetArraySize(invites) - 1; i >= 0; i--) {
-		st = cJSON_GetObjectItem(cJSON_GetArrayItem(invites, i), "status");
-		if (strcmp(cJSON_GetStringValue(st), "expired") == 0)
-			cJSON_InsertItemInArray(expired, 0,
-			    cJSON_DetachItemFromArray(invites, i));
+	if (clients_members_json(r->db, id, &users) != 0 ||
+	    invites_list_json(r->db, id, &invites, &expired) != 0) {
+		cJSON_Delete(users);
+		reply_db_error(r);
+		return;
 	}
 	body = cJSON_CreateObject();
 	json_add_int(body, "client_id", id);

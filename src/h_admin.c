@@ -218,8 +218,8 @@ owner_parse_or_reply(struct req *r, const cJSON *owner, const char *first,
 
 	memset(in, 0, sizeof(*in));
 	if (!cJSON_IsObject(owner)) {
-		reply_invalid(r, "owner", "owner must be {user_id} or "
-		    "{email, first_name, last_name}.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "owner", "owner must be "
+		    "{user_id} or {email, first_name, last_name}.");
 		return -1;
 	}
 	if ((has = input_id_or_reply(r, owner, "user_id", "owner.user_id",
@@ -264,8 +264,8 @@ owner_resolve_or_reply(struct req *r, const struct owner_in *in,
 		db_res_free(res);
 		if (!found) {
 			db_rollback(r->db);
-			reply_error(r, 404, "not_found", "No such user.",
-			    "owner.user_id");
+			reply_err_msg(r, ERR_NOT_FOUND, "owner.user_id",
+			    MSG_NO_USER);
 			return -1;
 		}
 		*id = in->user_id;
@@ -312,6 +312,7 @@ h_admin_client_create(struct req *r)
 	char		 sowner[24], sclient[24];
 	long long	 owner_id = 0, client_id;
 	bool		 created;
+	enum client_status st;
 	cJSON		*client = NULL, *details;
 
 	if (input_name_or_reply(r, r->json, "company_name", "company_name",
@@ -323,15 +324,15 @@ h_admin_client_create(struct req *r)
 	    input_string_or_reply(r, r->json, "status", "status", false,
 	    &status) < 0)
 		return;
-	if (strcmp(status, "active") != 0 && strcmp(status, "inactive") != 0 &&
-	    strcmp(status, "closed") != 0) {
-		reply_invalid(r, "status", "status is active, inactive or "
-		    "closed.");
+	if (client_status_parse(status, &st) != 0) {
+		reply_err_msg(r, ERR_INVALID_INPUT, "status", "status is "
+		    "active, inactive or closed.");
 		return;
 	}
 	owner = cJSON_GetObjectItemCaseSensitive(r->json, "owner");
 	if (owner == NULL) {
-		reply_invalid(r, "owner", "owner is required.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "owner",
+		    "owner is required.");
 		return;
 	}
 	if (owner_parse_or_reply(r, owner, first, last, &oin) < 0)
@@ -379,7 +380,7 @@ page_or_reply(struct req *r, long *page)
 		return 0;
 	if (rc < 0 || !parse_long(s, 1, 1000000, page)) {
 		free(s);
-		reply_invalid(r, "page", "page is a number from 1.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "page", MSG_BAD_PAGE);
 		return -1;
 	}
 	free(s);
@@ -396,8 +397,8 @@ search_or_reply(struct req *r, bool contains)
 	if ((rc = req_query(r, "search", &s)) < 0 ||
 	    (rc == 1 && strlen(s) > 200)) {
 		free(s);
-		reply_invalid(r, "search", "The search is malformed or too "
-		    "long.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "search", "The search is "
+		    "malformed or too long.");
 		return NULL;
 	}
 	pat = like_pattern(s ? str_trim(s) : "", contains);
@@ -490,14 +491,13 @@ h_admin_client_get(struct req *r)
 
 	if ((rc = clients_get_json(r->db, r->ids[0], &client)) != 1) {
 		if (rc == 0)
-			reply_error(r, 404, "not_found", "No such client.",
-			    NULL);
+			reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
 		else
 			reply_db_error(r);
 		return;
 	}
 	if (clients_members_json(r->db, r->ids[0], &users) != 0 ||
-	    invites_list_json(r->db, r->ids[0], true, &invites) != 0) {
+	    invites_list_json(r->db, r->ids[0], &invites, NULL) != 0) {
 		cJSON_Delete(client);
 		cJSON_Delete(users);
 		reply_db_error(r);

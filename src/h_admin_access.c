@@ -56,8 +56,8 @@ h_admin_associate(struct req *r)
 	    &send) < 0)
 		return;
 	if (has_id == has_email) {
-		reply_invalid(r, "user_id", "Give either user_id (an existing "
-		    "user) or email.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "user_id", "Give either "
+		    "user_id (an existing user) or email.");
 		return;
 	}
 	if (!send) {
@@ -78,11 +78,11 @@ h_admin_associate(struct req *r)
 			res = DB_EXEC(r->db, &st_client_exists,
 			    db_fmt_int(uid, r->ids[0]));
 			if (res != NULL && db_rows(res) == 0)
-				reply_error(r, 404, "not_found",
-				    "No such client account.", NULL);
+				reply_err_msg(r, ERR_NOT_FOUND, NULL,
+				    MSG_NO_CLIENT);
 			else if (res != NULL)
-				reply_error(r, 404, "not_found", "No such "
-				    "user.", "user_id");
+				reply_err_msg(r, ERR_NOT_FOUND, "user_id",
+				    MSG_NO_USER);
 			else
 				reply_db_error(r);
 			db_res_free(res);
@@ -189,7 +189,7 @@ h_admin_activity(struct req *r)
 	if ((q = req_query(r, "page", &s)) != 0 &&
 	    (q < 0 || !parse_long(s, 1, 1000000, &page))) {
 		free(s);
-		reply_invalid(r, "page", "page is a number from 1.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "page", MSG_BAD_PAGE);
 		return;
 	}
 	free(s);
@@ -201,8 +201,7 @@ h_admin_activity(struct req *r)
 	q = db_rows(res);
 	db_res_free(res);
 	if (q == 0) {
-		reply_error(r, 404, "not_found", "No such client account.",
-		    NULL);
+		reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
 		return;
 	}
 	if ((count = DB_EXEC(r->db, &st_activity_count, cid)) == NULL) {

@@ -92,8 +92,7 @@ reply_logged_in(struct req *r, int status, const struct principal *who)
 static void
 reply_email_taken(struct req *r, const char *field)
 {
-	reply_error(r, 409, "email_taken", "A user with this email already "
-	    "exists: sign in instead.", field);
+	reply_err(r, ERR_EMAIL_TAKEN, field);
 }
 
 int
@@ -128,8 +127,7 @@ registration_prepare_or_reply(struct req *r, const cJSON *obj,
 		return -1;
 	}
 	if (password_hash(r->cfg, password, reg->phc) != 0) {
-		reply_error(r, 500, "internal", "Could not hash the password.",
-		    NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_HASH_FAILED);
 		return -1;
 	}
 	snprintf(reg->email_field, sizeof(reg->email_field), "%s", f[0]);
@@ -305,8 +303,7 @@ h_password_reset(struct req *r)
 	user_id = db_int(res, 0, 0);
 	if (token_new(token) != 0) {
 		db_res_free(res);
-		reply_error(r, 500, "internal", "No randomness available.",
-		    NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
 		return;
 	}
 	buf_printf(&link, "%s/reset-password#%s", r->cfg->public_url, token);
@@ -367,13 +364,12 @@ h_password_reset_confirm(struct req *r)
 	    &password) < 0)
 		return;
 	if (!token_well_formed(token)) {
-		reply_invalid(r, "token", "This reset link is not valid: ask "
-		    "for a new one.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "token", "This reset link "
+		    "is not valid: ask for a new one.");
 		return;
 	}
 	if (password_hash(r->cfg, password, phc) != 0) {
-		reply_error(r, 500, "internal", "Could not hash the password.",
-		    NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_HASH_FAILED);
 		return;
 	}
 	if (tx_begin_or_reply(r) != 0)
@@ -386,8 +382,9 @@ h_password_reset_confirm(struct req *r)
 	if (db_rows(res) != 1) {
 		db_res_free(res);
 		db_rollback(r->db);
-		reply_invalid(r, "token", "This reset link is not valid "
-		    "any more (used or expired): ask for a new one.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "token", "This reset link "
+		    "is not valid any more (used or expired): ask for a new "
+		    "one.");
 		return;
 	}
 	user_id = db_int(res, 0, 0);

@@ -17,8 +17,8 @@ h_health(struct req *r)
 	cJSON		*body;
 
 	if ((res = db_exec(r->db, &st_ping, NULL)) == NULL) {
-		reply_error(r, 503, "unavailable",
-		    "The database does not answer.", NULL);
+		reply_err_msg(r, ERR_UNAVAILABLE, NULL, "The database does "
+		    "not answer.");
 		return;
 	}
 	db_res_free(res);

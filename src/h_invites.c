@@ -14,6 +14,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "input.h"
+#include "invites.h"
 #include "password.h"
 #include "perms.h"
 #include "session.h"
@@ -64,14 +65,15 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 {
 	struct db_res	*res;
 	char		 hash[TOKEN_HASH_PARAM];
-	const char	*status, *code = NULL, *msg = NULL;
+	const char	*msg = NULL;
+	enum invite_status ist;
+	enum client_status cst = CLIENT_ACTIVE;
+	enum err	 e = ERR_NONE;
 
 	if (!token_well_formed(token)) {
 		if (lock)
 			db_rollback(r->db);
-		reply_error(r, 404, "invite_not_found", "This invitation link "
-		    "is not valid. Ask whoever invited you to send a new one.",
-		    "token");
+		reply_err(r, ERR_INVITE_NOT_FOUND, "token");
 		return 0;
 	}
 	res = DB_EXEC(r->db, lock ? &st_find_lock : &st_find,
@@ -84,34 +86,35 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 		return 0;
 	}
 	if (db_rows(res) != 1) {
-		code = "invite_not_found";
+		e = ERR_INVITE_NOT_FOUND;
 		msg = "This invitation link is not valid (it may have been "
 		    "replaced by a newer one). Ask whoever invited you to send "
 		    "a new one.";
 	} else {
-		status = db_str(res, 0, 4);
-		if (strcmp(status, "accepted") == 0) {
-			code = "invite_used";
+		if (invite_status_parse(db_str(res, 0, 4), &ist) != 0 ||
+		    client_status_parse(db_str(res, 0, 6), &cst) != 0)
+			ist = INVITE_CANCELLED;	/* the schema allows no other */
+		if (ist == INVITE_ACCEPTED) {
+			e = ERR_INVITE_USED;
 			msg = "This invitation has been used already.";
-		} else if (strcmp(status, "cancelled") == 0) {
-			code = "invite_cancelled";
+		} else if (ist == INVITE_CANCELLED) {
+			e = ERR_INVITE_CANCELLED;
 			msg = "This invitation was cancelled. Ask whoever "
 			    "invited you if you still need access.";
-		} else if (strcmp(status, "expired") == 0 || db_bool(res, 0, 5)) {
-			code = "invite_expired";
+		} else if (ist == INVITE_EXPIRED || db_bool(res, 0, 5)) {
+			e = ERR_INVITE_EXPIRED;
 			msg = "This invitation has expired. Ask whoever invited "
 			    "you to send it again.";
-		} else if (strcmp(db_str(res, 0, 6), "closed") == 0) {
-			code = "invite_cancelled";
+		} else if (cst == CLIENT_CLOSED) {
+			e = ERR_INVITE_CANCELLED;
 			msg = "The account of this invitation is closed.";
 		}
 	}
-	if (code != NULL) {
+	if (e != ERR_NONE) {
 		db_res_free(res);
 		if (lock)
 			db_rollback(r->db);
-		reply_error(r, strcmp(code, "invite_not_found") == 0 ? 404 :
-		    410, code, msg, "token");
+		reply_err_msg(r, e, "token", msg);
 		return 0;
 	}
 	f->id = db_int(res, 0, 0);
@@ -207,8 +210,8 @@ accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
 	if (db_rows(res) != 1) {
 		db_res_free(res);
 		db_rollback(r->db);
-		reply_error(r, 409, "already_member", "You are already a "
-		    "member of this account.", NULL);
+		reply_err_msg(r, ERR_ALREADY_MEMBER, NULL, "You are already "
+		    "a member of this account.");
 		return -1;
 	}
 	db_res_free(res);
@@ -240,8 +243,8 @@ accept_as_user(struct req *r, const char *token)
 		return;
 	if (!email_may_accept(r, &f, r->who.email)) {
 		db_rollback(r->db);
-		reply_error(r, 403, "forbidden", "This invitation is for "
-		    "another email address: sign in with that address.", NULL);
+		reply_err_msg(r, ERR_FORBIDDEN, NULL, "This invitation is "
+		    "for another email address: sign in with that address.");
 		return;
 	}
 	if (accept_write_or_reply(r, &f, r->who.id, r->who.email) != 0)
@@ -275,8 +278,8 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	cJSON			*body;
 
 	if (!cJSON_IsObject(reg_in)) {
-		reply_invalid(r, "register", "register must be {email, "
-		    "password, first_name, last_name}.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "register", "register must "
+		    "be {email, password, first_name, last_name}.");
 		return;
 	}
 	if (!invite_find_or_reply(r, token, false, &f))
@@ -284,9 +287,9 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	if (registration_prepare_or_reply(r, reg_in, "register.", &reg) != 0)
 		return;
 	if (!email_may_accept(r, &f, reg.email)) {
-		reply_error(r, 403, "forbidden", "This invitation can only be "
-		    "accepted with the address it was sent to.",
-		    "register.email");
+		reply_err_msg(r, ERR_FORBIDDEN, "register.email", "This "
+		    "invitation can only be accepted with the address it was "
+		    "sent to.");
 		return;
 	}
 	if (!accept_begin_or_reply(r, token, &f))
@@ -340,8 +343,8 @@ h_invite_accept(struct req *r)
 	}
 	reg = cJSON_GetObjectItemCaseSensitive(r->json, "register");
 	if (reg == NULL || cJSON_IsNull(reg)) {
-		reply_error(r, 401, "not_authenticated", "Sign in or register "
-		    "to accept this invitation.", NULL);
+		reply_err_msg(r, ERR_NOT_AUTHENTICATED, NULL, "Sign in or "
+		    "register to accept this invitation.");
 		return;
 	}
 	accept_by_registering(r, token, reg);

@@ -116,17 +116,34 @@ reply_empty(struct req *r, int status)
 }
 
 void
-reply_error(struct req *r, int status, const char *code, const char *message,
-    const char *field)
+reply_err_id(struct req *r, enum err e, const char *field,
+    const char *message, const char *key, long long id)
 {
-	cJSON	*root = cJSON_CreateObject(), *err;
+	const struct err_def	*d = err_def(e);
+	cJSON			*root = cJSON_CreateObject(), *err;
 
 	err = cJSON_AddObjectToObject(root, "error");
-	cJSON_AddStringToObject(err, "code", code);
-	cJSON_AddStringToObject(err, "message", message);
+	cJSON_AddStringToObject(err, "code", d->code);
+	cJSON_AddStringToObject(err, "message",
+	    message != NULL ? message : d->message);
 	if (field != NULL)
 		cJSON_AddStringToObject(err, "field", field);
-	reply_json(r, status, root);
+	if (key != NULL)
+		json_add_int(err, key, id);
+	reply_json(r, d->status, root);
+}
+
+void
+reply_err_msg(struct req *r, enum err e, const char *field,
+    const char *message)
+{
+	reply_err_id(r, e, field, message, NULL, 0);
+}
+
+void
+reply_err(struct req *r, enum err e, const char *field)
+{
+	reply_err_id(r, e, field, NULL, NULL, 0);
 }
 
 void
@@ -134,13 +151,10 @@ reply_db_error(struct req *r)
 {
 	switch (db_error(r->db)) {
 	case DB_UNAVAILABLE:
-		reply_error(r, 503, "unavailable",
-		    "The service is temporarily unavailable; try again.",
-		    NULL);
+		reply_err(r, ERR_UNAVAILABLE, NULL);
 		break;
 	default:
-		reply_error(r, 500, "internal", "An internal error occurred.",
-		    NULL);
+		reply_err(r, ERR_INTERNAL, NULL);
 		break;
 	}
 }
@@ -285,26 +299,24 @@ body_parse_or_reply(struct req *r)
 
 	if (r->body_too_large || r->content_length > HTTP_BODY_MAX ||
 	    r->body_len > HTTP_BODY_MAX) {
-		reply_error(r, 413, "payload_too_large",
-		    "The request body is larger than 64 KiB.", NULL);
+		reply_err(r, ERR_PAYLOAD_TOO_LARGE, NULL);
 		return -1;
 	}
 	if (r->body_len == 0)
 		return 0;
 	if (!content_type_is_json(r->content_type)) {
-		reply_error(r, 415, "unsupported_media_type",
-		    "The request body must be application/json.", NULL);
+		reply_err(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
 		return -1;
 	}
 	if (!utf8_valid(r->body, r->body_len)) {
-		reply_error(r, 400, "invalid_json",
-		    "The request body is not UTF-8.", NULL);
+		reply_err_msg(r, ERR_INVALID_JSON, NULL, "The request body "
+		    "is not UTF-8.");
 		return -1;
 	}
 	if (json_nul_member(r->body, r->body_len, field, sizeof(field))) {
-		reply_error(r, 422, "invalid_input",
-		    "Text may not contain NUL characters.",
-		    *field != '\0' ? field : NULL);
+		reply_err_msg(r, ERR_INVALID_INPUT,
+		    *field != '\0' ? field : NULL,
+		    "Text may not contain NUL characters.");
 		return -1;
 	}
 	r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
@@ -314,14 +326,13 @@ body_parse_or_reply(struct req *r)
 		    isspace((unsigned char)*end))
 			end++;
 		if (r->json == NULL || end != r->body + r->body_len) {
-			reply_error(r, 400, "invalid_json",
-			    "The request body is not valid JSON.", NULL);
+			reply_err(r, ERR_INVALID_JSON, NULL);
 			return -1;
 		}
 	}
 	if (!cJSON_IsObject(r->json)) {
-		reply_error(r, 400, "invalid_json",
-		    "The request body must be a JSON object.", NULL);
+		reply_err_msg(r, ERR_INVALID_JSON, NULL, "The request body "
+		    "must be a JSON object.");
 		return -1;
 	}
 	return 0;
@@ -351,11 +362,9 @@ http_handle(struct req *r, const struct route *routes, size_t nroutes)
 	if (r->route == NULL) {
 		if (path_known) {
 			reply_header(r, "Allow", allow.data);
-			reply_error(r, 405, "method_not_allowed",
-			    "This method is not allowed on this path.", NULL);
+			reply_err(r, ERR_METHOD_NOT_ALLOWED, NULL);
 		} else
-			reply_error(r, 404, "not_found", "No such resource.",
-			    NULL);
+			reply_err(r, ERR_NOT_FOUND, NULL);
 		buf_release(&allow);
 		return;
 	}
@@ -368,8 +377,7 @@ http_handle(struct req *r, const struct route *routes, size_t nroutes)
 	if (!r->replied) {
 		log_warnx("%s %s: handler sent no reply", r->method,
 		    r->route->pattern);
-		reply_error(r, 500, "internal", "An internal error occurred.",
-		    NULL);
+		reply_err(r, ERR_INTERNAL, NULL);
 	}
 }
 

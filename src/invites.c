@@ -5,11 +5,29 @@
 #include "perms.h"
 #include "banned.h"
 
+static const char *const status_names[] = {
+	[INVITE_PENDING] = "pending",
+	[INVITE_ACCEPTED] = "accepted",
+	[INVITE_CANCELLED] = "cancelled",
+	[INVITE_EXPIRED] = "expired",
+};
+
+int
+invite_status_parse(const char *s, enum invite_status *out)
+{
+	int	i = str_index(status_names, sizeof(status_names) /
+	    sizeof(status_names[0]), s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum invite_status)i;
+	return 0;
+}
+
 static struct stmt st_list = STMT(
     "SELECT " INVITE_COLS INVITE_FROM
     " WHERE i.client_id = $1 AND i.status IN ('pending', 'expired')"
-    " AND ($2 OR (i.status = 'pending' AND i.expires_at > now()))"
-    " ORDER BY i.created_at DESC, i.id DESC", 2);
+    " ORDER BY i.created_at DESC, i.id DESC", 1);
 static struct stmt st_get = STMT(SQL_INVITE_GET, 1);
 
 cJSON *
@@ -41,20 +59,28 @@ invite_json(const struct db_res *res, int row, int col)
 }
 
 int
-invites_list_json(struct db *db, long long client_id, bool with_expired,
-    cJSON **out)
+invites_list_json(struct db *db, long long client_id, cJSON **out,
+    cJSON **expired)
 {
-	struct db_res	*res;
-	char		 cid[24];
-	int		 i;
+	struct db_res		*res;
+	char			 cid[24];
+	enum invite_status	 st;
+	int			 i;
 
-	res = DB_EXEC(db, &st_list, db_fmt_int(cid, client_id),
-	    with_expired ? "true" : "false");
-	if (res == NULL)
+	if ((res = DB_EXEC(db, &st_list, db_fmt_int(cid, client_id))) == NULL)
 		return -1;
 	*out = cJSON_CreateArray();
-	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(*out, invite_json(res, i, 0));
+	if (expired != NULL)
+		*expired = cJSON_CreateArray();
+	for (i = 0; i < db_rows(res); i++) {
+		/* the status column as the API shows it */
+		if (expired != NULL &&
+		    invite_status_parse(db_str(res, i, 4), &st) == 0 &&
+		    st == INVITE_EXPIRED)
+			cJSON_AddItemToArray(*expired, invite_json(res, i, 0));
+		else
+			cJSON_AddItemToArray(*out, invite_json(res, i, 0));
+	}
 	db_res_free(res);
 	return 0;
 }

@@ -117,9 +117,7 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 		db_fmt_int(retry, db_int(res, 0, 1) > 0 ? db_int(res, 0, 1) : 1);
 		db_res_free(res);
 		reply_header(r, "Retry-After", retry);
-		reply_error(r, 429, "too_many_attempts", "Too many failed "
-		    "sign-in attempts for this address; try again later.",
-		    NULL);
+		reply_err(r, ERR_TOO_MANY_ATTEMPTS, NULL);
 		return 0;
 	}
 
@@ -146,8 +144,7 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 			reply_db_error(r);
 			return 0;
 		}
-		reply_error(r, 401, "invalid_credentials",
-		    "The email or password is not correct.", NULL);
+		reply_err(r, ERR_INVALID_CREDENTIALS, NULL);
 		return 0;
 	}
 	if (password_needs_rehash(r->cfg, phc))

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clients.h"
 #include "db.h"
 #include "json.h"
 #include "perms.h"
@@ -74,6 +75,7 @@ accounts_json(struct db *db, long long user_id, cJSON **out,
 	char		 sid[24];
 	int		 i;
 	bool		 owner;
+	enum client_status st;
 
 	if ((res = DB_EXEC(db, &st_accounts, db_fmt_int(sid, user_id))) == NULL)
 		return -1;
@@ -91,7 +93,8 @@ accounts_json(struct db *db, long long user_id, cJSON **out,
 		cJSON_AddStringToObject(o, "status", db_str(res, i, 4));
 		cJSON_AddItemToArray(a, o);
 		if (first_open != NULL && *first_open == 0 &&
-		    strcmp(db_str(res, i, 4), "closed") != 0)
+		    client_status_parse(db_str(res, i, 4), &st) == 0 &&
+		    st != CLIENT_CLOSED)
 			*first_open = db_int(res, i, 0);
 	}
 	db_res_free(res);
@@ -101,7 +104,7 @@ accounts_json(struct db *db, long long user_id, cJSON **out,
 
 int
 users_membership(struct db *db, long long user_id, long long client_id,
-    char *status)
+    enum client_status *status)
 {
 	struct db_res	*res;
 	char		 uid[24], cid[24];
@@ -114,8 +117,9 @@ users_membership(struct db *db, long long user_id, long long client_id,
 	if (db_rows(res) != 1)
 		rc = 2;
 	else {
-		snprintf(status, 16, "%s", db_str(res, 0, 0));
 		rc = db_bool(res, 0, 1) ? 1 : 0;
+		if (client_status_parse(db_str(res, 0, 0), status) != 0)
+			*status = CLIENT_CLOSED;	/* no other in the schema */
 	}
 	db_res_free(res);
 	return rc;
