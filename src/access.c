@@ -13,6 +13,7 @@
 #include "http.h"
 #include "invites.h"
 #include "perms.h"
+#include "policy.h"
 #include "templates.h"
 #include "token.h"
 #include "tx.h"
@@ -100,12 +101,6 @@ struct locked {
 	long long	 owner;
 };
 
-struct rights {
-	bool		 admin;
-	bool		 owner;
-	perms_t		 perms;		/* what the actor may grant */
-};
-
 /* Lock the client. 0, or -1 after rolling back and replying 404. */
 static int
 lock_client_or_reply(struct req *r, long long client_id, struct locked *lc)
@@ -141,69 +136,46 @@ fail(struct req *r, enum err e, const char *field, const char *why)
 	return -1;
 }
 
+/* Roll back and answer the policy's verdict e, unless it allows. 0 or -1. */
 static int
-forbidden(struct req *r, const char *why)
+verdict_or_reply(struct req *r, enum err e, const char *why)
 {
-	return fail(r, ERR_FORBIDDEN, NULL, why);
+	return e == ERR_NONE ? 0 : fail(r, e, NULL, why);
 }
 
 /*
- * No one is invited to a closed account (its links would lead nowhere);
- * an administrator reopens it first. 0, or -1 with 403 sent.
+ * The actor's standing from its membership row (member false when it has
+ * none), and whether it may manage the account's users at all (else
+ * rolled back, replied).
  */
 static int
-open_for_invites_or_reply(struct req *r, const struct locked *lc)
-{
-	if (lc->status != CLIENT_CLOSED)
-		return 0;
-	return forbidden(r, "This account is closed: reopen it before "
-	    "inviting anyone to it.");
-}
-
-/*
- * The actor's rights from its membership row (member false when it has
- * none). A member must be the owner or hold "users"; otherwise 403 (rolled
- * back, replied).
- */
-static int
-rights_from_or_reply(struct req *r, enum actor_kind kind,
+standing_or_reply(struct req *r, enum actor_kind kind,
     const struct locked *lc, bool member, const char *perms,
-    struct rights *rt)
+    struct standing *s)
 {
-	memset(rt, 0, sizeof(*rt));
-	if (kind == ACTOR_ADMIN) {
-		rt->admin = true;
-		rt->perms = PERMS_ALL;
-		return 0;
-	}
-	if (!member)
-		return forbidden(r, "You do not have access to this account.");
-	rt->owner = lc->owner == r->who.id;
-	rt->perms = rt->owner ? PERMS_ALL : perms_from_pg(perms);
-	if (lc->status == CLIENT_CLOSED)
-		return forbidden(r, MSG_CLOSED);
-	if (!rt->owner && !(rt->perms & PERM_USERS))
-		return forbidden(r, "Only the owner or a user with the "
-		    "\"Manage users\" permission can do this.");
-	return 0;
+	const char	*why = NULL;
+
+	policy_standing(kind, member, lc->owner == r->who.id,
+	    perms_from_pg(perms), s);
+	return verdict_or_reply(r, policy_manage(s, lc->status, &why), why);
 }
 
-/* The actor's rights over the locked account, read under the lock. */
+/* The actor's standing on the locked account, read under the lock. */
 static int
 rights_or_reply(struct req *r, enum actor_kind kind, const struct locked *lc,
-    struct rights *rt)
+    struct standing *rt)
 {
 	struct db_res	*res;
 	char		 cid[24], uid[24];
 	int		 rc;
 
 	if (kind == ACTOR_ADMIN)
-		return rights_from_or_reply(r, kind, lc, false, NULL, rt);
+		return standing_or_reply(r, kind, lc, false, NULL, rt);
 	res = DB_EXEC(r->db, &st_actor, db_fmt_int(cid, lc->id),
 	    db_fmt_int(uid, r->who.id));
 	if (res == NULL)
 		return tx_fail(r);
-	rc = rights_from_or_reply(r, kind, lc, db_rows(res) == 1,
+	rc = standing_or_reply(r, kind, lc, db_rows(res) == 1,
 	    db_rows(res) == 1 ? db_str(res, 0, 0) : NULL, rt);
 	db_res_free(res);
 	return rc;
@@ -316,10 +288,11 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
     long long client_id, const char *email, perms_t perms, cJSON **invite)
 {
 	struct locked	 lc;
-	struct rights	 rt;
+	struct standing	 rt;
 	struct db_res	*res;
 	struct email	 mail = { 0 };
 	struct buf	 pg = { 0 };
+	const char	*why = NULL;
 	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
 	char		 cid[24], ttl[24], aid[24], lim[24];
 	long long	 pending_id = 0, id;
@@ -364,21 +337,19 @@ access_invite_create_or_reply(struct req *r, enum actor_kind kind,
 		tx_fail(r);
 		goto out;
 	}
-	if (rights_from_or_reply(r, kind, &lc, !db_isnull(res, 0, 5),
+	if (standing_or_reply(r, kind, &lc, !db_isnull(res, 0, 5),
 	    db_str(res, 0, 4), &rt) != 0 ||
-	    open_for_invites_or_reply(r, &lc) != 0) {
+	    verdict_or_reply(r, policy_check(OP_INVITE, &rt, lc.status, NULL,
+	    perms, &why), why) != 0) {
 		db_res_free(res);
 		goto out;
 	}
 	is_member = db_bool(res, 0, 0);
 	pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
-	over = db_int(res, 0, 2) >= r->cfg->invite_pending_limit;
+	over = policy_pending_limit(db_int(res, 0, 2),
+	    r->cfg->invite_pending_limit, NULL) != ERR_NONE;
 	stale = db_bool(res, 0, 3);
 	db_res_free(res);
-	if (perms & ~rt.perms) {
-		forbidden(r, MSG_GRANT_OWN);
-		goto out;
-	}
 	if (is_member) {
 		fail(r, ERR_ALREADY_MEMBER, "email", NULL);
 		goto out;
@@ -466,9 +437,12 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
     long long scope, long long invite_id, cJSON **invite)
 {
 	struct locked	 lc;
-	struct rights	 rt;
+	struct standing	 rt;
+	struct target	 t = { 0 };
 	struct db_res	*inv = NULL, *res;
 	struct email	 mail = { 0 };
+	const char	*why = NULL;
+	enum err	 e;
 	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
 	char		 iid[24], ttl[24], cid[24], retry[24], email[256];
 	char		 lim[24];
@@ -481,8 +455,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 
 	if (lock_invite_or_reply(r, scope, invite_id, &lc, &inv) != 0)
 		return -1;
-	if (rights_or_reply(r, kind, &lc, &rt) != 0 ||
-	    open_for_invites_or_reply(r, &lc) != 0)
+	if (rights_or_reply(r, kind, &lc, &rt) != 0)
 		goto out;
 	status = locked_invite_status(inv);
 	past = db_bool(inv, 0, 1);
@@ -490,23 +463,15 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	perms = perms_from_pg(db_str(inv, 0, 3));
 	wait_s = db_int(inv, 0, 4);
 	by_admin = db_bool(inv, 0, 6);
-	if (perms & ~rt.perms) {
-		forbidden(r, "This invitation grants permissions you do not "
-		    "hold.");
+	t.perms = perms;
+	if (verdict_or_reply(r, policy_check(OP_RESEND, &rt, lc.status, &t, 0,
+	    &why), why) != 0)
 		goto out;
-	}
-	if (status == INVITE_ACCEPTED) {
-		fail(r, ERR_INVITE_USED, NULL, NULL);
-		goto out;
-	}
-	if (status == INVITE_CANCELLED) {
-		fail(r, ERR_INVITE_CANCELLED, NULL, NULL);
-		goto out;
-	}
-	if (wait_s > 0) {
-		db_rollback(r->db);
-		reply_header(r, "Retry-After", db_fmt_int(retry, wait_s));
-		reply_err(r, ERR_RESEND_TOO_SOON, NULL);
+	if ((e = policy_resend_state(status, wait_s, &why)) != ERR_NONE) {
+		if (e == ERR_RESEND_TOO_SOON)
+			reply_header(r, "Retry-After",
+			    db_fmt_int(retry, wait_s));
+		verdict_or_reply(r, e, why);
 		goto out;
 	}
 	if (status == INVITE_EXPIRED || past) {
@@ -520,8 +485,9 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 		}
 		is_member = db_bool(res, 0, 0);
 		pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
-		if (!is_member && pending_id == 0 && db_int(res, 0, 2) >=
-		    r->cfg->invite_pending_limit) {
+		if (!is_member && pending_id == 0 &&
+		    policy_pending_limit(db_int(res, 0, 2),
+		    r->cfg->invite_pending_limit, NULL) != ERR_NONE) {
 			db_res_free(res);
 			fail(r, ERR_INVITE_LIMIT, NULL, NULL);
 			goto out;
@@ -575,8 +541,10 @@ access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
     long long scope, long long invite_id, cJSON **invite)
 {
 	struct locked	 lc;
-	struct rights	 rt;
+	struct standing	 rt;
+	struct target	 t = { 0 };
 	struct db_res	*inv = NULL;
+	const char	*why = NULL;
 	char		 iid[24];
 	enum invite_status status;
 	cJSON		*d;
@@ -587,11 +555,11 @@ access_invite_cancel_or_reply(struct req *r, enum actor_kind kind,
 	if (rights_or_reply(r, kind, &lc, &rt) != 0)
 		goto out;
 	status = locked_invite_status(inv);
-	if (status == INVITE_ACCEPTED) {
-		fail(r, ERR_INVITE_USED, NULL, "This invitation was "
-		    "accepted already: remove the user's access instead.");
+	t.perms = perms_from_pg(db_str(inv, 0, 3));
+	if (verdict_or_reply(r, policy_check(OP_CANCEL, &rt, lc.status, &t, 0,
+	    &why), why) != 0 ||
+	    verdict_or_reply(r, policy_cancel_state(status, &why), why) != 0)
 		goto out;
-	}
 	if (status != INVITE_CANCELLED) {
 		if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_invite_cancel,
 		    db_fmt_int(iid, invite_id))) != 0)
@@ -708,22 +676,16 @@ member_lock_or_reply(struct req *r, long long client_id, long long user_id,
 	return 0;
 }
 
-static int
-owner_untouchable(struct req *r, const struct rights *rt)
-{
-	if (rt->admin || rt->owner)
-		return fail(r, ERR_OWNER_PROTECTED, NULL, NULL);
-	return forbidden(r, "Only the owner can change the owner's access.");
-}
-
 int
 access_member_update_or_reply(struct req *r, enum actor_kind kind,
     long long client_id, long long user_id, perms_t perms, cJSON **member)
 {
 	struct locked	 lc;
-	struct rights	 rt;
+	struct standing	 rt;
+	struct target	 t;
 	struct buf	 pg = { 0 };
 	perms_t		 current;
+	const char	*why = NULL;
 	char		 cid[24], uid[24];
 	cJSON		*d;
 
@@ -733,10 +695,11 @@ access_member_update_or_reply(struct req *r, enum actor_kind kind,
 	    rights_or_reply(r, kind, &lc, &rt) != 0 ||
 	    member_lock_or_reply(r, client_id, user_id, &current) != 0)
 		return -1;
-	if (user_id == lc.owner)
-		return owner_untouchable(r, &rt);
-	if ((perms & ~current) & ~rt.perms)
-		return forbidden(r, MSG_GRANT_OWN);
+	t.owner = user_id == lc.owner;
+	t.perms = current;
+	if (verdict_or_reply(r, policy_check(OP_UPDATE, &rt, lc.status, &t,
+	    perms, &why), why) != 0)
+		return -1;
 	perms_to_pg(perms, &pg);
 	db_fmt_int(cid, client_id);
 	db_fmt_int(uid, user_id);
@@ -746,7 +709,7 @@ access_member_update_or_reply(struct req *r, enum actor_kind kind,
 		return -1;
 	}
 	buf_release(&pg);
-	if ((current & PERM_USERS) && !(perms & PERM_USERS) &&
+	if (policy_loses_manage(current, perms) &&
 	    cancel_invites_of_or_reply(r, client_id, user_id) != 0)
 		return -1;
 	d = cJSON_CreateObject();
@@ -763,8 +726,10 @@ access_member_remove_or_reply(struct req *r, enum actor_kind kind,
     long long client_id, long long user_id)
 {
 	struct locked	 lc;
-	struct rights	 rt = { 0 };
+	struct standing	 rt = { 0 };
+	struct target	 t;
 	perms_t		 current;
+	const char	*why = NULL;
 	char		 cid[24], uid[24];
 	bool		 self = kind == ACTOR_MEMBER && user_id == r->who.id;
 	cJSON		*d;
@@ -778,10 +743,11 @@ access_member_remove_or_reply(struct req *r, enum actor_kind kind,
 		return -1;
 	if (member_lock_or_reply(r, client_id, user_id, &current) != 0)
 		return -1;
-	if (user_id == lc.owner) {
-		rt.owner = rt.owner || self;
-		return owner_untouchable(r, &rt);
-	}
+	t.owner = user_id == lc.owner;
+	t.perms = current;
+	if (verdict_or_reply(r, policy_check(self ? OP_LEAVE : OP_REMOVE, &rt,
+	    lc.status, &t, 0, &why), why) != 0)
+		return -1;
 	db_fmt_int(cid, client_id);
 	db_fmt_int(uid, user_id);
 	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_member_delete, cid,

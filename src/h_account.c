@@ -14,6 +14,7 @@
 #include "input.h"
 #include "invites.h"
 #include "perms.h"
+#include "policy.h"
 #include "banned.h"
 
 static struct stmt st_rights = STMT(
@@ -46,7 +47,10 @@ h_account_users(struct req *r)
 	struct db_res	*res;
 	char		 cid[24], uid[24];
 	long long	 id;
-	bool		 allowed;
+	struct standing	 s;
+	const char	*why = NULL;
+	bool		 member;
+	enum err	 e;
 	enum client_status cst;
 	cJSON		*users = NULL, *invites = NULL, *expired, *body;
 
@@ -58,14 +62,14 @@ h_account_users(struct req *r)
 		reply_db_error(r);
 		return;
 	}
-	allowed = db_rows(res) == 1 &&
-	    client_status_parse(db_str(res, 0, 0), &cst) == 0 &&
-	    cst != CLIENT_CLOSED && (db_bool(res, 0, 1) ||
-	    (perms_from_pg(db_str(res, 0, 2)) & PERM_USERS));
+	member = db_rows(res) == 1;
+	if (!member || client_status_parse(db_str(res, 0, 0), &cst) != 0)
+		cst = CLIENT_CLOSED;
+	policy_standing(ACTOR_MEMBER, member, member && db_bool(res, 0, 1),
+	    member ? perms_from_pg(db_str(res, 0, 2)) : 0, &s);
 	db_res_free(res);
-	if (!allowed) {
-		reply_err_msg(r, ERR_FORBIDDEN, NULL, "Only the account "
-		    "owner or a user allowed to manage users can see this.");
+	if ((e = policy_manage(&s, cst, &why)) != ERR_NONE) {
+		reply_err_msg(r, e, NULL, why);
 		return;
 	}
 	/*

@@ -17,6 +17,7 @@
 #include "invites.h"
 #include "password.h"
 #include "perms.h"
+#include "policy.h"
 #include "session.h"
 #include "token.h"
 #include "tx.h"
@@ -94,21 +95,7 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 		if (invite_status_parse(db_str(res, 0, 4), &ist) != 0 ||
 		    client_status_parse(db_str(res, 0, 6), &cst) != 0)
 			ist = INVITE_CANCELLED;	/* the schema allows no other */
-		if (ist == INVITE_ACCEPTED) {
-			e = ERR_INVITE_USED;
-			msg = "This invitation has been used already.";
-		} else if (ist == INVITE_CANCELLED) {
-			e = ERR_INVITE_CANCELLED;
-			msg = "This invitation was cancelled. Ask whoever "
-			    "invited you if you still need access.";
-		} else if (ist == INVITE_EXPIRED || db_bool(res, 0, 5)) {
-			e = ERR_INVITE_EXPIRED;
-			msg = "This invitation has expired. Ask whoever invited "
-			    "you to send it again.";
-		} else if (cst == CLIENT_CLOSED) {
-			e = ERR_INVITE_CANCELLED;
-			msg = "The account of this invitation is closed.";
-		}
+		e = policy_link_state(ist, db_bool(res, 0, 5), cst, &msg);
 	}
 	if (e != ERR_NONE) {
 		db_res_free(res);
