@@ -26,7 +26,6 @@ static struct stmt st_actor =
 
 static struct stmt st_invite_check =
     STMT(SQL_INVITE_CHECK, SQL_INVITE_CHECK_NPARAMS);
-static struct stmt st_client_name = STMT(SQL_CLIENT_NAME, 1);
 static struct stmt st_expire_stale = STMT(
     "UPDATE invites SET status = 'expired', ended_at = now()"
     " WHERE client_id = $1 AND lower(email) = lower($2)"
@@ -99,16 +98,24 @@ struct locked {
 	char		 name[256];	/* how the account is named */
 	enum client_status status;
 	long long	 owner;
+	/* the acting member's row, as the lock read it (maybe older) */
+	bool		 actor_member;
+	char		 actor_perms[256];	/* text[] literal */
 };
 
-/* Lock the client. 0, or -1 after rolling back and replying 404. */
+/*
+ * Lock the client, and read the membership row of actor (0: none). 0, or
+ * -1 after rolling back and replying 404.
+ */
 static int
-lock_client_or_reply(struct req *r, long long client_id, struct locked *lc)
+lock_client_or_reply(struct req *r, long long client_id, long long actor,
+    struct locked *lc)
 {
 	struct db_res	*res;
-	char		 cid[24];
+	char		 cid[24], aid[24];
 
-	res = DB_EXEC(r->db, &st_lock_client, db_fmt_int(cid, client_id));
+	res = DB_EXEC(r->db, &st_lock_client, db_fmt_int(cid, client_id),
+	    actor > 0 ? db_fmt_int(aid, actor) : NULL);
 	if (res == NULL)
 		return tx_fail(r);
 	if (db_rows(res) != 1) {
@@ -123,6 +130,9 @@ lock_client_or_reply(struct req *r, long long client_id, struct locked *lc)
 	if (client_status_parse(db_str(res, 0, 3), &lc->status) != 0)
 		lc->status = CLIENT_CLOSED;	/* the schema allows no other */
 	lc->owner = db_int(res, 0, 4);
+	lc->actor_member = !db_isnull(res, 0, 5);
+	snprintf(lc->actor_perms, sizeof(lc->actor_perms), "%s",
+	    lc->actor_member ? db_str(res, 0, 5) : "");
 	db_res_free(res);
 	return 0;
 }
@@ -283,110 +293,177 @@ reply_invite_pending(struct req *r, long long invite_id)
 	reply_json(r, 409, root);
 }
 
+/* The facts SQL_INVITE_INSERT saw when it wrote nothing. */
+struct invite_facts {
+	bool		 member;	/* the address is a member */
+	long long	 pending_id;	/* an invitation to it is pending */
+	long long	 pending;	/* how many are pending */
+	bool		 stale;		/* one to it is past its expiry */
+	bool		 actor_member;
+	char		 actor_perms[256];
+};
+
+/* One invitation's creation: what access_invite_create_or_reply knows. */
+struct invite_new {
+	enum actor_kind	 kind;
+	const char	*email;
+	perms_t		 perms;
+	struct buf	 pg;		/* perms as text[] */
+	struct email	 mail;
+	char		 hash[TOKEN_HASH_PARAM];
+};
+
+/*
+ * The rules on the actor's standing as lc (or the facts) say it is:
+ * 0, or -1 rolled back and replied.
+ */
+static int
+invite_allowed_or_reply(struct req *r, const struct invite_new *in,
+    const struct locked *lc)
+{
+	struct standing	 st;
+	const char	*why = NULL;
+
+	policy_standing(in->kind, lc->actor_member, lc->owner == r->who.id,
+	    perms_from_pg(lc->actor_perms), &st);
+	return verdict_or_reply(r, policy_check(OP_INVITE, &st, lc->status,
+	    NULL, in->perms, &why), why);
+}
+
+/*
+ * Run SQL_INVITE_INSERT. 1 written (*out the row, the caller frees it), 0
+ * not (*f the facts), -1 rolled back and replied.
+ */
+static int
+invite_insert_or_reply(struct req *r, struct invite_new *in,
+    const struct locked *lc, struct db_res **out, struct invite_facts *f)
+{
+	struct db_res	*res;
+	char		 cid[24], ttl[24], aid[24], lim[24];
+	bool		 admin = in->kind == ACTOR_ADMIN;
+
+	db_fmt_int(aid, r->who.id);
+	res = DB_EXEC(r->db, &st_invite_insert, db_fmt_int(cid, lc->id),
+	    in->email, in->hash, in->pg.data,
+	    db_fmt_int(ttl, r->cfg->invite_ttl), in->mail.subject,
+	    in->mail.text, in->mail.html, admin ? "admin" : "user",
+	    admin ? aid : NULL, admin ? NULL : aid, r->who.name, r->who.email,
+	    r->remote_addr, db_fmt_int(lim, r->cfg->invite_pending_limit),
+	    lc->actor_member ? lc->actor_perms : NULL);
+	if (res == NULL) {
+		/* another request invited the same address just now */
+		if (db_error(r->db) == DB_UNIQUE)
+			return fail(r, ERR_INVITE_PENDING, "email", NULL);
+		return tx_fail(r);
+	}
+	if (!db_isnull(res, 0, SQL_INVITE_INSERT_FACTS)) {
+		*out = res;
+		return 1;
+	}
+	f->member = db_bool(res, 0, 0);
+	f->pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
+	f->pending = db_int(res, 0, 2);
+	f->stale = db_bool(res, 0, 3);
+	f->actor_member = !db_isnull(res, 0, 4);
+	snprintf(f->actor_perms, sizeof(f->actor_perms), "%s",
+	    f->actor_member ? db_str(res, 0, 4) : "");
+	db_res_free(res);
+	return 0;
+}
+
+/*
+ * Why nothing was written, answered; or the actor's row changed while the
+ * lock was awaited (lc takes it, judged again), or an invitation past its
+ * expiry is marked expired: 0 to try again. -1 replied.
+ */
+static int
+invite_refused_or_reply(struct req *r, struct invite_new *in,
+    struct locked *lc, const struct invite_facts *f)
+{
+	char	cid[24];
+
+	if (f->actor_member != lc->actor_member ||
+	    strcmp(f->actor_perms, lc->actor_perms) != 0) {
+		lc->actor_member = f->actor_member;
+		memcpy(lc->actor_perms, f->actor_perms, sizeof(lc->actor_perms));
+		return invite_allowed_or_reply(r, in, lc);
+	}
+	if (f->member)
+		return fail(r, ERR_ALREADY_MEMBER, "email", NULL);
+	if (f->pending_id != 0) {
+		db_rollback(r->db);
+		reply_err_id(r, ERR_INVITE_PENDING, "email", NULL, "invite_id",
+		    f->pending_id);
+		return -1;
+	}
+	if (policy_pending_limit(f->pending, r->cfg->invite_pending_limit,
+	    NULL) != ERR_NONE)
+		return fail(r, ERR_INVITE_LIMIT, NULL, NULL);
+	if (f->stale)
+		return tx_exec_or_reply(r, DB_EXEC(r->db, &st_expire_stale,
+		    db_fmt_int(cid, lc->id), in->email));
+	return fail(r, ERR_INTERNAL, NULL, NULL);
+}
+
+/* Under the lock: the rules, the email, the statement. 0 or -1 replied. */
+static int
+invite_write_or_reply(struct req *r, struct invite_new *in,
+    const struct locked *lc0, cJSON **invite)
+{
+	struct locked		 lc = *lc0;
+	struct invite_facts	 f;
+	struct db_res		*res = NULL;
+	char			 token[TOKEN_LEN + 1];
+	int			 tries, rc;
+
+	if (invite_allowed_or_reply(r, in, &lc) != 0)
+		return -1;
+	if (token_new(token) != 0)
+		return fail(r, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
+	invite_mail(r, &lc, in->email, r->who.name, in->kind == ACTOR_ADMIN,
+	    in->perms, token, &in->mail);
+	token_hash_param(token, in->hash);
+	explicit_bzero(token, sizeof(token));
+	/* a retry follows only a change seen under the lock: at most two */
+	for (tries = 0; tries < 3; tries++) {
+		rc = invite_insert_or_reply(r, in, &lc, &res, &f);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			break;
+		if (invite_refused_or_reply(r, in, &lc, &f) != 0)
+			return -1;
+	}
+	if (res == NULL)
+		return fail(r, ERR_INTERNAL, NULL, NULL);
+	/* the answer is what the statement wrote */
+	*invite = invite_json(res, 0, SQL_INVITE_INSERT_FACTS);
+	db_res_free(res);
+	if (tx_commit_or_reply(r) != 0) {
+		cJSON_Delete(*invite);
+		return -1;
+	}
+	return 0;
+}
+
 int
 access_invite_create_or_reply(struct req *r, enum actor_kind kind,
     long long client_id, const char *email, perms_t perms, cJSON **invite)
 {
-	struct locked	 lc;
-	struct standing	 rt;
-	struct db_res	*res;
-	struct email	 mail = { 0 };
-	struct buf	 pg = { 0 };
-	const char	*why = NULL;
-	char		 token[TOKEN_LEN + 1], hash[TOKEN_HASH_PARAM];
-	char		 cid[24], ttl[24], aid[24], lim[24];
-	long long	 pending_id = 0, id;
-	bool		 is_member = false, stale = false, over = false;
-	int		 rc = -1;
+	struct locked		 lc;
+	struct invite_new	 in = { 0 };
+	int			 rc = -1;
 
-	/*
-	 * The email is rendered before the transaction, so the account's
-	 * lock is held only for the statements. A rename in between would
-	 * only show in this one email.
-	 */
-	db_fmt_int(cid, client_id);
-	if ((res = DB_EXEC(r->db, &st_client_name, cid)) == NULL) {
-		reply_db_error(r);
-		return -1;
-	}
-	if (db_rows(res) != 1) {
-		db_res_free(res);
-		reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
-		return -1;
-	}
-	client_display_name(db_str(res, 0, 0), db_str(res, 0, 1),
-	    db_str(res, 0, 2), lc.name, sizeof(lc.name));
-	db_res_free(res);
-	if (token_new(token) != 0) {
-		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
-		return -1;
-	}
-	invite_mail(r, &lc, email, r->who.name, kind == ACTOR_ADMIN, perms,
-	    token, &mail);
-	perms_to_pg(perms, &pg);
-
-	if (tx_begin_or_reply(r) != 0)
-		goto out;
-	if (lock_client_or_reply(r, client_id, &lc) != 0)
-		goto out;
-	db_fmt_int(aid, r->who.id);
-	res = DB_EXEC(r->db, &st_invite_check, cid, email,
-	    kind == ACTOR_ADMIN ? NULL : aid,
-	    db_fmt_int(lim, r->cfg->invite_pending_limit));
-	if (res == NULL) {
-		tx_fail(r);
-		goto out;
-	}
-	if (standing_or_reply(r, kind, &lc, !db_isnull(res, 0, 5),
-	    db_str(res, 0, 4), &rt) != 0 ||
-	    verdict_or_reply(r, policy_check(OP_INVITE, &rt, lc.status, NULL,
-	    perms, &why), why) != 0) {
-		db_res_free(res);
-		goto out;
-	}
-	is_member = db_bool(res, 0, 0);
-	pending_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
-	over = policy_pending_limit(db_int(res, 0, 2),
-	    r->cfg->invite_pending_limit, NULL) != ERR_NONE;
-	stale = db_bool(res, 0, 3);
-	db_res_free(res);
-	if (is_member) {
-		fail(r, ERR_ALREADY_MEMBER, "email", NULL);
-		goto out;
-	}
-	if (pending_id != 0) {
-		db_rollback(r->db);
-		reply_invite_pending(r, pending_id);
-		goto out;
-	}
-	if (over) {
-		fail(r, ERR_INVITE_LIMIT, NULL, NULL);
-		goto out;
-	}
-	if (stale && tx_exec_or_reply(r, DB_EXEC(r->db, &st_expire_stale, cid,
-	    email)) != 0)
-		goto out;
-	res = DB_EXEC(r->db, &st_invite_insert, cid, email,
-	    token_hash_param(token, hash), pg.data,
-	    db_fmt_int(ttl, r->cfg->invite_ttl), mail.subject, mail.text,
-	    mail.html, kind == ACTOR_ADMIN ? "admin" : "user",
-	    kind == ACTOR_ADMIN ? aid : NULL, kind == ACTOR_ADMIN ? NULL : aid,
-	    r->who.name, r->who.email, r->remote_addr);
-	if (res == NULL) {
-		if (db_error(r->db) == DB_UNIQUE) {
-			/* another request invited the same address just now */
-			fail(r, ERR_INVITE_PENDING, "email", NULL);
-		} else
-			tx_fail(r);
-		goto out;
-	}
-	id = db_int(res, 0, 0);
-	db_res_free(res);
-	rc = commit_invite_or_reply(r, id, invite);
-out:
-	explicit_bzero(token, sizeof(token));
-	email_release(&mail);
-	buf_release(&pg);
+	in.kind = kind;
+	in.email = email;
+	in.perms = perms;
+	perms_to_pg(perms, &in.pg);
+	if (tx_begin_or_reply(r) == 0 &&
+	    lock_client_or_reply(r, client_id, kind == ACTOR_ADMIN ? 0 :
+	    r->who.id, &lc) == 0)
+		rc = invite_write_or_reply(r, &in, &lc, invite);
+	email_release(&in.mail);
+	buf_release(&in.pg);
 	return rc;
 }
 
@@ -411,7 +488,7 @@ lock_invite_or_reply(struct req *r, long long scope, long long invite_id,
 	db_res_free(res);
 	if (client_id == 0 || (scope != 0 && client_id != scope))
 		return fail(r, ERR_NOT_FOUND, NULL, "No such invitation.");
-	if (lock_client_or_reply(r, client_id, lc) != 0)
+	if (lock_client_or_reply(r, client_id, 0, lc) != 0)
 		return -1;
 	res = DB_EXEC(r->db, &st_invite_lock, iid,
 	    db_fmt_int(cool, r->cfg->invite_resend_cooldown));
@@ -477,7 +554,7 @@ access_invite_resend_or_reply(struct req *r, enum actor_kind kind,
 	if (status == INVITE_EXPIRED || past) {
 		/* reviving it: the same checks as a new invitation */
 		db_fmt_int(cid, lc.id);
-		res = DB_EXEC(r->db, &st_invite_check, cid, email, NULL,
+		res = DB_EXEC(r->db, &st_invite_check, cid, email,
 		    db_fmt_int(lim, r->cfg->invite_pending_limit));
 		if (res == NULL) {
 			tx_fail(r);
@@ -592,7 +669,7 @@ access_member_add_or_reply(struct req *r, long long client_id,
 
 	if (tx_begin_or_reply(r) != 0)
 		return -1;
-	if (lock_client_or_reply(r, client_id, &lc) != 0)
+	if (lock_client_or_reply(r, client_id, 0, &lc) != 0)
 		return -1;
 	db_fmt_int(cid, client_id);
 	if (user_id > 0) {
@@ -691,7 +768,7 @@ access_member_update_or_reply(struct req *r, enum actor_kind kind,
 
 	if (tx_begin_or_reply(r) != 0)
 		return -1;
-	if (lock_client_or_reply(r, client_id, &lc) != 0 ||
+	if (lock_client_or_reply(r, client_id, 0, &lc) != 0 ||
 	    rights_or_reply(r, kind, &lc, &rt) != 0 ||
 	    member_lock_or_reply(r, client_id, user_id, &current) != 0)
 		return -1;
@@ -736,7 +813,7 @@ access_member_remove_or_reply(struct req *r, enum actor_kind kind,
 
 	if (tx_begin_or_reply(r) != 0)
 		return -1;
-	if (lock_client_or_reply(r, client_id, &lc) != 0)
+	if (lock_client_or_reply(r, client_id, 0, &lc) != 0)
 		return -1;
 	/* leaving needs no right but membership */
 	if (!self && rights_or_reply(r, kind, &lc, &rt) != 0)
@@ -776,7 +853,7 @@ access_owner_change_or_reply(struct req *r, long long client_id,
 
 	if (tx_begin_or_reply(r) != 0)
 		return -1;
-	if (lock_client_or_reply(r, client_id, &lc) != 0 ||
+	if (lock_client_or_reply(r, client_id, 0, &lc) != 0 ||
 	    member_lock_or_reply(r, client_id, user_id, &current) != 0)
 		return -1;
 	db_fmt_int(cid, client_id);
