@@ -6,6 +6,8 @@
 #ifndef MEMBERD_ACCESS_SQL_H
 #define MEMBERD_ACCESS_SQL_H
 
+#include "invites.h"
+
 /*
  * $1 client, $2 acting user (NULL for none): the client row, locked for
  * the rest of the transaction, its name, status and owner, and the
@@ -85,20 +87,15 @@
 	"   inviter_name, expires_at, last_email_id)" \
 	"   SELECT $1, $2, $3, $4::text[], $9, $10, $11, $12," \
 	"   now() + make_interval(secs => $5::int), e.id FROM e" \
-	"   RETURNING id, client_id, email, permissions, status, created_at," \
-	"   expires_at, last_sent_at, sent_count, created_by_kind," \
-	"   inviter_name, last_email_id)," \
+	"   RETURNING *)," \
 	" a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name," \
 	"   client_id, action, details, ip)" \
 	"   SELECT $9, COALESCE($10::bigint, $11::bigint), $13, $1, 'invite_created'," \
 	"   jsonb_build_object('invite_id', i.id, 'email', i.email," \
 	"   'permissions', i.permissions, 'email_id', i.last_email_id), $14" \
 	"   FROM i)" \
-	" SELECT f.member, f.pending_id, f.pending, f.stale, f.actor," \
-	" i.id, i.client_id, i.email, i.permissions, i.status," \
-	" rfc3339(i.created_at), rfc3339(i.expires_at)," \
-	" rfc3339(i.last_sent_at), i.sent_count, e.state," \
-	" i.created_by_kind, i.inviter_name" \
+	" SELECT f.member, f.pending_id, f.pending, f.stale, f.actor, " \
+	INVITE_COLS_OF("i", "e") \
 	" FROM f LEFT JOIN i ON true LEFT JOIN e ON e.id = i.last_email_id"
 #define SQL_INVITE_INSERT_NPARAMS 16
 /* the columns of SQL_INVITE_INSERT before the invitation's */

@@ -27,9 +27,16 @@ struct db_res;
 	" rfc3339(cu.added_at)"
 #define MEMBER_NCOLS 8
 
+/* The object in row of res, laid out by CLIENT_COLS / MEMBER_COLS. */
+void	 client_read(const struct db_res *, int row, int col, struct client *);
+void	 member_read(const struct db_res *, int row, int col, struct member *);
 cJSON	*client_json(const struct db_res *, int row, int col);
-cJSON	*member_json(const struct db_res *, int row, int col);
 
+/* The client of id, the member user_id of client_id, into *out. 1
+ * found, 0 not, -1 db error. */
+int	 clients_get(struct db *, long long id, struct client *out) MUST_CHECK;
+int	 clients_member(struct db *, long long client_id, long long user_id,
+	    struct member *out) MUST_CHECK;
 /* The client object of id. 1 found, 0 not, -1 db error. */
 int	 clients_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
 /* Members of a client, the owner first. 0 or -1. */

@@ -105,5 +105,10 @@ int		 db_drain_notifications(struct db *);
 
 /* Format an integer parameter into buf (>= 24 bytes); returns buf. */
 const char	*db_fmt_int(char *buf, long long v);
+/*
+ * An integer parameter in a buffer of its own, alive to the end of the
+ * enclosing block: DB_EXEC(db, &st, DB_INT(client_id), email).
+ */
+#define DB_INT(v)	db_fmt_int((char[24]){ 0 }, (v))
 
 #endif

@@ -16,12 +16,15 @@
 
 #include "auth.h"
 #include "errors.h"
+#include "flow.h"
+#include "model.h"
 #include "json.h"
 #include "util.h"
 
 #define HTTP_BODY_MAX	(64 * 1024)
 #define HTTP_MAX_IDS	4
 
+struct audit_details;
 struct config;
 struct db;
 struct req;
@@ -103,6 +106,17 @@ void	reply_err_msg(struct req *, enum err, const char *field,
 /* And with one integer more in the error object (invite_id). */
 void	reply_err_id(struct req *, enum err, const char *field,
 	    const char *message, const char *key, long long id);
+/*
+ * The answer to a domain flow's failure: the one place where a domain
+ * error becomes HTTP (its status, code, sentence, field, invite_id, and
+ * Retry-After for a 429 that knows when).
+ */
+void	reply_fault(struct req *, const struct fault *);
+/* A flow for the request's caller: database, configuration, actor. */
+void	req_flow(struct req *, struct flow *);
+/* Record action by the request's caller (audit.h); details may be NULL. */
+int	req_audit(struct req *, long long client_id, const char *action,
+	    const struct audit_details *) MUST_CHECK;
 /* 503 unavailable when the database is away, else 500 internal. */
 void	reply_db_error(struct req *);
 void	reply_header(struct req *, const char *name, const char *value);

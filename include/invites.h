@@ -32,6 +32,18 @@ struct db_res;
 #define INVITE_FROM " FROM invites i" \
 	" LEFT JOIN email_queue e ON e.id = i.last_email_id"
 #define INVITE_NCOLS 12
+/*
+ * The same columns from a row t of invites and the row e of its email
+ * (t, e: aliases or CTEs), for statements that answer what they wrote.
+ */
+#define INVITE_COLS_OF(t, e) t ".id, " t ".client_id, " t ".email, " \
+	t ".permissions, CASE WHEN " t ".status = 'pending' AND " \
+	t ".expires_at <= now() THEN 'expired' ELSE " t ".status END," \
+	" rfc3339(" t ".created_at), rfc3339(" t ".expires_at)," \
+	" rfc3339(" t ".last_sent_at), " t ".sent_count," \
+	" CASE WHEN " e ".id IS NULL THEN 'sent' WHEN " e ".state = 'sending'" \
+	"  THEN 'queued' ELSE " e ".state END, " t ".created_by_kind, " \
+	t ".inviter_name"
 /* $1 invite id */
 #define SQL_INVITE_GET "SELECT " INVITE_COLS INVITE_FROM " WHERE i.id = $1"
 
@@ -39,7 +51,9 @@ struct db_res;
 int	 invite_status_parse(const char *, enum invite_status *out)
 	    MUST_CHECK;
 
-cJSON	*invite_json(const struct db_res *, int row, int col);
+const char *invite_status_name(enum invite_status);
+/* The invitation in row of res, laid out by INVITE_COLS from col on. */
+void	 invite_read(const struct db_res *, int row, int col, struct invite *);
 /*
  * The pending and expired invites of a client, newest first, into *out;
  * the expired ones apart into *expired unless it is NULL. 0 or -1; the
@@ -47,6 +61,8 @@ cJSON	*invite_json(const struct db_res *, int row, int col);
  */
 int	 invites_list_json(struct db *, long long client_id, cJSON **out,
 	    cJSON **expired) MUST_CHECK;
+/* One invite by id into *out. 1 found, 0 not, -1 db error. */
+int	 invites_get(struct db *, long long id, struct invite *out) MUST_CHECK;
 /* One invite by id. 1 found, 0 not, -1 db error. */
 int	 invites_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
 

@@ -1,12 +1,19 @@
 /*
  * model.h: the plain types of the access domain, free of HTTP, FastCGI
- * and JSON: the states of each table's rows as enums, and who acts.
+ * and JSON: the states of each table's rows as enums, who acts, the
+ * objects the domain answers with, and why it failed.
  * Each state enum is parsed from (and named as) its column text by the
  * module that owns the table: client_status_parse() in clients.c,
  * invite_status_parse() in invites.c, mail_state_parse() in outbox.c.
  */
 #ifndef MEMBERD_MODEL_H
 #define MEMBERD_MODEL_H
+
+#include <stdbool.h>
+
+#include "errors.h"
+#include "perms.h"
+#include "validate.h"
 
 /* clients.status: an account reached by nobody once closed. */
 enum client_status {
@@ -40,10 +47,80 @@ enum mail_state {
 	MAIL_DEAD,
 };
 
-/* Who acts on an account. */
+/* Who acts; audit_log.actor_kind names it (audit.c). */
 enum actor_kind {
 	ACTOR_ADMIN,		/* an administrator, by session or API token */
 	ACTOR_MEMBER,		/* a user, through the Client Area */
+	ACTOR_SYSTEM,		/* housekeeping, memberctl */
+	ACTOR_ANONYMOUS,	/* no one signed in (a failed login) */
+};
+
+/*
+ * The caller of a domain function: what the rules judge and the audit
+ * log records. Strings are borrowed for the call.
+ */
+struct actor {
+	enum actor_kind	 kind;
+	long long	 id;		/* admins.id or users.id; 0 for none */
+	const char	*name;		/* display name ("First Last" or email) */
+	const char	*email;		/* what the audit log names it by */
+	const char	*ip;		/* REMOTE_ADDR; NULL for none */
+};
+
+#define TEXT_EMAIL	(EMAIL_MAX + 1)
+#define TEXT_NAME	(4 * NAME_MAX_CHARS + 1)	/* UTF-8 */
+#define TEXT_TIME	40			/* an RFC 3339 time */
+
+/* An invitation as the API shows it (DESIGN.md section 4). */
+struct invite {
+	long long	 id;
+	long long	 client_id;
+	char		 email[TEXT_EMAIL];
+	perms_t		 perms;
+	enum invite_status status;	/* pending past expiry: expired */
+	char		 created_at[TEXT_TIME];
+	char		 expires_at[TEXT_TIME];
+	char		 last_sent_at[TEXT_TIME];
+	long long	 sent_count;
+	enum mail_state	 delivery;	/* of its latest email; sending: queued */
+	enum actor_kind	 inviter_kind;	/* ACTOR_ADMIN or ACTOR_MEMBER */
+	char		 inviter_name[TEXT_NAME];
+};
+
+/* A member of an account. */
+struct member {
+	long long	 user_id;
+	char		 email[TEXT_EMAIL];
+	char		 first_name[TEXT_NAME];
+	char		 last_name[TEXT_NAME];
+	bool		 is_owner;
+	perms_t		 perms;		/* every one for the owner */
+	char		 last_login_at[TEXT_TIME];	/* "": never */
+	char		 added_at[TEXT_TIME];
+};
+
+/* A client account. */
+struct client {
+	long long	 id;
+	char		 company_name[TEXT_NAME];
+	char		 first_name[TEXT_NAME];
+	char		 last_name[TEXT_NAME];
+	enum client_status status;
+	long long	 owner_user_id;
+	char		 created_at[TEXT_TIME];
+};
+
+/*
+ * Why a domain function failed, beside the error it returns: the
+ * sentence (NULL: the error's default), the input at fault, and what
+ * some errors carry.
+ */
+struct fault {
+	enum err	 err;
+	const char	*why;
+	const char	*field;
+	long long	 invite_id;	/* ERR_INVITE_PENDING */
+	long long	 retry_after;	/* seconds, for a 429; 0 for none */
 };
 
 #endif

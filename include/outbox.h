@@ -64,6 +64,7 @@ struct outbox_msg {
 
 /* "queued", "sending", "sent", "failed", "dead": 0 with *out, or -1. */
 int	mail_state_parse(const char *, enum mail_state *out) MUST_CHECK;
+const char *mail_state_name(enum mail_state);
 
 enum outbox_outcome {
 	OUTBOX_SENT,

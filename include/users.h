@@ -21,6 +21,26 @@ struct db_res;
 	" rfc3339(u.last_login_at)"
 #define USER_NCOLS 7
 
+/* A user as another table refers to one. */
+struct user_ref {
+	long long	 id;
+	char		 email[TEXT_EMAIL];	/* as stored */
+	bool		 created;	/* by users_find_or_create */
+};
+
+/* The user of id. 1 found (*out set), 0 not, -1 db error. */
+int	 users_by_id(struct db *, long long id, struct user_ref *out)
+	    MUST_CHECK;
+/*
+ * The user of email (case-insensitive), else a new one without a
+ * password, named first and last (may be ""). 0 with *out set, or -1 on
+ * a database error. A user created meanwhile by another request is
+ * found.
+ */
+int	 users_find_or_create(struct db *, const char *email,
+	    const char *first, const char *last, struct user_ref *out)
+	    MUST_CHECK;
+
 cJSON	*user_json(const struct db_res *, int row, int col);
 /* The user object of id. 1 found, 0 not, -1 db error. */
 int	 users_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;

@@ -4,8 +4,8 @@
 
 #include "clients.h"
 #include "db.h"
-#include "json.h"
 #include "perms.h"
+#include "views.h"
 #include "banned.h"
 
 static const char *const status_names[] = {
@@ -43,43 +43,92 @@ clients_lock(struct db *db, long long id)
 	return found;
 }
 
-cJSON *
-client_json(const struct db_res *res, int row, int col)
+static void
+copy(char *dst, size_t len, const char *src)
 {
-	cJSON	*c = cJSON_CreateObject();
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
 
-	json_add_int(c, "id", db_int(res, row, col));
-	cJSON_AddStringToObject(c, "company_name", db_str(res, row, col + 1));
-	cJSON_AddStringToObject(c, "first_name", db_str(res, row, col + 2));
-	cJSON_AddStringToObject(c, "last_name", db_str(res, row, col + 3));
-	cJSON_AddStringToObject(c, "status", db_str(res, row, col + 4));
-	json_add_int(c, "owner_user_id",
-	    db_int(res, row, col + 5));
-	cJSON_AddStringToObject(c, "created_at", db_str(res, row, col + 6));
-	return c;
+void
+client_read(const struct db_res *res, int row, int col, struct client *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = db_int(res, row, col);
+	copy(c->company_name, sizeof(c->company_name), db_str(res, row, col + 1));
+	copy(c->first_name, sizeof(c->first_name), db_str(res, row, col + 2));
+	copy(c->last_name, sizeof(c->last_name), db_str(res, row, col + 3));
+	if (client_status_parse(db_str(res, row, col + 4), &c->status) != 0)
+		c->status = CLIENT_CLOSED;	/* the schema allows no other */
+	c->owner_user_id = db_int(res, row, col + 5);
+	copy(c->created_at, sizeof(c->created_at), db_str(res, row, col + 6));
+}
+
+void
+member_read(const struct db_res *res, int row, int col, struct member *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->user_id = db_int(res, row, col);
+	copy(m->email, sizeof(m->email), db_str(res, row, col + 1));
+	copy(m->first_name, sizeof(m->first_name), db_str(res, row, col + 2));
+	copy(m->last_name, sizeof(m->last_name), db_str(res, row, col + 3));
+	m->is_owner = db_bool(res, row, col + 4);
+	/* the owner holds every permission, whatever the row says */
+	m->perms = m->is_owner ? PERMS_ALL :
+	    perms_from_pg(db_str(res, row, col + 5));
+	copy(m->last_login_at, sizeof(m->last_login_at),
+	    db_str(res, row, col + 6));
+	copy(m->added_at, sizeof(m->added_at), db_str(res, row, col + 7));
 }
 
 cJSON *
-member_json(const struct db_res *res, int row, int col)
+client_json(const struct db_res *res, int row, int col)
 {
-	cJSON	*m = cJSON_CreateObject();
-	bool	 owner = db_bool(res, row, col + 4);
+	struct client	c;
 
-	json_add_int(m, "user_id", db_int(res, row, col));
-	cJSON_AddStringToObject(m, "email", db_str(res, row, col + 1));
-	cJSON_AddStringToObject(m, "first_name", db_str(res, row, col + 2));
-	cJSON_AddStringToObject(m, "last_name", db_str(res, row, col + 3));
-	cJSON_AddBoolToObject(m, "is_owner", owner);
-	/* the owner holds every permission, whatever the row says */
-	cJSON_AddItemToObject(m, "permissions", perms_to_json(owner ?
-	    PERMS_ALL : perms_from_pg(db_str(res, row, col + 5))));
-	if (db_isnull(res, row, col + 6))
-		cJSON_AddNullToObject(m, "last_login_at");
-	else
-		cJSON_AddStringToObject(m, "last_login_at",
-		    db_str(res, row, col + 6));
-	cJSON_AddStringToObject(m, "added_at", db_str(res, row, col + 7));
-	return m;
+	client_read(res, row, col, &c);
+	return client_to_json(&c);
+}
+
+/* The JSON of the member in row of res (MEMBER_COLS from column 0). */
+static cJSON *
+member_row_json(const struct db_res *res, int row)
+{
+	struct member	m;
+
+	member_read(res, row, 0, &m);
+	return member_to_json(&m);
+}
+
+int
+clients_get(struct db *db, long long id, struct client *out)
+{
+	struct db_res	*res;
+	int		 found;
+
+	if ((res = DB_EXEC(db, &st_client, DB_INT(id))) == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	if (found)
+		client_read(res, 0, 0, out);
+	db_res_free(res);
+	return found;
+}
+
+int
+clients_member(struct db *db, long long client_id, long long user_id,
+    struct member *out)
+{
+	struct db_res	*res;
+	int		 found;
+
+	res = DB_EXEC(db, &st_member, DB_INT(client_id), DB_INT(user_id));
+	if (res == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	if (found)
+		member_read(res, 0, 0, out);
+	db_res_free(res);
+	return found;
 }
 
 int
@@ -109,7 +158,7 @@ clients_members_json(struct db *db, long long id, cJSON **out)
 		return -1;
 	*out = cJSON_CreateArray();
 	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(*out, member_json(res, i, 0));
+		cJSON_AddItemToArray(*out, member_row_json(res, i));
 	db_res_free(res);
 	return 0;
 }
@@ -128,7 +177,7 @@ clients_member_json(struct db *db, long long client_id, long long user_id,
 		return -1;
 	found = db_rows(res) == 1;
 	if (found)
-		*out = member_json(res, 0, 0);
+		*out = member_row_json(res, 0);
 	db_res_free(res);
 	return found;
 }

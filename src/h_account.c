@@ -15,6 +15,7 @@
 #include "invites.h"
 #include "perms.h"
 #include "policy.h"
+#include "views.h"
 #include "banned.h"
 
 static struct stmt st_rights = STMT(
@@ -98,40 +99,44 @@ h_account_users(struct req *r)
 void
 h_account_invite_create(struct req *r)
 {
+	struct flow	 f;
+	struct invite	 inv;
 	char		 email[EMAIL_MAX + 1];
 	perms_t		 perms;
 	long long	 id;
-	cJSON		*invite;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
-	if (access_invite_create_or_reply(r, ACTOR_MEMBER, id, email, perms,
-	    &invite) != 0)
-		return;
-	reply_wrapped_json(r, 201, "invite", invite);
+	req_flow(r, &f);
+	if (access_invite_create(&f, id, email, perms, &inv) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 201, "invite", invite_to_json(&inv));
 }
 
 /*
  * POST /api/v1/account/invites/{id}/resend
  * 200 {invite}: a new token (the old link is dead) valid for a fresh
  * period; 403; 404 not_found; 409; 410 invite_used | invite_cancelled;
- * 429 resend_too_soon (Retry-After).
+ * 429 resend_too_soon (Retry-After) | invite_limit.
  */
 void
 h_account_invite_resend(struct req *r)
 {
+	struct flow	 f;
+	struct invite	 inv;
 	long long	 id;
-	cJSON		*invite;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
-	if (access_invite_resend_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
-	    &invite) != 0)
-		return;
-	reply_wrapped_json(r, 200, "invite", invite);
+	req_flow(r, &f);
+	if (access_invite_resend(&f, id, r->ids[0], &inv) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
 }
 
 /*
@@ -141,37 +146,42 @@ h_account_invite_resend(struct req *r)
 void
 h_account_invite_cancel(struct req *r)
 {
+	struct flow	 f;
+	struct invite	 inv;
 	long long	 id;
-	cJSON		*invite;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
-	if (access_invite_cancel_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
-	    &invite) != 0)
-		return;
-	reply_wrapped_json(r, 200, "invite", invite);
+	req_flow(r, &f);
+	if (access_invite_cancel(&f, id, r->ids[0], &inv) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
 }
 
 /*
  * PATCH /api/v1/account/users/{user_id} {permissions}
- * 200 {member}; 403 forbidden (no right, the owner, or granting what the
- * caller lacks); 404 not_found; 409 owner_protected; 422.
+ * 200 {member}; 403 forbidden (no right, the owner, one who can do more
+ * than the caller, or granting what the caller lacks); 404 not_found;
+ * 409 owner_protected; 422.
  */
 void
 h_account_user_update(struct req *r)
 {
+	struct flow	 f;
+	struct member	 m;
 	perms_t		 perms;
 	long long	 id;
-	cJSON		*member;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
-	if (access_member_update_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
-	    perms, &member) != 0)
-		return;
-	reply_wrapped_json(r, 200, "member", member);
+	req_flow(r, &f);
+	if (access_member_update(&f, id, r->ids[0], perms, &m) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "member", member_to_json(&m));
 }
 
 /*
@@ -181,12 +191,14 @@ h_account_user_update(struct req *r)
 void
 h_account_user_remove(struct req *r)
 {
+	struct flow	 f;
 	long long	 id;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
-	if (access_member_remove_or_reply(r, ACTOR_MEMBER, id,
-	    r->ids[0]) != 0)
-		return;
-	reply_empty(r, 204);
+	req_flow(r, &f);
+	if (access_member_remove(&f, id, r->ids[0]) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_empty(r, 204);
 }

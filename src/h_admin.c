@@ -156,7 +156,7 @@ h_admin_login(struct req *r)
 		return;
 	r->who = who;
 	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
-	if (audit_write(r, 0, "admin_login", NULL) != 0) {
+	if (req_audit(r, 0, "admin_login", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -177,7 +177,7 @@ h_admin_logout(struct req *r)
 		if (tx_begin_or_reply(r) != 0)
 			return;
 		if (session_end(r->db, r->who.session_id) != 0 ||
-		    audit_write(r, 0, "admin_logout", NULL) != 0) {
+		    req_audit(r, 0, "admin_logout", NULL) != 0) {
 			tx_fail(r);
 			return;
 		}
@@ -313,7 +313,9 @@ h_admin_client_create(struct req *r)
 	long long	 owner_id = 0, client_id;
 	bool		 created;
 	enum client_status st;
-	cJSON		*client = NULL, *details;
+	struct audit_details details = { 0 };
+	int		 rc;
+	cJSON		*client = NULL;
 
 	if (input_name_or_reply(r, r->json, "company_name", "company_name",
 	    false, 0, company) < 0 ||
@@ -352,12 +354,12 @@ h_admin_client_create(struct req *r)
 	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_owner_member,
 	    db_fmt_int(sclient, client_id), sowner)) != 0)
 		return;
-	details = cJSON_CreateObject();
-	cJSON_AddStringToObject(details, "company_name", company);
-	json_add_int(details, "owner_user_id", owner_id);
-	cJSON_AddBoolToObject(details, "owner_created", created);
-	if (audit_write(r, client_id, "client_created", details) != 0 ||
-	    clients_get_json(r->db, client_id, &client) != 1) {
+	audit_detail_str(&details, "company_name", company);
+	audit_detail_int(&details, "owner_user_id", owner_id);
+	audit_detail_bool(&details, "owner_created", created);
+	rc = req_audit(r, client_id, "client_created", &details);
+	audit_details_release(&details);
+	if (rc != 0 || clients_get_json(r->db, client_id, &client) != 1) {
 		tx_fail(r);
 		return;
 	}

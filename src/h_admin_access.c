@@ -3,21 +3,23 @@
  * Area: Associate User (with or without an invitation), permissions,
  * removal, ownership, resend and cancel, and the account's activity.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
+#include "clients.h"
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
 #include "input.h"
 #include "perms.h"
+#include "users.h"
+#include "views.h"
 #include "banned.h"
 
 #define ACTIVITY_PER_PAGE	50
 
-static struct stmt st_user_email = STMT(
-    "SELECT email FROM users WHERE id = $1", 1);
 static struct stmt st_client_exists = STMT(
     "SELECT 1 FROM clients WHERE id = $1", 1);
 static struct stmt st_activity_count = STMT(
@@ -26,6 +28,30 @@ static struct stmt st_activity = STMT(
     "SELECT id, rfc3339(at), actor_kind, actor_id, actor_name, action,"
     " details::text, ip FROM audit_log WHERE client_id = $1"
     " ORDER BY id DESC LIMIT $2 OFFSET $3", 3);
+
+/*
+ * The address an invitation by user_id goes to. 0, or -1 replied: 404
+ * not_found for the client (when it does not exist either) or the user.
+ */
+static int
+invitee_email_or_reply(struct req *r, long long user_id, char *email,
+    size_t len)
+{
+	struct user_ref	 u;
+	struct client	 c;
+	int		 rc;
+
+	if ((rc = users_by_id(r->db, user_id, &u)) == 1) {
+		snprintf(email, len, "%s", u.email);
+		return 0;
+	}
+	if (rc == 0 && (rc = clients_get(r->db, r->ids[0], &c)) >= 0)
+		reply_err_msg(r, ERR_NOT_FOUND, rc == 0 ? NULL : "user_id",
+		    rc == 0 ? MSG_NO_CLIENT : MSG_NO_USER);
+	else
+		reply_db_error(r);
+	return -1;
+}
 
 /*
  * POST /api/v1/admin/clients/{id}/users {user_id | email, permissions,
@@ -38,13 +64,14 @@ static struct stmt st_activity = STMT(
 void
 h_admin_associate(struct req *r)
 {
-	struct db_res	*res;
-	char		 email[EMAIL_MAX + 1] = "", uid[24];
+	struct flow	 f;
+	struct invite	 inv;
+	struct member	 m;
+	char		 email[EMAIL_MAX + 1] = "";
 	long long	 user_id = 0;
 	perms_t		 perms;
 	bool		 send = true;
 	int		 has_id, has_email;
-	cJSON		*obj;
 
 	if ((has_id = input_id_or_reply(r, r->json, "user_id", "user_id", false,
 	    &user_id)) < 0 ||
@@ -60,40 +87,23 @@ h_admin_associate(struct req *r)
 		    "user_id (an existing user) or email.");
 		return;
 	}
+	req_flow(r, &f);
 	if (!send) {
-		if (access_member_add_or_reply(r, r->ids[0], user_id,
-		    has_email ? email : NULL, perms, &obj) == 0)
-			reply_wrapped_json(r, 201, "member", obj);
+		if (access_member_add(&f, r->ids[0], user_id, has_email ?
+		    email : NULL, perms, &m) != ERR_NONE)
+			reply_fault(r, &f.fault);
+		else
+			reply_wrapped_json(r, 201, "member", member_to_json(&m));
 		return;
 	}
 	/* an invitation always goes to an address */
-	if (has_id) {
-		res = DB_EXEC(r->db, &st_user_email, db_fmt_int(uid, user_id));
-		if (res == NULL) {
-			reply_db_error(r);
-			return;
-		}
-		if (db_rows(res) != 1) {
-			db_res_free(res);
-			res = DB_EXEC(r->db, &st_client_exists,
-			    db_fmt_int(uid, r->ids[0]));
-			if (res != NULL && db_rows(res) == 0)
-				reply_err_msg(r, ERR_NOT_FOUND, NULL,
-				    MSG_NO_CLIENT);
-			else if (res != NULL)
-				reply_err_msg(r, ERR_NOT_FOUND, "user_id",
-				    MSG_NO_USER);
-			else
-				reply_db_error(r);
-			db_res_free(res);
-			return;
-		}
-		memcpy(email, db_str(res, 0, 0), strlen(db_str(res, 0, 0)) + 1);
-		db_res_free(res);
-	}
-	if (access_invite_create_or_reply(r, ACTOR_ADMIN, r->ids[0], email,
-	    perms, &obj) == 0)
-		reply_wrapped_json(r, 201, "invite", obj);
+	if (has_id && invitee_email_or_reply(r, user_id, email,
+	    sizeof(email)) != 0)
+		return;
+	if (access_invite_create(&f, r->ids[0], email, perms, &inv) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 201, "invite", invite_to_json(&inv));
 }
 
 /*
@@ -103,15 +113,19 @@ h_admin_associate(struct req *r)
 void
 h_admin_member_update(struct req *r)
 {
-	perms_t	 perms;
-	cJSON	*obj;
+	struct flow	 f;
+	struct member	 m;
+	perms_t		 perms;
 
 	if (input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
-	if (access_member_update_or_reply(r, ACTOR_ADMIN, r->ids[0], r->ids[1],
-	    perms, &obj) == 0)
-		reply_wrapped_json(r, 200, "member", obj);
+	req_flow(r, &f);
+	if (access_member_update(&f, r->ids[0], r->ids[1], perms, &m) !=
+	    ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "member", member_to_json(&m));
 }
 
 /*
@@ -121,8 +135,12 @@ h_admin_member_update(struct req *r)
 void
 h_admin_member_remove(struct req *r)
 {
-	if (access_member_remove_or_reply(r, ACTOR_ADMIN, r->ids[0],
-	    r->ids[1]) == 0)
+	struct flow	f;
+
+	req_flow(r, &f);
+	if (access_member_remove(&f, r->ids[0], r->ids[1]) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
 		reply_empty(r, 204);
 }
 
@@ -134,14 +152,18 @@ h_admin_member_remove(struct req *r)
 void
 h_admin_owner_change(struct req *r)
 {
+	struct flow	 f;
+	struct client	 c;
 	long long	 user_id;
-	cJSON		*obj;
 
 	if (input_id_or_reply(r, r->json, "user_id", "user_id", true,
 	    &user_id) < 0)
 		return;
-	if (access_owner_change_or_reply(r, r->ids[0], user_id, &obj) == 0)
-		reply_wrapped_json(r, 200, "client", obj);
+	req_flow(r, &f);
+	if (access_owner_change(&f, r->ids[0], user_id, &c) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "client", client_to_json(&c));
 }
 
 /*
@@ -151,11 +173,14 @@ h_admin_owner_change(struct req *r)
 void
 h_admin_invite_resend(struct req *r)
 {
-	cJSON	*obj;
+	struct flow	 f;
+	struct invite	 inv;
 
-	if (access_invite_resend_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
-	    &obj) == 0)
-		reply_wrapped_json(r, 200, "invite", obj);
+	req_flow(r, &f);
+	if (access_invite_resend(&f, 0, r->ids[0], &inv) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
 }
 
 /*
@@ -165,11 +190,14 @@ h_admin_invite_resend(struct req *r)
 void
 h_admin_invite_cancel(struct req *r)
 {
-	cJSON	*obj;
+	struct flow	 f;
+	struct invite	 inv;
 
-	if (access_invite_cancel_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
-	    &obj) == 0)
-		reply_wrapped_json(r, 200, "invite", obj);
+	req_flow(r, &f);
+	if (access_invite_cancel(&f, 0, r->ids[0], &inv) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
 }
 
 /*

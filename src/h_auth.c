@@ -179,7 +179,7 @@ h_register(struct req *r)
 	}
 	r->who = who;
 	snprintf(r->who.email, sizeof(r->who.email), "%s", reg.email);
-	if (audit_write(r, 0, "user_registered", NULL) != 0) {
+	if (req_audit(r, 0, "user_registered", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -225,7 +225,7 @@ h_login(struct req *r)
 		return;
 	r->who = who;
 	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
-	if (audit_write(r, 0, "login", NULL) != 0) {
+	if (req_audit(r, 0, "login", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -244,7 +244,7 @@ h_logout(struct req *r)
 	if (tx_begin_or_reply(r) != 0)
 		return;
 	if (session_end(r->db, r->who.session_id) != 0 ||
-	    audit_write(r, 0, "logout", NULL) != 0) {
+	    req_audit(r, 0, "logout", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -281,7 +281,8 @@ h_password_reset(struct req *r)
 	char		 hash[TOKEN_HASH_PARAM], ttl[24], rid[24], eid[24];
 	const char	*given;
 	long long	 user_id, reset_id, email_id;
-	cJSON		*details;
+	struct audit_details details = { 0 };
+	int		 rc;
 
 	if (input_string_or_reply(r, r->json, "email", "email", true,
 	    &given) < 0)
@@ -327,10 +328,12 @@ h_password_reset(struct req *r)
 		tx_fail(r);
 		goto out;
 	}
-	details = cJSON_CreateObject();
-	json_add_int(details, "user_id", user_id);
-	if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr, 0,
-	    "password_reset_requested", details) != 0) {
+	audit_detail_int(&details, "user_id", user_id);
+	rc = audit_record(r->db, &(struct actor){ .kind = ACTOR_ANONYMOUS,
+	    .email = email, .ip = r->remote_addr }, 0,
+	    "password_reset_requested", &details);
+	audit_details_release(&details);
+	if (rc != 0) {
 		tx_fail(r);
 		goto out;
 	}
@@ -399,7 +402,8 @@ h_password_reset_confirm(struct req *r)
 		return;
 	}
 	if (session_end_all_of_user(r->db, user_id) != 0 ||
-	    audit_write_as(r->db, "user", user_id, email, r->remote_addr, 0,
+	    audit_record(r->db, &(struct actor){ .kind = ACTOR_MEMBER,
+	    .id = user_id, .email = email, .ip = r->remote_addr }, 0,
 	    "password_changed", NULL) != 0) {
 		tx_fail(r);
 		return;

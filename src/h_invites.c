@@ -185,7 +185,8 @@ accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
 	struct db_res	*res;
 	struct buf	 pg = { 0 };
 	char		 cid[24], uid[24], iid[24];
-	cJSON		*d;
+	struct audit_details d = { 0 };
+	int		 rc;
 
 	perms_to_pg(f->perms, &pg);
 	db_fmt_int(uid, user_id);
@@ -209,14 +210,13 @@ accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
 	if (strcasecmp(user_email, f->email) == 0 &&
 	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_verified, uid)) != 0)
 		return -1;
-	d = cJSON_CreateObject();
-	json_add_int(d, "invite_id", f->id);
-	cJSON_AddStringToObject(d, "invited_email", f->email);
-	json_add_int(d, "user_id", user_id);
-	cJSON_AddItemToObject(d, "permissions", perms_to_json(f->perms));
-	if (audit_write(r, f->client_id, "invite_accepted", d) != 0)
-		return tx_fail(r);
-	return 0;
+	audit_detail_int(&d, "invite_id", f->id);
+	audit_detail_str(&d, "invited_email", f->email);
+	audit_detail_int(&d, "user_id", user_id);
+	audit_detail_perms(&d, "permissions", f->perms);
+	rc = req_audit(r, f->client_id, "invite_accepted", &d);
+	audit_details_release(&d);
+	return rc == 0 ? 0 : tx_fail(r);
 }
 
 /* Accept as the signed-in user: 200 {client_id, permissions}. */
@@ -290,7 +290,7 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	}
 	r->who = who;
 	snprintf(r->who.email, sizeof(r->who.email), "%s", reg.email);
-	if (audit_write(r, 0, "user_registered", NULL) != 0) {
+	if (req_audit(r, 0, "user_registered", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}

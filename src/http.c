@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -144,6 +145,56 @@ void
 reply_err(struct req *r, enum err e, const char *field)
 {
 	reply_err_id(r, e, field, NULL, NULL, 0);
+}
+
+void
+reply_fault(struct req *r, const struct fault *f)
+{
+	if (f->retry_after > 0)
+		reply_header(r, "Retry-After", DB_INT(f->retry_after));
+	reply_err_id(r, f->err, f->field, f->why,
+	    f->invite_id > 0 ? "invite_id" : NULL, f->invite_id);
+}
+
+/* The request's caller as the domain sees it. */
+static void
+req_actor(const struct req *r, struct actor *a)
+{
+	switch (r->who.kind) {
+	case PRINCIPAL_USER:
+		a->kind = ACTOR_MEMBER;
+		break;
+	case PRINCIPAL_ADMIN:
+	case PRINCIPAL_API_TOKEN:
+		a->kind = ACTOR_ADMIN;
+		break;
+	default:
+		a->kind = ACTOR_ANONYMOUS;
+		break;
+	}
+	a->id = r->who.id;
+	a->name = r->who.name;
+	a->email = r->who.email;
+	a->ip = r->remote_addr;
+}
+
+void
+req_flow(struct req *r, struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->db = r->db;
+	f->cfg = r->cfg;
+	req_actor(r, &f->who);
+}
+
+int
+req_audit(struct req *r, long long client_id, const char *action,
+    const struct audit_details *d)
+{
+	struct actor	a;
+
+	req_actor(r, &a);
+	return audit_record(r->db, &a, client_id, action, d);
 }
 
 void

@@ -1,9 +1,16 @@
 /* invites.c: invite objects and listings. */
+#include <stdio.h>
+#include <string.h>
+
 #include "db.h"
-#include "json.h"
 #include "invites.h"
+#include "outbox.h"
 #include "perms.h"
+#include "views.h"
 #include "banned.h"
+
+/* invites.created_by_kind */
+static const char *const inviter_kinds[] = { "admin", "user" };
 
 static const char *const status_names[] = {
 	[INVITE_PENDING] = "pending",
@@ -11,6 +18,12 @@ static const char *const status_names[] = {
 	[INVITE_CANCELLED] = "cancelled",
 	[INVITE_EXPIRED] = "expired",
 };
+
+const char *
+invite_status_name(enum invite_status st)
+{
+	return status_names[st];
+}
 
 int
 invite_status_parse(const char *s, enum invite_status *out)
@@ -30,32 +43,46 @@ static struct stmt st_list = STMT(
     " ORDER BY i.created_at DESC, i.id DESC", 1);
 static struct stmt st_get = STMT(SQL_INVITE_GET, 1);
 
-cJSON *
-invite_json(const struct db_res *res, int row, int col)
+/* text into a fixed buffer; NULL reads as "" */
+static void
+copy(char *dst, size_t len, const char *src)
 {
-	cJSON	*o = cJSON_CreateObject(), *by;
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
 
-	json_add_int(o, "id", db_int(res, row, col));
-	json_add_int(o, "client_id",
-	    db_int(res, row, col + 1));
-	cJSON_AddStringToObject(o, "email", db_str(res, row, col + 2));
-	cJSON_AddItemToObject(o, "permissions",
-	    perms_to_json(perms_from_pg(db_str(res, row, col + 3))));
-	cJSON_AddStringToObject(o, "status", db_str(res, row, col + 4));
-	cJSON_AddStringToObject(o, "created_at", db_str(res, row, col + 5));
-	cJSON_AddStringToObject(o, "expires_at", db_str(res, row, col + 6));
-	cJSON_AddStringToObject(o, "last_sent_at", db_str(res, row, col + 7));
-	json_add_int(o, "sent_count",
-	    db_int(res, row, col + 8));
-	if (db_isnull(res, row, col + 9))
-		cJSON_AddNullToObject(o, "delivery");
-	else
-		cJSON_AddStringToObject(o, "delivery",
-		    db_str(res, row, col + 9));
-	by = cJSON_AddObjectToObject(o, "invited_by");
-	cJSON_AddStringToObject(by, "kind", db_str(res, row, col + 10));
-	cJSON_AddStringToObject(by, "name", db_str(res, row, col + 11));
-	return o;
+void
+invite_read(const struct db_res *res, int row, int col, struct invite *inv)
+{
+	memset(inv, 0, sizeof(*inv));
+	inv->id = db_int(res, row, col);
+	inv->client_id = db_int(res, row, col + 1);
+	copy(inv->email, sizeof(inv->email), db_str(res, row, col + 2));
+	inv->perms = perms_from_pg(db_str(res, row, col + 3));
+	if (invite_status_parse(db_str(res, row, col + 4), &inv->status) != 0)
+		inv->status = INVITE_CANCELLED;	/* the schema allows no other */
+	copy(inv->created_at, sizeof(inv->created_at),
+	    db_str(res, row, col + 5));
+	copy(inv->expires_at, sizeof(inv->expires_at),
+	    db_str(res, row, col + 6));
+	copy(inv->last_sent_at, sizeof(inv->last_sent_at),
+	    db_str(res, row, col + 7));
+	inv->sent_count = db_int(res, row, col + 8);
+	if (mail_state_parse(db_str(res, row, col + 9), &inv->delivery) != 0)
+		inv->delivery = MAIL_SENT;	/* gone: sent and purged */
+	inv->inviter_kind = str_index(inviter_kinds, 2,
+	    db_str(res, row, col + 10)) == 1 ? ACTOR_MEMBER : ACTOR_ADMIN;
+	copy(inv->inviter_name, sizeof(inv->inviter_name),
+	    db_str(res, row, col + 11));
+}
+
+/* The JSON of the invitation in row of res (INVITE_COLS from column 0). */
+static cJSON *
+invite_row_json(const struct db_res *res, int row)
+{
+	struct invite	inv;
+
+	invite_read(res, row, 0, &inv);
+	return invite_to_json(&inv);
 }
 
 int
@@ -77,12 +104,27 @@ invites_list_json(struct db *db, long long client_id, cJSON **out,
 		if (expired != NULL &&
 		    invite_status_parse(db_str(res, i, 4), &st) == 0 &&
 		    st == INVITE_EXPIRED)
-			cJSON_AddItemToArray(*expired, invite_json(res, i, 0));
+			cJSON_AddItemToArray(*expired, invite_row_json(res, i));
 		else
-			cJSON_AddItemToArray(*out, invite_json(res, i, 0));
+			cJSON_AddItemToArray(*out, invite_row_json(res, i));
 	}
 	db_res_free(res);
 	return 0;
+}
+
+int
+invites_get(struct db *db, long long id, struct invite *out)
+{
+	struct db_res	*res;
+	int		 found;
+
+	if ((res = DB_EXEC(db, &st_get, DB_INT(id))) == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	if (found)
+		invite_read(res, 0, 0, out);
+	db_res_free(res);
+	return found;
 }
 
 int
@@ -96,7 +138,7 @@ invites_get_json(struct db *db, long long id, cJSON **out)
 		return -1;
 	found = db_rows(res) == 1;
 	if (found)
-		*out = invite_json(res, 0, 0);
+		*out = invite_row_json(res, 0);
 	db_res_free(res);
 	return found;
 }

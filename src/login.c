@@ -138,9 +138,10 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 	if (!ok) {
 		/* the attempt stays counted */
 		db_res_free(res);
-		if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr,
-		    0, admin ? "admin_login_failed" : "login_failed",
-		    NULL) != 0) {
+		if (audit_record(r->db, &(struct actor){
+		    .kind = ACTOR_ANONYMOUS, .email = email,
+		    .ip = r->remote_addr }, 0,
+		    admin ? "admin_login_failed" : "login_failed", NULL) != 0) {
 			reply_db_error(r);
 			return 0;
 		}

@@ -147,7 +147,8 @@ admin_add(struct ctl *ctl, const char *raw_email, const char *name)
 	char		 phc[PASSWORD_PHC_MAX];
 	const char	*why;
 	long long	 id;
-	cJSON		*details;
+	struct audit_details details = { 0 };
+	int		 rc;
 
 	if ((why = email_check(raw_email, email, sizeof(email))) != NULL) {
 		fprintf(stderr, "memberctl: %s\n", why);
@@ -185,12 +186,12 @@ admin_add(struct ctl *ctl, const char *raw_email, const char *name)
 	}
 	id = db_int(res, 0, 0);
 	db_res_free(res);
-	details = cJSON_CreateObject();
-	cJSON_AddStringToObject(details, "email", email);
-	json_add_int(details, "admin_id", id);
-	if (audit_write_as(ctl->db, "system", 0, "memberctl", NULL, 0,
-	    "admin_created", details) != 0 ||
-	    db_commit(ctl->db) != 0) {
+	audit_detail_str(&details, "email", email);
+	audit_detail_int(&details, "admin_id", id);
+	rc = audit_record(ctl->db, &(struct actor){ .kind = ACTOR_SYSTEM,
+	    .name = "memberctl" }, 0, "admin_created", &details);
+	audit_details_release(&details);
+	if (rc != 0 || db_commit(ctl->db) != 0) {
 		db_rollback(ctl->db);
 		goto fail;
 	}

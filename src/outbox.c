@@ -27,6 +27,12 @@ mail_state_parse(const char *s, enum mail_state *out)
 	return 0;
 }
 
+const char *
+mail_state_name(enum mail_state st)
+{
+	return state_names[st];
+}
+
 static struct stmt st_claim = STMT(
     "UPDATE email_queue q SET state = 'sending', locked_by = $1,"
     " lease_until = now() + make_interval(secs => $2::int),"

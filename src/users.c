@@ -25,6 +25,63 @@ static struct stmt st_membership = STMT(
     " LEFT JOIN client_users cu ON cu.client_id = c.id AND cu.user_id = $1"
     " WHERE c.id = $2", 2);
 
+static struct stmt st_ref = STMT(
+    "SELECT id, email FROM users WHERE id = $1", 1);
+static struct stmt st_by_email = STMT(
+    "SELECT id, email FROM users WHERE lower(email) = lower($1)", 1);
+static struct stmt st_create = STMT(
+    "INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)"
+    " ON CONFLICT DO NOTHING RETURNING id, email", 3);
+
+/* Row 0 of res into *out when there is one: 1, else 0. Frees res. */
+static int
+ref_of(struct db_res *res, struct user_ref *out)
+{
+	int	found = db_rows(res) == 1;
+
+	if (found) {
+		out->id = db_int(res, 0, 0);
+		snprintf(out->email, sizeof(out->email), "%s",
+		    db_str(res, 0, 1));
+	}
+	db_res_free(res);
+	return found;
+}
+
+int
+users_by_id(struct db *db, long long id, struct user_ref *out)
+{
+	struct db_res	*res;
+
+	memset(out, 0, sizeof(*out));
+	if ((res = DB_EXEC(db, &st_ref, DB_INT(id))) == NULL)
+		return -1;
+	return ref_of(res, out);
+}
+
+int
+users_find_or_create(struct db *db, const char *email, const char *first,
+    const char *last, struct user_ref *out)
+{
+	struct db_res	*res;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		if ((res = DB_EXEC(db, &st_by_email, email)) == NULL)
+			return -1;
+		if (ref_of(res, out) == 1)
+			return 0;
+		/* a user by that email may appear meanwhile: then use it */
+		res = DB_EXEC(db, &st_create, email, first, last);
+		if (res == NULL)
+			return -1;
+		if (ref_of(res, out) == 1) {
+			out->created = true;
+			return 0;
+		}
+	}
+}
+
 static void
 add_nullable(cJSON *o, const char *key, const struct db_res *res, int row,
     int col)
