@@ -18,7 +18,48 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -rV | head -1)
 make -C "$REPO" -s all
 LIBS=$(pkg-config --libs libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl)
 cc -std=c17 -O2 -D_GNU_SOURCE -I"$REPO/include" $(pkg-config --cflags libcjson) \
-	-o "$REPO/build/invite-sql" "$CONF" memberd "$first" "$last" "$admin_id" > "$BENCH_DIR/invite.pgbench"
+	-o "$REPO/build/invite-sql" "$REPO/bench/invite-sql.c" "$REPO/build/libmemberd.a" $LIBS -lm
+bench_up "invite_pending_limit = 100000
+${BENCH_CONF:-}"
+
+PW='correct horse battery staple'
+json='content-type: application/json'
+printf '%s\n' "$PW" | "$REPO/build/memberctl" -c "$CONF" admin add bench-admin@example.com >/dev/null
+TOKEN=$("$REPO/build/memberctl" -c "$CONF" admin token bench-admin@example.com)
+owner_id=$(curl -s -H "$json" -d "{\"email\":\"owner@example.com\",\"password\":\"$PW\",\"first_name\":\"Olga\",\"last_name\":\"Owner\"}" \
+	"$URL/api/v1/auth/register" | sed -E 's/.*"user":\{"id":([0-9]+).*/\1/')
+new_client() {
+	curl -s -H "$json" -H "authorization: Bearer $TOKEN" \
+	    -d "{\"company_name\":\"$1\",\"first_name\":\"Olga\",\"last_name\":\"Owner\",\"owner\":{\"user_id\":$owner_id}}" \
+	    "$URL/api/v1/admin/clients" | sed -E 's/.*"client":\{"id":([0-9]+).*/\1/'
+}
+first=$(new_client "Bench Hosting 1")
+last=$first
+for i in $(seq 2 "$ACCOUNTS"); do last=$(new_client "Bench Hosting $i"); done
+big=$(new_client "Big Account")
+admin_id=$(psql_memberd -c "SELECT id FROM admins WHERE email = 'bench-admin@example.com'")
+jar=$BENCH_DIR/jar
+csrf=$(curl -s -c "$jar" -H "$json" -d "{\"email\":\"owner@example.com\",\"password\":\"$PW\"}" "$URL/api/v1/auth/login" |
+	sed -E 's/.*"csrf_token":"([^"]+)".*/\1/')
+cookie=$(awk '$6 == "memberd_session" { print "memberd_session=" $7 }' "$jar")
+
+cat > "$BENCH_DIR/invite.lua" <<LUA
+local threads = {}
+local counter = 0
+function setup(thread) thread:set("tid", #threads + 1); table.insert(threads, thread) end
+function request()
+  counter = counter + 1
+  local client = math.random($first, $last)
+  local body = string.format('{"email":"w%d.%d.%d@example.com","permissions":["domains"],"send_invite":true}', tid, counter, os.time())
+  return wrk.format("POST", "/api/v1/admin/clients/" .. client .. "/users",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer $TOKEN"}, body)
+end
+local bad = 0
+function response(status) if status ~= 201 then bad = bad + 1 end end
+function done() end
+LUA
+
+"$REPO/build/invite-sql" "$CONF" memberd "$first" "$last" "$admin_id" > "$BENCH_DIR/invite.pgbench"
 "$REPO/build/invite-sql" "$CONF" minimal "$first" "$last" "$admin_id" > "$BENCH_DIR/minimal.pgbench"
 # run_pgbench SCRIPT CLIENTS SECONDS: transactions per second
 run_pgbench() {

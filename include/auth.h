@@ -36,7 +36,4 @@ struct req;
  */
 int	auth_check_or_reply(struct req *);
 
-/* The caller as the audit log names it: "user", "admin" or "anonymous". */
-const char *auth_actor_kind(const struct principal *);
-
 #endif

@@ -6,8 +6,6 @@
 #ifndef MEMBERD_CLIENTS_H
 #define MEMBERD_CLIENTS_H
 
-#include <cjson/cJSON.h>
-
 #include "model.h"
 #include "util.h"
 
@@ -18,33 +16,25 @@ struct db_res;
  * owner_user_id, created_at} from a table aliased c */
 #define CLIENT_COLS "c.id, c.company_name, c.first_name, c.last_name," \
 	" c.status, c.owner_user_id, rfc3339(c.created_at)"
-#define CLIENT_NCOLS 7
 
 /* member: {user_id, email, first_name, last_name, is_owner, permissions,
  * last_login_at, added_at} from users u, client_users cu, clients c */
 #define MEMBER_COLS "u.id, u.email, u.first_name, u.last_name," \
 	" c.owner_user_id = u.id, cu.permissions, rfc3339(u.last_login_at)," \
 	" rfc3339(cu.added_at)"
-#define MEMBER_NCOLS 8
 
 /* The object in row of res, laid out by CLIENT_COLS / MEMBER_COLS. */
 void	 client_read(const struct db_res *, int row, int col, struct client *);
 void	 member_read(const struct db_res *, int row, int col, struct member *);
-cJSON	*client_json(const struct db_res *, int row, int col);
 
 /* The client of id, the member user_id of client_id, into *out. 1
  * found, 0 not, -1 db error. */
 int	 clients_get(struct db *, long long id, struct client *out) MUST_CHECK;
 int	 clients_member(struct db *, long long client_id, long long user_id,
 	    struct member *out) MUST_CHECK;
-/* The client object of id. 1 found, 0 not, -1 db error. */
-int	 clients_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
-/* Members of a client, the owner first. 0 or -1. */
-int	 clients_members_json(struct db *, long long id, cJSON **out)
-	    MUST_CHECK;
-/* One member. 1 found, 0 not a member, -1 db error. */
-int	 clients_member_json(struct db *, long long client_id,
-	    long long user_id, cJSON **out) MUST_CHECK;
+/* each() member of a client, the owner first. 0 or -1. */
+int	 clients_members(struct db *, long long id,
+	    void (*each)(const struct member *, void *), void *arg) MUST_CHECK;
 /*
  * Lock the account's row for the rest of the transaction (FOR NO KEY
  * UPDATE). Every change to an account's members or invitations takes this

@@ -10,8 +10,6 @@
 
 #include <stdbool.h>
 
-#include <cjson/cJSON.h>
-
 #include "model.h"
 #include "util.h"
 
@@ -31,7 +29,6 @@ struct db_res;
 	" i.created_by_kind, i.inviter_name"
 #define INVITE_FROM " FROM invites i" \
 	" LEFT JOIN email_queue e ON e.id = i.last_email_id"
-#define INVITE_NCOLS 12
 /*
  * The same columns from a row t of invites and the row e of its email
  * (t, e: aliases or CTEs), for statements that answer what they wrote.
@@ -54,16 +51,10 @@ int	 invite_status_parse(const char *, enum invite_status *out)
 const char *invite_status_name(enum invite_status);
 /* The invitation in row of res, laid out by INVITE_COLS from col on. */
 void	 invite_read(const struct db_res *, int row, int col, struct invite *);
-/*
- * The pending and expired invites of a client, newest first, into *out;
- * the expired ones apart into *expired unless it is NULL. 0 or -1; the
- * caller owns the arrays.
- */
-int	 invites_list_json(struct db *, long long client_id, cJSON **out,
-	    cJSON **expired) MUST_CHECK;
+/* each() every pending and expired invite of a client, newest first. 0 or -1. */
+int	 invites_list(struct db *, long long client_id,
+	    void (*each)(const struct invite *, void *), void *arg) MUST_CHECK;
 /* One invite by id into *out. 1 found, 0 not, -1 db error. */
 int	 invites_get(struct db *, long long id, struct invite *out) MUST_CHECK;
-/* One invite by id. 1 found, 0 not, -1 db error. */
-int	 invites_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
 
 #endif

@@ -99,6 +99,26 @@ struct member {
 	char		 added_at[TEXT_TIME];
 };
 
+/* A user as the API shows one. */
+struct user {
+	long long	 id;
+	char		 email[TEXT_EMAIL];
+	char		 first_name[TEXT_NAME];
+	char		 last_name[TEXT_NAME];
+	bool		 email_verified;
+	char		 created_at[TEXT_TIME];
+	char		 last_login_at[TEXT_TIME];	/* "": never */
+};
+
+/* An account a user reaches, as /me lists it. */
+struct account {
+	long long	 client_id;
+	char		 company_name[TEXT_NAME];
+	bool		 is_owner;
+	perms_t		 perms;		/* every one for the owner */
+	enum client_status status;
+};
+
 /* A client account. */
 struct client {
 	long long	 id;

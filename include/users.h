@@ -6,8 +6,6 @@
 #ifndef MEMBERD_USERS_H
 #define MEMBERD_USERS_H
 
-#include <cjson/cJSON.h>
-
 #include "model.h"
 #include "util.h"
 
@@ -19,7 +17,6 @@ struct db_res;
 #define USER_COLS "u.id, u.email, u.first_name, u.last_name," \
 	" u.email_verified_at IS NOT NULL, rfc3339(u.created_at)," \
 	" rfc3339(u.last_login_at)"
-#define USER_NCOLS 7
 
 /* A user as another table refers to one. */
 struct user_ref {
@@ -41,16 +38,14 @@ int	 users_find_or_create(struct db *, const char *email,
 	    const char *first, const char *last, struct user_ref *out)
 	    MUST_CHECK;
 
-cJSON	*user_json(const struct db_res *, int row, int col);
-/* The user object of id. 1 found, 0 not, -1 db error. */
-int	 users_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
-/*
- * The accounts of /me: [{client_id, company_name, is_owner, permissions,
- * status}], owned first. *first_open gets the first account that is not
- * closed (0 if none). 0 or -1.
- */
-int	 accounts_json(struct db *, long long user_id, cJSON **out,
-	    long long *first_open) MUST_CHECK;
+/* The user in row of res, laid out by USER_COLS from col on. */
+void	 user_read(const struct db_res *, int row, int col, struct user *);
+/* The user of id into *out. 1 found, 0 not, -1 db error. */
+int	 users_get(struct db *, long long id, struct user *out) MUST_CHECK;
+/* each() account the user reaches (the accounts of /me), owned first,
+ * closed ones last. 0 or -1. */
+int	 users_accounts(struct db *, long long user_id,
+	    void (*each)(const struct account *, void *), void *arg) MUST_CHECK;
 /*
  * Whether user is a member of client and the client's status. 1 member
  * (*status set), 0 not a member, 2 no such client, -1 db error.

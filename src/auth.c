@@ -13,17 +13,6 @@
 #include "session.h"
 #include "banned.h"
 
-const char *
-auth_actor_kind(const struct principal *who)
-{
-	switch (who->kind) {
-	case PRINCIPAL_USER: return "user";
-	case PRINCIPAL_ADMIN:
-	case PRINCIPAL_API_TOKEN: return "admin";
-	default: return "anonymous";
-	}
-}
-
 /* The token of "Bearer <token>", or NULL. */
 static const char *
 bearer(const char *authz)

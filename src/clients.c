@@ -5,7 +5,6 @@
 #include "clients.h"
 #include "db.h"
 #include "perms.h"
-#include "views.h"
 #include "banned.h"
 
 static const char *const status_names[] = {
@@ -80,25 +79,6 @@ member_read(const struct db_res *res, int row, int col, struct member *m)
 	copy(m->added_at, sizeof(m->added_at), db_str(res, row, col + 7));
 }
 
-cJSON *
-client_json(const struct db_res *res, int row, int col)
-{
-	struct client	c;
-
-	client_read(res, row, col, &c);
-	return client_to_json(&c);
-}
-
-/* The JSON of the member in row of res (MEMBER_COLS from column 0). */
-static cJSON *
-member_row_json(const struct db_res *res, int row)
-{
-	struct member	m;
-
-	member_read(res, row, 0, &m);
-	return member_to_json(&m);
-}
-
 int
 clients_get(struct db *db, long long id, struct client *out)
 {
@@ -132,54 +112,21 @@ clients_member(struct db *db, long long client_id, long long user_id,
 }
 
 int
-clients_get_json(struct db *db, long long id, cJSON **out)
+clients_members(struct db *db, long long id,
+    void (*each)(const struct member *, void *), void *arg)
 {
 	struct db_res	*res;
-	char		 sid[24];
-	int		 found;
-
-	if ((res = DB_EXEC(db, &st_client, db_fmt_int(sid, id))) == NULL)
-		return -1;
-	found = db_rows(res) == 1;
-	if (found)
-		*out = client_json(res, 0, 0);
-	db_res_free(res);
-	return found;
-}
-
-int
-clients_members_json(struct db *db, long long id, cJSON **out)
-{
-	struct db_res	*res;
-	char		 sid[24];
+	struct member	 m;
 	int		 i;
 
-	if ((res = DB_EXEC(db, &st_members, db_fmt_int(sid, id))) == NULL)
+	if ((res = DB_EXEC(db, &st_members, DB_INT(id))) == NULL)
 		return -1;
-	*out = cJSON_CreateArray();
-	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(*out, member_row_json(res, i));
+	for (i = 0; i < db_rows(res); i++) {
+		member_read(res, i, 0, &m);
+		each(&m, arg);
+	}
 	db_res_free(res);
 	return 0;
-}
-
-int
-clients_member_json(struct db *db, long long client_id, long long user_id,
-    cJSON **out)
-{
-	struct db_res	*res;
-	char		 cid[24], uid[24];
-	int		 found;
-
-	res = DB_EXEC(db, &st_member, db_fmt_int(cid, client_id),
-	    db_fmt_int(uid, user_id));
-	if (res == NULL)
-		return -1;
-	found = db_rows(res) == 1;
-	if (found)
-		*out = member_row_json(res, 0);
-	db_res_free(res);
-	return found;
 }
 
 int

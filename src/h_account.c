@@ -104,6 +104,7 @@ h_account_invite_create(struct req *r)
 	char		 email[EMAIL_MAX + 1];
 	perms_t		 perms;
 	long long	 id;
+	enum err	 e;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
@@ -111,10 +112,8 @@ h_account_invite_create(struct req *r)
 	    &perms) < 0)
 		return;
 	req_flow(r, &f);
-	if (access_invite_create(&f, id, email, perms, &inv) != ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 201, "invite", invite_to_json(&inv));
+	e = access_invite_create(&f, id, email, perms, &inv);
+	reply_invite(r, 201, e, &f, &inv);
 }
 
 /*
@@ -129,14 +128,13 @@ h_account_invite_resend(struct req *r)
 	struct flow	 f;
 	struct invite	 inv;
 	long long	 id;
+	enum err	 e;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
 	req_flow(r, &f);
-	if (access_invite_resend(&f, id, r->ids[0], &inv) != ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
+	e = access_invite_resend(&f, id, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
 }
 
 /*
@@ -149,14 +147,13 @@ h_account_invite_cancel(struct req *r)
 	struct flow	 f;
 	struct invite	 inv;
 	long long	 id;
+	enum err	 e;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
 	req_flow(r, &f);
-	if (access_invite_cancel(&f, id, r->ids[0], &inv) != ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
+	e = access_invite_cancel(&f, id, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
 }
 
 /*
@@ -172,16 +169,15 @@ h_account_user_update(struct req *r)
 	struct member	 m;
 	perms_t		 perms;
 	long long	 id;
+	enum err	 e;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
 	req_flow(r, &f);
-	if (access_member_update(&f, id, r->ids[0], perms, &m) != ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 200, "member", member_to_json(&m));
+	e = access_member_update(&f, id, r->ids[0], perms, &m);
+	reply_member(r, 200, e, &f, &m);
 }
 
 /*

@@ -20,6 +20,7 @@
 #include "session.h"
 #include "tx.h"
 #include "users.h"
+#include "views.h"
 #include "banned.h"
 
 #define CLIENTS_PER_PAGE	25
@@ -416,6 +417,7 @@ void
 h_admin_client_list(struct req *r)
 {
 	struct db_res	*count = NULL, *res = NULL;
+	struct client	 c;
 	char		*pat, lim[24], off[24];
 	long		 page;
 	cJSON		*body, *list;
@@ -437,8 +439,10 @@ h_admin_client_list(struct req *r)
 	}
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "clients");
-	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(list, client_json(res, i, 0));
+	for (i = 0; i < db_rows(res); i++) {
+		client_read(res, i, 0, &c);
+		cJSON_AddItemToArray(list, client_to_json(&c));
+	}
 	json_add_int(body, "page", page);
 	json_add_int(body, "per_page", CLIENTS_PER_PAGE);
 	json_add_int(body, "total", db_int(count, 0, 0));
@@ -456,6 +460,7 @@ void
 h_admin_user_search(struct req *r)
 {
 	struct db_res	*res;
+	struct user	 u;
 	char		*pat;
 	cJSON		*body, *list;
 	int		 i;
@@ -474,8 +479,10 @@ h_admin_user_search(struct req *r)
 	}
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "users");
-	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(list, user_json(res, i, 0));
+	for (i = 0; i < db_rows(res); i++) {
+		user_read(res, i, 0, &u);
+		cJSON_AddItemToArray(list, user_to_json(&u));
+	}
 	db_res_free(res);
 	reply_json(r, 200, body);
 }

@@ -72,6 +72,7 @@ h_admin_associate(struct req *r)
 	perms_t		 perms;
 	bool		 send = true;
 	int		 has_id, has_email;
+	enum err	 e;
 
 	if ((has_id = input_id_or_reply(r, r->json, "user_id", "user_id", false,
 	    &user_id)) < 0 ||
@@ -89,21 +90,17 @@ h_admin_associate(struct req *r)
 	}
 	req_flow(r, &f);
 	if (!send) {
-		if (access_member_add(&f, r->ids[0], user_id, has_email ?
-		    email : NULL, perms, &m) != ERR_NONE)
-			reply_fault(r, &f.fault);
-		else
-			reply_wrapped_json(r, 201, "member", member_to_json(&m));
+		e = access_member_add(&f, r->ids[0], user_id,
+		    has_email ? email : NULL, perms, &m);
+		reply_member(r, 201, e, &f, &m);
 		return;
 	}
 	/* an invitation always goes to an address */
 	if (has_id && invitee_email_or_reply(r, user_id, email,
 	    sizeof(email)) != 0)
 		return;
-	if (access_invite_create(&f, r->ids[0], email, perms, &inv) != ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 201, "invite", invite_to_json(&inv));
+	e = access_invite_create(&f, r->ids[0], email, perms, &inv);
+	reply_invite(r, 201, e, &f, &inv);
 }
 
 /*
@@ -116,16 +113,14 @@ h_admin_member_update(struct req *r)
 	struct flow	 f;
 	struct member	 m;
 	perms_t		 perms;
+	enum err	 e;
 
 	if (input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
 	req_flow(r, &f);
-	if (access_member_update(&f, r->ids[0], r->ids[1], perms, &m) !=
-	    ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 200, "member", member_to_json(&m));
+	e = access_member_update(&f, r->ids[0], r->ids[1], perms, &m);
+	reply_member(r, 200, e, &f, &m);
 }
 
 /*
@@ -175,12 +170,11 @@ h_admin_invite_resend(struct req *r)
 {
 	struct flow	 f;
 	struct invite	 inv;
+	enum err	 e;
 
 	req_flow(r, &f);
-	if (access_invite_resend(&f, 0, r->ids[0], &inv) != ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
+	e = access_invite_resend(&f, 0, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
 }
 
 /*
@@ -192,12 +186,11 @@ h_admin_invite_cancel(struct req *r)
 {
 	struct flow	 f;
 	struct invite	 inv;
+	enum err	 e;
 
 	req_flow(r, &f);
-	if (access_invite_cancel(&f, 0, r->ids[0], &inv) != ERR_NONE)
-		reply_fault(r, &f.fault);
-	else
-		reply_wrapped_json(r, 200, "invite", invite_to_json(&inv));
+	e = access_invite_cancel(&f, 0, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
 }
 
 /*

@@ -17,6 +17,7 @@
 #include "tx.h"
 #include "users.h"
 #include "validate.h"
+#include "views.h"
 #include "banned.h"
 
 /*

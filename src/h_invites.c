@@ -22,6 +22,7 @@
 #include "token.h"
 #include "tx.h"
 #include "users.h"
+#include "views.h"
 #include "banned.h"
 
 #define FIND_SQL \

@@ -9,6 +9,7 @@
 #include "session.h"
 #include "tx.h"
 #include "users.h"
+#include "views.h"
 #include "banned.h"
 
 /* {user, accounts, active_client_id, csrf_token} of the caller. */

@@ -6,7 +6,6 @@
 #include "invites.h"
 #include "outbox.h"
 #include "perms.h"
-#include "views.h"
 #include "banned.h"
 
 /* invites.created_by_kind */
@@ -75,38 +74,19 @@ invite_read(const struct db_res *res, int row, int col, struct invite *inv)
 	    db_str(res, row, col + 11));
 }
 
-/* The JSON of the invitation in row of res (INVITE_COLS from column 0). */
-static cJSON *
-invite_row_json(const struct db_res *res, int row)
-{
-	struct invite	inv;
-
-	invite_read(res, row, 0, &inv);
-	return invite_to_json(&inv);
-}
-
 int
-invites_list_json(struct db *db, long long client_id, cJSON **out,
-    cJSON **expired)
+invites_list(struct db *db, long long client_id,
+    void (*each)(const struct invite *, void *), void *arg)
 {
-	struct db_res		*res;
-	char			 cid[24];
-	enum invite_status	 st;
-	int			 i;
+	struct db_res	*res;
+	struct invite	 inv;
+	int		 i;
 
-	if ((res = DB_EXEC(db, &st_list, db_fmt_int(cid, client_id))) == NULL)
+	if ((res = DB_EXEC(db, &st_list, DB_INT(client_id))) == NULL)
 		return -1;
-	*out = cJSON_CreateArray();
-	if (expired != NULL)
-		*expired = cJSON_CreateArray();
 	for (i = 0; i < db_rows(res); i++) {
-		/* the status column as the API shows it */
-		if (expired != NULL &&
-		    invite_status_parse(db_str(res, i, 4), &st) == 0 &&
-		    st == INVITE_EXPIRED)
-			cJSON_AddItemToArray(*expired, invite_row_json(res, i));
-		else
-			cJSON_AddItemToArray(*out, invite_row_json(res, i));
+		invite_read(res, i, 0, &inv);
+		each(&inv, arg);
 	}
 	db_res_free(res);
 	return 0;
@@ -127,18 +107,3 @@ invites_get(struct db *db, long long id, struct invite *out)
 	return found;
 }
 
-int
-invites_get_json(struct db *db, long long id, cJSON **out)
-{
-	struct db_res	*res;
-	char		 sid[24];
-	int		 found;
-
-	if ((res = DB_EXEC(db, &st_get, db_fmt_int(sid, id))) == NULL)
-		return -1;
-	found = db_rows(res) == 1;
-	if (found)
-		*out = invite_row_json(res, 0);
-	db_res_free(res);
-	return found;
-}

@@ -4,7 +4,6 @@
 
 #include "clients.h"
 #include "db.h"
-#include "json.h"
 #include "perms.h"
 #include "users.h"
 #include "banned.h"
@@ -82,80 +81,63 @@ users_find_or_create(struct db *db, const char *email, const char *first,
 	}
 }
 
-static void
-add_nullable(cJSON *o, const char *key, const struct db_res *res, int row,
-    int col)
+void
+user_read(const struct db_res *res, int row, int col, struct user *u)
 {
-	if (db_isnull(res, row, col))
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddStringToObject(o, key, db_str(res, row, col));
-}
-
-cJSON *
-user_json(const struct db_res *res, int row, int col)
-{
-	cJSON	*u = cJSON_CreateObject();
-
-	json_add_int(u, "id", db_int(res, row, col));
-	cJSON_AddStringToObject(u, "email", db_str(res, row, col + 1));
-	cJSON_AddStringToObject(u, "first_name", db_str(res, row, col + 2));
-	cJSON_AddStringToObject(u, "last_name", db_str(res, row, col + 3));
-	cJSON_AddBoolToObject(u, "email_verified", db_bool(res, row, col + 4));
-	cJSON_AddStringToObject(u, "created_at", db_str(res, row, col + 5));
-	add_nullable(u, "last_login_at", res, row, col + 6);
-	return u;
+	memset(u, 0, sizeof(*u));
+	u->id = db_int(res, row, col);
+	snprintf(u->email, sizeof(u->email), "%s", db_str(res, row, col + 1));
+	snprintf(u->first_name, sizeof(u->first_name), "%s",
+	    db_str(res, row, col + 2));
+	snprintf(u->last_name, sizeof(u->last_name), "%s",
+	    db_str(res, row, col + 3));
+	u->email_verified = db_bool(res, row, col + 4);
+	snprintf(u->created_at, sizeof(u->created_at), "%s",
+	    db_str(res, row, col + 5));
+	if (!db_isnull(res, row, col + 6))
+		snprintf(u->last_login_at, sizeof(u->last_login_at), "%s",
+		    db_str(res, row, col + 6));
 }
 
 int
-users_get_json(struct db *db, long long id, cJSON **out)
+users_get(struct db *db, long long id, struct user *out)
 {
 	struct db_res	*res;
-	char		 sid[24];
 	int		 found;
 
-	if ((res = DB_EXEC(db, &st_user, db_fmt_int(sid, id))) == NULL)
+	if ((res = DB_EXEC(db, &st_user, DB_INT(id))) == NULL)
 		return -1;
 	found = db_rows(res) == 1;
 	if (found)
-		*out = user_json(res, 0, 0);
+		user_read(res, 0, 0, out);
 	db_res_free(res);
 	return found;
 }
 
 int
-accounts_json(struct db *db, long long user_id, cJSON **out,
-    long long *first_open)
+users_accounts(struct db *db, long long user_id,
+    void (*each)(const struct account *, void *), void *arg)
 {
 	struct db_res	*res;
-	cJSON		*a, *o;
-	char		 sid[24];
+	struct account	 a;
 	int		 i;
-	bool		 owner;
-	enum client_status st;
 
-	if ((res = DB_EXEC(db, &st_accounts, db_fmt_int(sid, user_id))) == NULL)
+	if ((res = DB_EXEC(db, &st_accounts, DB_INT(user_id))) == NULL)
 		return -1;
-	a = cJSON_CreateArray();
-	if (first_open != NULL)
-		*first_open = 0;
 	for (i = 0; i < db_rows(res); i++) {
-		owner = db_bool(res, i, 2);
-		o = cJSON_CreateObject();
-		json_add_int(o, "client_id", db_int(res, i, 0));
-		cJSON_AddStringToObject(o, "company_name", db_str(res, i, 1));
-		cJSON_AddBoolToObject(o, "is_owner", owner);
-		cJSON_AddItemToObject(o, "permissions", perms_to_json(owner ?
-		    PERMS_ALL : perms_from_pg(db_str(res, i, 3))));
-		cJSON_AddStringToObject(o, "status", db_str(res, i, 4));
-		cJSON_AddItemToArray(a, o);
-		if (first_open != NULL && *first_open == 0 &&
-		    client_status_parse(db_str(res, i, 4), &st) == 0 &&
-		    st != CLIENT_CLOSED)
-			*first_open = db_int(res, i, 0);
+		memset(&a, 0, sizeof(a));
+		a.client_id = db_int(res, i, 0);
+		snprintf(a.company_name, sizeof(a.company_name), "%s",
+		    db_str(res, i, 1));
+		a.is_owner = db_bool(res, i, 2);
+		/* the owner holds every permission, whatever the row says */
+		a.perms = a.is_owner ? PERMS_ALL :
+		    perms_from_pg(db_str(res, i, 3));
+		if (client_status_parse(db_str(res, i, 4), &a.status) != 0)
+			a.status = CLIENT_CLOSED;	/* no other in the schema */
+		each(&a, arg);
 	}
 	db_res_free(res);
-	*out = a;
 	return 0;
 }
 
