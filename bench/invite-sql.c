@@ -130,18 +130,22 @@ main(int argc, char **argv)
 		const char *ins[] = { ":client", email, hash, "'{domains}'",
 		    ":ttl", subj.data, text.data, html.data, "'admin'", ":admin",
 		    "NULL", "'Ada Admin'", "'admin@example.com'", "'127.0.0.1'",
-		    ":lim", "NULL" };
+		    ":lim", "NULL", ":cap", ":rcap" };
+		const char *rcpt[] = { email };
 
 		printf("\\set n random(1, 1000000000000)\n"
 		    "\\set client random(%s, %s)\n\\set admin %s\n"
-		    "\\set lim %ld\n\\set ttl %ld\n", argv[3], argv[4], argv[5],
-		    cfg.invite_pending_limit, cfg.invite_ttl);
+		    "\\set lim %ld\n\\set ttl %ld\n\\set cap %ld\n"
+		    "\\set rcap %d\n", argv[3], argv[4], argv[5],
+		    cfg.invite_pending_limit, cfg.invite_ttl,
+		    cfg.invite_sends_per_day, INVITE_SENDS_PER_RECIPIENT);
 		if (minimal)
 			emit(SQL_MINIMAL, ins, 16, ";");
 		else {
 			printf("BEGIN;\n");
 			emit(SQL_LOCK_CLIENT, lock, SQL_LOCK_CLIENT_NPARAMS,
 			    ";");
+			emit(SQL_RECIPIENT_LOCK, rcpt, 1, ";");
 			emit(SQL_INVITE_INSERT, ins, SQL_INVITE_INSERT_NPARAMS,
 			    ";");
 			printf("COMMIT;\n");

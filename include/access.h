@@ -15,7 +15,10 @@
  * holds, may not touch the owner, and acts only on members and
  * invitations within its own permissions. When a member loses the right
  * to manage users, its pending invitations are cancelled in the same
- * transaction.
+ * transaction. Invitation emails are capped per account
+ * (invite_sends_per_day) and per recipient address (5) over 24 hours,
+ * counted under the account's lock and the recipient's: ERR_INVITE_LIMIT
+ * with retry_after.
  */
 #ifndef MEMBERD_ACCESS_H
 #define MEMBERD_ACCESS_H
@@ -29,7 +32,9 @@
 /*
  * Send an invitation to email for client_id with perms. ERR_NOT_FOUND
  * (client), ERR_FORBIDDEN, ERR_ALREADY_MEMBER, ERR_INVITE_PENDING (with
- * invite_id), ERR_INVITE_LIMIT.
+ * invite_id), ERR_INVITE_LIMIT (too many pending; or too many sent
+ * today, with retry_after). An administrator without a name is named as
+ * templates.c names one, never by the login address.
  */
 enum err	access_invite_create(struct flow *, long long client_id,
 		    const char *email, perms_t, struct invite *out) MUST_CHECK;
@@ -50,8 +55,9 @@ enum err	access_invite_cancel(struct flow *, long long scope,
 		    long long invite_id, struct invite *out) MUST_CHECK;
 /*
  * Associate a user at once (Admin Area, Send Invite: no): by user_id, or
- * by email (an unknown email becomes a user without a password).
- * ERR_NOT_FOUND, ERR_ALREADY_MEMBER.
+ * by email (an unknown email becomes a user without a password; a user
+ * whose address is not verified is ERR_EMAIL_UNVERIFIED: anyone can
+ * register any address). ERR_NOT_FOUND, ERR_ALREADY_MEMBER.
  */
 enum err	access_member_add(struct flow *, long long client_id,
 		    long long user_id, const char *email, perms_t,

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "validate.h"
+
 enum principal_kind {
 	PRINCIPAL_NONE,
 	PRINCIPAL_USER,		/* memberd_session cookie */
@@ -23,7 +25,9 @@ struct principal {
 	bool		 via_cookie;	/* false for a bearer token */
 	char		 csrf[64];	/* the session's CSRF token */
 	char		 email[256];	/* of the user or administrator */
-	char		 name[256];	/* display name: "First Last" or email */
+	/* a user's "First Last" (else the email); an administrator's name,
+	 * "" when it has none: never shown to others as the email */
+	char		 name[DISPLAY_NAME_MAX + 1];
 	char		 token[64];	/* the cookie value, for rotation */
 };
 

@@ -58,6 +58,7 @@ struct config {
 	int	 invite_accept;		/* enum invite_accept_mode */
 	long	 invite_pending_limit;
 	long	 invite_resend_cooldown;
+	long	 invite_sends_per_day;	/* per account, creates and resends */
 
 	/* mail */
 	char	*mail_from;

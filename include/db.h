@@ -41,6 +41,12 @@ enum db_err {
 	DB_CONFLICT,		/* 40001, 40P01: retry the transaction */
 	DB_OTHER,		/* a bug or a schema mismatch: logged */
 };
+/*
+ * db.c logs DB_UNAVAILABLE and DB_OTHER as they happen. The others are
+ * often expected (a unique violation becomes 409); reply_db_error() logs
+ * them when they end a request anyway, so every failure a request ends
+ * with leaves one warning line.
+ */
 
 /* Never NULL; the connection may still be down (see db_ensure). */
 struct db	*db_open(const struct config *, const char *application_name);
@@ -83,6 +89,8 @@ int		 db_commit(struct db *) MUST_CHECK;
 void		 db_rollback(struct db *);
 
 enum db_err	 db_error(const struct db *);
+/* The SQLSTATE of the last failure ("" when the server sent none). */
+const char	*db_sqlstate(const struct db *);
 /* Name of the violated constraint of the last DB_UNIQUE/DB_FOREIGN_KEY. */
 const char	*db_constraint(const struct db *);
 /* The server's message for the last failure (for operators' tools). */

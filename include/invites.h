@@ -49,6 +49,8 @@ int	 invite_status_parse(const char *, enum invite_status *out)
 	    MUST_CHECK;
 
 const char *invite_status_name(enum invite_status);
+/* created_by_kind: "admin" or "user" (ACTOR_MEMBER). 0, or -1. */
+int	 invite_inviter_parse(const char *, enum actor_kind *out) MUST_CHECK;
 /* The invitation in row of res, laid out by INVITE_COLS from col on. */
 void	 invite_read(const struct db_res *, int row, int col, struct invite *);
 /* each() every pending and expired invite of a client, newest first. 0 or -1. */

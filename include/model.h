@@ -84,7 +84,7 @@ struct invite {
 	long long	 sent_count;
 	enum mail_state	 delivery;	/* of its latest email; sending: queued */
 	enum actor_kind	 inviter_kind;	/* ACTOR_ADMIN or ACTOR_MEMBER */
-	char		 inviter_name[TEXT_NAME];
+	char		 inviter_name[DISPLAY_NAME_MAX + 1];
 };
 
 /* A member of an account. */
@@ -141,6 +141,7 @@ struct fault {
 	const char	*field;
 	long long	 invite_id;	/* ERR_INVITE_PENDING */
 	long long	 retry_after;	/* seconds, for a 429; 0 for none */
+	bool		 from_db;	/* a database failure: the edge logs it */
 };
 
 #endif

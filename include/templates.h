@@ -28,6 +28,16 @@ struct invite_mail {
 	const char	*permissions;	/* "View domains, View invoices" */
 };
 
+/*
+ * How an invitation names an administrator who has no name: never by
+ * the staff login address, but "an administrator of {mail_from_name}".
+ * out: DISPLAY_NAME_MAX + 1 bytes (validate.h); longer is cut.
+ */
+void	template_unnamed_admin(const struct config *, char *out,
+	    size_t outlen);
+/* True for such a name (also the "an administrator" of older rows). */
+bool	template_is_unnamed_admin(const char *inviter_name);
+
 /* Account Access Invitation. */
 void	template_invite(const struct config *, const struct invite_mail *,
 	    struct email *out);

@@ -23,6 +23,7 @@ struct user_ref {
 	long long	 id;
 	char		 email[TEXT_EMAIL];	/* as stored */
 	bool		 created;	/* by users_find_or_create */
+	bool		 verified;	/* its address is verified */
 };
 
 /* The user of id. 1 found (*out set), 0 not, -1 db error. */
@@ -32,7 +33,8 @@ int	 users_by_id(struct db *, long long id, struct user_ref *out)
  * The user of email (case-insensitive), else a new one without a
  * password, named first and last (may be ""). 0 with *out set, or -1 on
  * a database error. A user created meanwhile by another request is
- * found.
+ * found. Binding a found user whose address is not verified is the
+ * caller's to refuse (DESIGN.md section 4, email_unverified).
  */
 int	 users_find_or_create(struct db *, const char *email,
 	    const char *first, const char *last, struct user_ref *out)

@@ -58,4 +58,22 @@ char	*str_trim(char *s);
 /* The index of s in names[0..n), or -1: how state enums are parsed. */
 int	 str_index(const char *const *names, size_t n, const char *s);
 
+/*
+ * Cutting text to a length never splits a UTF-8 sequence (PostgreSQL
+ * refuses the half character, a mail client shows garbage).
+ * utf8_complete_len: the length of s[0..n) without a character cut short
+ * at its end (the one helper the others build on).
+ * utf8_cut_len: the length of the longest prefix of s of at most max bytes
+ * that does not end inside a character.
+ * str_copy: src (NULL reads as "") into dst of dstlen > 0 bytes,
+ * NUL-terminated, cut that way. str_printf: snprintf cut that way. Both
+ * return true when everything fit. Use them, not snprintf("%s"), wherever
+ * text from users or the database lands in a fixed buffer.
+ */
+size_t	 utf8_complete_len(const char *s, size_t n);
+size_t	 utf8_cut_len(const char *s, size_t max);
+bool	 str_copy(char *dst, size_t dstlen, const char *src);
+bool	 str_printf(char *dst, size_t dstlen, const char *fmt, ...)
+	    PRINTF_LIKE(3, 4);
+
 #endif

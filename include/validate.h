@@ -12,6 +12,8 @@
 
 #define EMAIL_MAX	254
 #define NAME_MAX_CHARS	100
+/* Bytes of "First Last" with both names at their longest. */
+#define DISPLAY_NAME_MAX	(2 * 4 * NAME_MAX_CHARS + 1)
 
 bool	 utf8_valid(const char *s, size_t n);
 /* Code points in a valid UTF-8 string. */

@@ -25,6 +25,8 @@ static struct stmt st_invite_check =
     STMT(SQL_INVITE_CHECK, SQL_INVITE_CHECK_NPARAMS);
 static struct stmt st_invite_insert =
     STMT(SQL_INVITE_INSERT, SQL_INVITE_INSERT_NPARAMS);
+static struct stmt st_recipient_lock = STMT(SQL_RECIPIENT_LOCK, 1);
+static struct stmt st_invite_sends = STMT(SQL_INVITE_SENDS, 4);
 static struct stmt st_expire_stale = STMT(
     "UPDATE invites SET status = 'expired', ended_at = now()"
     " WHERE client_id = $1 AND lower(email) = lower($2)"
@@ -117,7 +119,7 @@ static struct stmt st_all_perms = STMT(
 
 struct locked {
 	long long	 id;
-	char		 name[256];	/* how the account is named */
+	char		 name[DISPLAY_NAME_MAX + 1];	/* the account's */
 	enum client_status status;
 	long long	 owner;
 	/* the acting member's row, as the lock read it (maybe older) */
@@ -140,7 +142,7 @@ locked_read(const struct db_res *res, long long client_id, struct locked *lc)
 		lc->status = CLIENT_CLOSED;	/* the schema allows no other */
 	lc->owner = db_int(res, 0, 4);
 	lc->actor_member = !db_isnull(res, 0, 5);
-	snprintf(lc->actor_perms, sizeof(lc->actor_perms), "%s",
+	(void)str_copy(lc->actor_perms, sizeof(lc->actor_perms),
 	    lc->actor_member ? db_str(res, 0, 5) : "");
 }
 
@@ -300,6 +302,82 @@ invite_pending(struct flow *f, const char *field, long long id)
 	return ERR_INVITE_PENDING;
 }
 
+/* Invitation emails in the last 24 hours, and the waits until one goes. */
+struct sends {
+	long long	 n_acct, wait_acct;	/* of the account */
+	long long	 n_rcpt, wait_rcpt;	/* to the recipient */
+};
+
+static void
+sends_read(const struct db_res *res, int col, struct sends *s)
+{
+	s->n_acct = db_int(res, 0, col);
+	s->wait_acct = db_int(res, 0, col + 1);
+	s->n_rcpt = db_int(res, 0, col + 2);
+	s->wait_rcpt = db_int(res, 0, col + 3);
+}
+
+/* ERR_INVITE_LIMIT with Retry-After wait_s (at least 1). */
+static enum err
+invite_limit(struct flow *f, long long wait_s, const char *why)
+{
+	flow_fail(f, ERR_INVITE_LIMIT, NULL, why);
+	f->fault.retry_after = wait_s > 0 ? wait_s : 1;
+	return ERR_INVITE_LIMIT;
+}
+
+/*
+ * May one more invitation email go? The account sends at most
+ * invite_sends_per_day a day, one address receives at most
+ * INVITE_SENDS_PER_RECIPIENT a day from all accounts.
+ */
+static enum err
+sends_allowed(struct flow *f, const struct sends *s)
+{
+	if (s->n_acct >= f->cfg->invite_sends_per_day)
+		return invite_limit(f, s->wait_acct, "This account has sent as "
+		    "many invitation emails as it may in a day.");
+	if (s->n_rcpt >= INVITE_SENDS_PER_RECIPIENT)
+		return invite_limit(f, s->wait_rcpt, "This address has "
+		    "received as many invitation emails as it may in a day.");
+	return ERR_NONE;
+}
+
+/* Under the account's lock: the recipient's, then the counts of sends. */
+static enum err
+sends_check(struct flow *f, long long client_id, const char *email)
+{
+	struct db_res	*res;
+	struct sends	 s;
+	enum err	 e;
+
+	if ((e = flow_exec(f, DB_EXEC(f->db, &st_recipient_lock, email))) !=
+	    ERR_NONE)
+		return e;
+	res = DB_EXEC(f->db, &st_invite_sends, DB_INT(client_id),
+	    DB_INT(f->cfg->invite_sends_per_day), email,
+	    DB_INT(INVITE_SENDS_PER_RECIPIENT));
+	if (res == NULL)
+		return flow_db_fail(f);
+	sends_read(res, 0, &s);
+	db_res_free(res);
+	return sends_allowed(f, &s);
+}
+
+/*
+ * How an invitation names its sender: an administrator without a name is
+ * never named by the staff login address (templates.c says how instead).
+ */
+static void
+inviter_name(struct flow *f, bool by_admin, const char *name, char *out,
+    size_t len)
+{
+	if (by_admin && (*name == '\0' || template_is_unnamed_admin(name)))
+		template_unnamed_admin(f->cfg, out, len);
+	else
+		(void)str_copy(out, len, name);
+}
+
 /* The facts SQL_INVITE_INSERT saw when it wrote nothing. */
 struct invite_facts {
 	bool		 member;	/* the address is a member */
@@ -308,11 +386,13 @@ struct invite_facts {
 	bool		 stale;		/* one to it is past its expiry */
 	bool		 actor_member;
 	char		 actor_perms[256];
+	struct sends	 sends;
 };
 
 /* One invitation's creation. */
 struct invite_new {
 	const char	*email;
+	char		 inviter[DISPLAY_NAME_MAX + 1];
 	perms_t		 perms;
 	struct buf	 pg;		/* perms as text[] */
 	struct email	 mail;
@@ -341,8 +421,9 @@ facts_read(const struct db_res *res, struct invite_facts *fa)
 	fa->pending = db_int(res, 0, 2);
 	fa->stale = db_bool(res, 0, 3);
 	fa->actor_member = !db_isnull(res, 0, 4);
-	snprintf(fa->actor_perms, sizeof(fa->actor_perms), "%s",
+	(void)str_copy(fa->actor_perms, sizeof(fa->actor_perms),
 	    fa->actor_member ? db_str(res, 0, 4) : "");
+	sends_read(res, 5, &fa->sends);
 }
 
 /*
@@ -362,9 +443,11 @@ invite_insert(struct flow *f, struct invite_new *in, const struct locked *lc,
 	    in->hash, in->pg.data, DB_INT(f->cfg->invite_ttl),
 	    in->mail.subject, in->mail.text, in->mail.html,
 	    admin ? "admin" : "user", admin ? aid : NULL, admin ? NULL : aid,
-	    f->who.name, f->who.email, f->who.ip,
+	    in->inviter, f->who.email, f->who.ip,
 	    DB_INT(f->cfg->invite_pending_limit),
-	    lc->actor_member ? lc->actor_perms : NULL);
+	    lc->actor_member ? lc->actor_perms : NULL,
+	    DB_INT(f->cfg->invite_sends_per_day),
+	    DB_INT(INVITE_SENDS_PER_RECIPIENT));
 	if (res == NULL) {
 		/* another request invited the same address just now */
 		if (db_error(f->db) == DB_UNIQUE)
@@ -389,6 +472,8 @@ static enum err
 invite_refused(struct flow *f, struct invite_new *in, struct locked *lc,
     const struct invite_facts *fa)
 {
+	enum err	e;
+
 	if (fa->actor_member != lc->actor_member ||
 	    strcmp(fa->actor_perms, lc->actor_perms) != 0) {
 		lc->actor_member = fa->actor_member;
@@ -403,6 +488,8 @@ invite_refused(struct flow *f, struct invite_new *in, struct locked *lc,
 	if (policy_pending_limit(fa->pending, f->cfg->invite_pending_limit,
 	    NULL) != ERR_NONE)
 		return flow_fail(f, ERR_INVITE_LIMIT, NULL, NULL);
+	if ((e = sends_allowed(f, &fa->sends)) != ERR_NONE)
+		return e;
 	if (fa->stale)
 		return flow_exec(f, DB_EXEC(f->db, &st_expire_stale,
 		    DB_INT(lc->id), in->email));
@@ -419,9 +506,14 @@ invite_write(struct flow *f, struct invite_new *in, struct locked *lc,
 	enum err		 e;
 	int			 tries;
 
+	inviter_name(f, f->who.kind == ACTOR_ADMIN, f->who.name, in->inviter,
+	    sizeof(in->inviter));
 	if ((e = invite_allowed(f, in, lc)) != ERR_NONE ||
-	    (e = invite_token_mail(f, lc, in->email, f->who.name,
+	    (e = invite_token_mail(f, lc, in->email, in->inviter,
 	    f->who.kind == ACTOR_ADMIN, in->perms, &in->mail, in->hash)) !=
+	    ERR_NONE ||
+	    /* serialises sends to one address across accounts */
+	    (e = flow_exec(f, DB_EXEC(f->db, &st_recipient_lock, in->email))) !=
 	    ERR_NONE)
 		return e;
 	/* a retry follows only a change seen under the lock: at most two */
@@ -463,7 +555,7 @@ struct locked_invite {
 	char		 email[TEXT_EMAIL];
 	perms_t		 perms;
 	long long	 wait_s;	/* until the resend cooldown ends */
-	char		 inviter[TEXT_NAME];
+	char		 inviter[DISPLAY_NAME_MAX + 1];
 	bool		 by_admin;
 	bool		 actor_member;
 	char		 actor_perms[256];
@@ -475,13 +567,13 @@ locked_invite_read(const struct db_res *res, struct locked_invite *li)
 	if (invite_status_parse(db_str(res, 0, 0), &li->status) != 0)
 		li->status = INVITE_CANCELLED;	/* the schema allows no other */
 	li->past = db_bool(res, 0, 1);
-	snprintf(li->email, sizeof(li->email), "%s", db_str(res, 0, 2));
+	(void)str_copy(li->email, sizeof(li->email), db_str(res, 0, 2));
 	li->perms = perms_from_pg(db_str(res, 0, 3));
 	li->wait_s = db_int(res, 0, 4);
-	snprintf(li->inviter, sizeof(li->inviter), "%s", db_str(res, 0, 5));
+	(void)str_copy(li->inviter, sizeof(li->inviter), db_str(res, 0, 5));
 	li->by_admin = db_bool(res, 0, 6);
 	li->actor_member = !db_isnull(res, 0, 7);
-	snprintf(li->actor_perms, sizeof(li->actor_perms), "%s",
+	(void)str_copy(li->actor_perms, sizeof(li->actor_perms),
 	    li->actor_member ? db_str(res, 0, 7) : "");
 }
 
@@ -561,10 +653,12 @@ resend_write(struct flow *f, const struct locked *lc,
 {
 	struct db_res	*res;
 	struct email	 mail = { 0 };
-	char		 hash[TOKEN_HASH_PARAM];
+	char		 hash[TOKEN_HASH_PARAM], inviter[DISPLAY_NAME_MAX + 1];
 	enum err	 e;
 
-	if ((e = invite_token_mail(f, lc, li->email, li->inviter, li->by_admin,
+	/* the invitation keeps naming whoever sent it first */
+	inviter_name(f, li->by_admin, li->inviter, inviter, sizeof(inviter));
+	if ((e = invite_token_mail(f, lc, li->email, inviter, li->by_admin,
 	    li->perms, &mail, hash)) != ERR_NONE)
 		return e;
 	res = DB_EXEC(f->db, &st_invite_resend, DB_INT(invite_id), hash,
@@ -603,6 +697,8 @@ access_invite_resend(struct flow *f, long long scope, long long invite_id,
 	}
 	if ((li.status == INVITE_EXPIRED || li.past) &&
 	    (e = resend_revive_check(f, &lc, &li, invite_id)) != ERR_NONE)
+		return e;
+	if ((e = sends_check(f, lc.id, li.email)) != ERR_NONE)
 		return e;
 	return resend_write(f, &lc, &li, invite_id, out);
 }
@@ -646,7 +742,11 @@ commit_member(struct flow *f, long long client_id, long long user_id,
 	return ERR_NONE;
 }
 
-/* The user to associate: by id (ERR_NOT_FOUND), else found or created. */
+/*
+ * The user to associate: by id (ERR_NOT_FOUND), else found or created.
+ * Anyone can register any address: binding an unverified one at once
+ * would hand the account to whoever registered it (ERR_EMAIL_UNVERIFIED).
+ */
 static enum err
 member_user(struct flow *f, long long user_id, const char *email,
     struct user_ref *u)
@@ -659,8 +759,14 @@ member_user(struct flow *f, long long user_id, const char *email,
 		return rc == 1 ? ERR_NONE : flow_fail(f, ERR_NOT_FOUND,
 		    "user_id", MSG_NO_USER);
 	}
-	return users_find_or_create(f->db, email, "", "", u) == 0 ? ERR_NONE :
-	    flow_db_fail(f);
+	if (users_find_or_create(f->db, email, "", "", u) != 0)
+		return flow_db_fail(f);
+	if (!u->created && !u->verified)
+		return flow_fail(f, ERR_EMAIL_UNVERIFIED, "email", "A user has "
+		    "registered this address but not verified it: send an "
+		    "invitation instead, or pick the user after checking who "
+		    "they are.");
+	return ERR_NONE;
 }
 
 enum err
@@ -687,9 +793,8 @@ access_member_add(struct flow *f, long long client_id, long long user_id,
 	added = db_rows(res) == 1;
 	db_res_free(res);
 	if (!added)
-		return flow_fail(f, ERR_ALREADY_MEMBER, user_id > 0 &&
-		    email == NULL ? "user_id" : "email", "This user is "
-		    "already a member of the account.");
+		return flow_fail(f, ERR_ALREADY_MEMBER, user_id > 0 ? "user_id" :
+		    "email", "This user is already a member of the account.");
 	/* a pending invitation to that address has no purpose any more */
 	res = DB_EXEC(f->db, &st_invites_for_email, DB_INT(client_id), u.email);
 	if (res == NULL)
@@ -701,6 +806,7 @@ access_member_add(struct flow *f, long long client_id, long long user_id,
 	audit_detail_str(&d, "email", u.email);
 	audit_detail_perms(&d, "permissions", perms);
 	audit_detail_bool(&d, "user_created", u.created);
+	audit_detail_str(&d, "bound_by", user_id > 0 ? "user_id" : "email");
 	if ((e = audit(f, client_id, "member_added", &d)) != ERR_NONE)
 		return e;
 	return commit_member(f, client_id, u.id, out);

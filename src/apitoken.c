@@ -7,7 +7,7 @@
 #include "banned.h"
 
 static struct stmt st_find = STMT(
-    "SELECT t.id, t.admin_id, a.email, COALESCE(NULLIF(a.name, ''), a.email),"
+    "SELECT t.id, t.admin_id, a.email, a.name,"
     " t.last_used_at IS NULL OR t.last_used_at < now() - interval '60 seconds'"
     " FROM api_tokens t JOIN admins a ON a.id = t.admin_id"
     " WHERE t.token_hash = $1 AND t.revoked_at IS NULL", 1);
@@ -39,8 +39,8 @@ apitoken_find(struct db *db, const char *token, struct principal *who)
 	memset(who, 0, sizeof(*who));
 	who->kind = PRINCIPAL_API_TOKEN;
 	who->id = db_int(res, 0, 1);
-	snprintf(who->email, sizeof(who->email), "%s", db_str(res, 0, 2));
-	snprintf(who->name, sizeof(who->name), "%s", db_str(res, 0, 3));
+	(void)str_copy(who->email, sizeof(who->email), db_str(res, 0, 2));
+	(void)str_copy(who->name, sizeof(who->name), db_str(res, 0, 3));
 	if (db_bool(res, 0, 4)) {
 		if ((t = DB_EXEC(db, &st_touch, db_str(res, 0, 0))) == NULL) {
 			db_res_free(res);

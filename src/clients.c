@@ -42,24 +42,22 @@ clients_lock(struct db *db, long long id)
 	return found;
 }
 
-static void
-copy(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src != NULL ? src : "");
-}
-
 void
 client_read(const struct db_res *res, int row, int col, struct client *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = db_int(res, row, col);
-	copy(c->company_name, sizeof(c->company_name), db_str(res, row, col + 1));
-	copy(c->first_name, sizeof(c->first_name), db_str(res, row, col + 2));
-	copy(c->last_name, sizeof(c->last_name), db_str(res, row, col + 3));
+	(void)str_copy(c->company_name, sizeof(c->company_name),
+	    db_str(res, row, col + 1));
+	(void)str_copy(c->first_name, sizeof(c->first_name),
+	    db_str(res, row, col + 2));
+	(void)str_copy(c->last_name, sizeof(c->last_name),
+	    db_str(res, row, col + 3));
 	if (client_status_parse(db_str(res, row, col + 4), &c->status) != 0)
 		c->status = CLIENT_CLOSED;	/* the schema allows no other */
 	c->owner_user_id = db_int(res, row, col + 5);
-	copy(c->created_at, sizeof(c->created_at), db_str(res, row, col + 6));
+	(void)str_copy(c->created_at, sizeof(c->created_at),
+	    db_str(res, row, col + 6));
 }
 
 void
@@ -67,16 +65,19 @@ member_read(const struct db_res *res, int row, int col, struct member *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->user_id = db_int(res, row, col);
-	copy(m->email, sizeof(m->email), db_str(res, row, col + 1));
-	copy(m->first_name, sizeof(m->first_name), db_str(res, row, col + 2));
-	copy(m->last_name, sizeof(m->last_name), db_str(res, row, col + 3));
+	(void)str_copy(m->email, sizeof(m->email), db_str(res, row, col + 1));
+	(void)str_copy(m->first_name, sizeof(m->first_name),
+	    db_str(res, row, col + 2));
+	(void)str_copy(m->last_name, sizeof(m->last_name),
+	    db_str(res, row, col + 3));
 	m->is_owner = db_bool(res, row, col + 4);
 	/* the owner holds every permission, whatever the row says */
 	m->perms = m->is_owner ? PERMS_ALL :
 	    perms_from_pg(db_str(res, row, col + 5));
-	copy(m->last_login_at, sizeof(m->last_login_at),
+	(void)str_copy(m->last_login_at, sizeof(m->last_login_at),
 	    db_str(res, row, col + 6));
-	copy(m->added_at, sizeof(m->added_at), db_str(res, row, col + 7));
+	(void)str_copy(m->added_at, sizeof(m->added_at),
+	    db_str(res, row, col + 7));
 }
 
 int
@@ -152,8 +153,8 @@ client_display_name(const char *company, const char *first, const char *last,
     char *out, size_t outlen)
 {
 	if (company != NULL && *company != '\0')
-		snprintf(out, outlen, "%s", company);
+		(void)str_copy(out, outlen, company);
 	else
-		snprintf(out, outlen, "%s%s%s", first, *first && *last ? " " :
-		    "", last);
+		(void)str_printf(out, outlen, "%s%s%s", first, *first && *last ?
+		    " " : "", last);
 }

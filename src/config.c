@@ -87,6 +87,9 @@ static const struct key keys[] = {
 	  100000, NULL, "pending invitations per account" },
 	{ "invite_resend_cooldown", K_DURATION, O(invite_resend_cooldown),
 	  "60s", 0, DAY, NULL, "least time between two sends of an invite" },
+	{ "invite_sends_per_day", K_INT, O(invite_sends_per_day), "200", 1,
+	  1000000, NULL, "invitation emails (sent and resent) per account "
+	  "in 24 hours" },
 
 	{ "mail_from", K_STR, O(mail_from), "memberd@localhost", 0, 0, NULL,
 	  "sender address of every email" },

@@ -22,6 +22,7 @@ struct db {
 	unsigned long	 gen;		/* bumped at every new connection */
 	int64_t		 last_attempt;
 	enum db_err	 err;
+	char		 sqlstate[6];
 	char		 constraint[128];
 	char		 message[512];
 	bool		 in_tx;
@@ -35,21 +36,22 @@ static unsigned	stmt_next_id = 1;
 static void
 db_set_error(struct db *db, enum db_err err, const PGresult *res)
 {
-	const char	*c = NULL, *m = NULL;
+	const char	*c = NULL, *m = NULL, *st = NULL;
 
 	db->err = err;
+	db->sqlstate[0] = '\0';
 	db->constraint[0] = '\0';
 	db->message[0] = '\0';
 	if (res != NULL) {
+		st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
 		m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	}
 	if (m == NULL && db->conn != NULL)
 		m = PQerrorMessage(db->conn);
-	if (c != NULL)
-		snprintf(db->constraint, sizeof(db->constraint), "%s", c);
-	if (m != NULL)
-		snprintf(db->message, sizeof(db->message), "%s", m);
+	(void)str_copy(db->sqlstate, sizeof(db->sqlstate), st);
+	(void)str_copy(db->constraint, sizeof(db->constraint), c);
+	(void)str_copy(db->message, sizeof(db->message), m);
 }
 
 static void
@@ -200,7 +202,8 @@ db_fail(struct db *db, PGresult *res, const char *what)
 		    db->message);
 		db_disconnect(db);
 	} else if (err == DB_OTHER)
-		log_warnx("database: %s failed: %s", what, db->message);
+		log_warnx("database: %s failed: sqlstate=%s %s", what,
+		    db->sqlstate, db->message);
 	PQclear(res);
 }
 
@@ -389,6 +392,12 @@ enum db_err
 db_error(const struct db *db)
 {
 	return db->err;
+}
+
+const char *
+db_sqlstate(const struct db *db)
+{
+	return db->sqlstate;
 }
 
 const char *

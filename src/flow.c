@@ -18,8 +18,12 @@ flow_fail(struct flow *f, enum err e, const char *field, const char *why)
 enum err
 flow_db_fail(struct flow *f)
 {
-	return flow_fail(f, db_error(f->db) == DB_UNAVAILABLE ?
-	    ERR_UNAVAILABLE : ERR_INTERNAL, NULL, NULL);
+	enum err	e;
+
+	e = flow_fail(f, db_error(f->db) == DB_UNAVAILABLE ? ERR_UNAVAILABLE :
+	    ERR_INTERNAL, NULL, NULL);
+	f->fault.from_db = true;
+	return e;
 }
 
 enum err

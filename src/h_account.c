@@ -94,7 +94,8 @@ h_account_users(struct req *r)
 /*
  * POST /api/v1/account/invites {email, permissions}
  * 201 {invite}; 403 forbidden (no right, or a permission the caller does
- * not hold); 409 already_member | invite_pending; 422; 429 invite_limit.
+ * not hold); 409 already_member | invite_pending; 422; 429 invite_limit
+ * (too many pending, or too many sent today: Retry-After).
  */
 void
 h_account_invite_create(struct req *r)
@@ -119,8 +120,9 @@ h_account_invite_create(struct req *r)
 /*
  * POST /api/v1/account/invites/{id}/resend
  * 200 {invite}: a new token (the old link is dead) valid for a fresh
- * period; 403; 404 not_found; 409; 410 invite_used | invite_cancelled;
- * 429 resend_too_soon (Retry-After) | invite_limit.
+ * period; 403 (also when it grants a permission the caller lacks); 404
+ * not_found; 409; 410 invite_used | invite_cancelled; 429
+ * resend_too_soon | invite_limit (Retry-After).
  */
 void
 h_account_invite_resend(struct req *r)
@@ -139,7 +141,8 @@ h_account_invite_resend(struct req *r)
 
 /*
  * POST /api/v1/account/invites/{id}/cancel
- * 200 {invite} with status cancelled; 403; 404; 410 invite_used.
+ * 200 {invite} with status cancelled; 403 (also when it grants a
+ * permission the caller lacks); 404; 410 invite_used.
  */
 void
 h_account_invite_cancel(struct req *r)
@@ -182,7 +185,8 @@ h_account_user_update(struct req *r)
 
 /*
  * DELETE /api/v1/account/users/{user_id}
- * 204: access removed, or the caller left; 403; 404; 409 owner_protected.
+ * 204: access removed, or the caller left; 403 (also a member holding
+ * what the caller lacks); 404; 409 owner_protected.
  */
 void
 h_account_user_remove(struct req *r)

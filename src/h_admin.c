@@ -30,13 +30,6 @@ static struct stmt st_admin = STMT(
     "SELECT id, email, name FROM admins WHERE id = $1", 1);
 static struct stmt st_admin_logged_in = STMT(
     "UPDATE admins SET last_login_at = now() WHERE id = $1", 1);
-static struct stmt st_user_exists = STMT(
-    "SELECT id FROM users WHERE id = $1", 1);
-static struct stmt st_user_by_email = STMT(
-    "SELECT id FROM users WHERE lower(email) = lower($1)", 1);
-static struct stmt st_user_create = STMT(
-    "INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)"
-    " ON CONFLICT DO NOTHING RETURNING id", 3);
 static struct stmt st_client_create = STMT(
     "INSERT INTO clients (company_name, first_name, last_name, status,"
     " owner_user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5);
@@ -156,7 +149,7 @@ h_admin_login(struct req *r)
 	    db_fmt_int(sid, id))) != 0)
 		return;
 	r->who = who;
-	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
+	(void)str_copy(r->who.email, sizeof(r->who.email), email);
 	if (req_audit(r, 0, "admin_login", NULL) != 0) {
 		tx_fail(r);
 		return;
@@ -233,36 +226,33 @@ owner_parse_or_reply(struct req *r, const cJSON *owner, const char *first,
 	    "owner.first_name", false, 0, in->first)) < 0)
 		return -1;
 	if (has == 0)
-		snprintf(in->first, sizeof(in->first), "%s", first);
+		(void)str_copy(in->first, sizeof(in->first), first);
 	if ((has = input_name_or_reply(r, owner, "last_name",
 	    "owner.last_name", false, 0, in->last)) < 0)
 		return -1;
 	if (has == 0)
-		snprintf(in->last, sizeof(in->last), "%s", last);
+		(void)str_copy(in->last, sizeof(in->last), last);
 	return 0;
 }
 
 /*
  * Inside the transaction: the owner's user id, creating a user without a
  * password for an unknown email. 0 with *id and *created set, or -1 after
- * rolling back and replying (404 for an unknown user_id).
+ * rolling back and replying (404 for an unknown user_id; 409
+ * email_unverified for an address someone registered and never verified:
+ * anyone can register any address, and would own the account).
  */
 static int
 owner_resolve_or_reply(struct req *r, const struct owner_in *in,
     long long *id, bool *created)
 {
-	struct db_res	*res;
-	char		 sid[24];
+	struct user_ref	 u;
 	int		 found;
 
 	*created = false;
 	if (in->user_id > 0) {
-		res = DB_EXEC(r->db, &st_user_exists,
-		    db_fmt_int(sid, in->user_id));
-		if (res == NULL)
+		if ((found = users_by_id(r->db, in->user_id, &u)) < 0)
 			return tx_fail(r);
-		found = db_rows(res);
-		db_res_free(res);
 		if (!found) {
 			db_rollback(r->db);
 			reply_err_msg(r, ERR_NOT_FOUND, "owner.user_id",
@@ -272,34 +262,26 @@ owner_resolve_or_reply(struct req *r, const struct owner_in *in,
 		*id = in->user_id;
 		return 0;
 	}
-	for (;;) {
-		if ((res = DB_EXEC(r->db, &st_user_by_email, in->email)) == NULL)
-			return tx_fail(r);
-		if (db_rows(res) == 1) {
-			*id = db_int(res, 0, 0);
-			db_res_free(res);
-			return 0;
-		}
-		db_res_free(res);
-		/* a user by that email may appear meanwhile: then use it */
-		res = DB_EXEC(r->db, &st_user_create, in->email, in->first,
-		    in->last);
-		if (res == NULL)
-			return tx_fail(r);
-		if (db_rows(res) == 1) {
-			*id = db_int(res, 0, 0);
-			*created = true;
-			db_res_free(res);
-			return 0;
-		}
-		db_res_free(res);
+	if (users_find_or_create(r->db, in->email, in->first, in->last,
+	    &u) != 0)
+		return tx_fail(r);
+	if (!u.created && !u.verified) {
+		db_rollback(r->db);
+		reply_err_msg(r, ERR_EMAIL_UNVERIFIED, "owner.email", "A user "
+		    "has registered this address but not verified it: pick the "
+		    "user after checking who they are, or another owner.");
+		return -1;
 	}
+	*id = u.id;
+	*created = u.created;
+	return 0;
 }
 
 /*
  * POST /api/v1/admin/clients {company_name, first_name, last_name, status,
  * owner: {user_id} | {email, first_name, last_name}}
- * 201 {client}; 404 not_found (owner.user_id); 422 invalid_input.
+ * 201 {client}; 404 not_found (owner.user_id); 409 email_unverified
+ * (owner.email); 422 invalid_input.
  */
 void
 h_admin_client_create(struct req *r)
@@ -358,6 +340,8 @@ h_admin_client_create(struct req *r)
 	audit_detail_str(&details, "company_name", company);
 	audit_detail_int(&details, "owner_user_id", owner_id);
 	audit_detail_bool(&details, "owner_created", created);
+	audit_detail_str(&details, "owner_bound_by", oin.user_id > 0 ?
+	    "user_id" : "email");
 	rc = req_audit(r, client_id, "client_created", &details);
 	audit_details_release(&details);
 	if (rc != 0 || clients_get_json(r->db, client_id, &client) != 1) {

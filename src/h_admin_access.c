@@ -42,7 +42,7 @@ invitee_email_or_reply(struct req *r, long long user_id, char *email,
 	int		 rc;
 
 	if ((rc = users_by_id(r->db, user_id, &u)) == 1) {
-		snprintf(email, len, "%s", u.email);
+		(void)str_copy(email, len, u.email);
 		return 0;
 	}
 	if (rc == 0 && (rc = clients_get(r->db, r->ids[0], &c)) >= 0)
@@ -58,7 +58,8 @@ invitee_email_or_reply(struct req *r, long long user_id, char *email,
  * send_invite}
  * send_invite true (the default): 201 {invite} and an Account Access
  * Invitation email; false: 201 {member} at once, no email (an unknown
- * email becomes a user without a password). 404 not_found (client or
+ * email becomes a user without a password; an existing user whose address
+ * is not verified is 409 email_unverified). 404 not_found (client or
  * user); 409 already_member | invite_pending; 422; 429 invite_limit.
  */
 void
@@ -163,7 +164,8 @@ h_admin_owner_change(struct req *r)
 
 /*
  * POST /api/v1/admin/invites/{id}/resend
- * 200 {invite}; 404; 409; 410 invite_used | invite_cancelled; 429.
+ * 200 {invite}; 404; 409; 410 invite_used | invite_cancelled; 429
+ * resend_too_soon | invite_limit (Retry-After).
  */
 void
 h_admin_invite_resend(struct req *r)

@@ -19,6 +19,7 @@
 #include "perms.h"
 #include "policy.h"
 #include "session.h"
+#include "templates.h"
 #include "token.h"
 #include "tx.h"
 #include "users.h"
@@ -50,8 +51,8 @@ struct found {
 	long long	client_id;
 	char		email[256];
 	perms_t		perms;
-	char		client_name[256];
-	char		inviter[256];
+	char		client_name[DISPLAY_NAME_MAX + 1];
+	char		inviter[DISPLAY_NAME_MAX + 1];
 	char		inviter_kind[8];
 	char		expires_at[32];
 };
@@ -70,6 +71,7 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 	const char	*msg = NULL;
 	enum invite_status ist;
 	enum client_status cst = CLIENT_ACTIVE;
+	enum actor_kind	 kind;
 	enum err	 e = ERR_NONE;
 
 	if (!token_well_formed(token)) {
@@ -107,14 +109,21 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 	}
 	f->id = db_int(res, 0, 0);
 	f->client_id = db_int(res, 0, 1);
-	snprintf(f->email, sizeof(f->email), "%s", db_str(res, 0, 2));
+	(void)str_copy(f->email, sizeof(f->email), db_str(res, 0, 2));
 	f->perms = perms_from_pg(db_str(res, 0, 3));
 	client_display_name(db_str(res, 0, 7), db_str(res, 0, 8),
 	    db_str(res, 0, 9), f->client_name, sizeof(f->client_name));
-	snprintf(f->inviter, sizeof(f->inviter), "%s", db_str(res, 0, 10));
-	snprintf(f->inviter_kind, sizeof(f->inviter_kind), "%s",
+	(void)str_copy(f->inviter_kind, sizeof(f->inviter_kind),
 	    db_str(res, 0, 11));
-	snprintf(f->expires_at, sizeof(f->expires_at), "%s",
+	/* an administrator without a name, as this site names them today */
+	if (invite_inviter_parse(f->inviter_kind, &kind) == 0 &&
+	    kind == ACTOR_ADMIN &&
+	    template_is_unnamed_admin(db_str(res, 0, 10)))
+		template_unnamed_admin(r->cfg, f->inviter, sizeof(f->inviter));
+	else
+		(void)str_copy(f->inviter, sizeof(f->inviter),
+		    db_str(res, 0, 10));
+	(void)str_copy(f->expires_at, sizeof(f->expires_at),
 	    db_str(res, 0, 12));
 	db_res_free(res);
 	return 1;
@@ -290,7 +299,7 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 		return;
 	}
 	r->who = who;
-	snprintf(r->who.email, sizeof(r->who.email), "%s", reg.email);
+	(void)str_copy(r->who.email, sizeof(r->who.email), reg.email);
 	if (req_audit(r, 0, "user_registered", NULL) != 0) {
 		tx_fail(r);
 		return;

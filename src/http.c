@@ -147,9 +147,28 @@ reply_err(struct req *r, enum err e, const char *field)
 	reply_err_id(r, e, field, NULL, NULL, 0);
 }
 
+/*
+ * A request that ends with a database failure leaves one warning line:
+ * db.c logged unavailable and unexpected errors as they happened.
+ */
+static void
+log_db_failure(const struct req *r)
+{
+	enum db_err	err = db_error(r->db);
+
+	if (err != DB_OK && err != DB_UNAVAILABLE && err != DB_OTHER)
+		log_warnx("database: %s %s (request %s) ended with "
+		    "sqlstate=%s constraint=%s: %s", r->method,
+		    r->route ? r->route->pattern : r->path, r->request_id,
+		    db_sqlstate(r->db), *db_constraint(r->db) ?
+		    db_constraint(r->db) : "-", db_message(r->db));
+}
+
 void
 reply_fault(struct req *r, const struct fault *f)
 {
+	if (f->from_db)
+		log_db_failure(r);
 	if (f->retry_after > 0)
 		reply_header(r, "Retry-After", DB_INT(f->retry_after));
 	reply_err_id(r, f->err, f->field, f->why,
@@ -200,6 +219,7 @@ req_audit(struct req *r, long long client_id, const char *action,
 void
 reply_db_error(struct req *r)
 {
+	log_db_failure(r);
 	switch (db_error(r->db)) {
 	case DB_UNAVAILABLE:
 		reply_err(r, ERR_UNAVAILABLE, NULL);

@@ -18,6 +18,17 @@ static const char *const status_names[] = {
 	[INVITE_EXPIRED] = "expired",
 };
 
+int
+invite_inviter_parse(const char *s, enum actor_kind *out)
+{
+	int	i = str_index(inviter_kinds, 2, s);
+
+	if (i < 0)
+		return -1;
+	*out = i == 0 ? ACTOR_ADMIN : ACTOR_MEMBER;
+	return 0;
+}
+
 const char *
 invite_status_name(enum invite_status st)
 {
@@ -42,35 +53,30 @@ static struct stmt st_list = STMT(
     " ORDER BY i.created_at DESC, i.id DESC", 1);
 static struct stmt st_get = STMT(SQL_INVITE_GET, 1);
 
-/* text into a fixed buffer; NULL reads as "" */
-static void
-copy(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src != NULL ? src : "");
-}
-
 void
 invite_read(const struct db_res *res, int row, int col, struct invite *inv)
 {
 	memset(inv, 0, sizeof(*inv));
 	inv->id = db_int(res, row, col);
 	inv->client_id = db_int(res, row, col + 1);
-	copy(inv->email, sizeof(inv->email), db_str(res, row, col + 2));
+	(void)str_copy(inv->email, sizeof(inv->email),
+	    db_str(res, row, col + 2));
 	inv->perms = perms_from_pg(db_str(res, row, col + 3));
 	if (invite_status_parse(db_str(res, row, col + 4), &inv->status) != 0)
 		inv->status = INVITE_CANCELLED;	/* the schema allows no other */
-	copy(inv->created_at, sizeof(inv->created_at),
+	(void)str_copy(inv->created_at, sizeof(inv->created_at),
 	    db_str(res, row, col + 5));
-	copy(inv->expires_at, sizeof(inv->expires_at),
+	(void)str_copy(inv->expires_at, sizeof(inv->expires_at),
 	    db_str(res, row, col + 6));
-	copy(inv->last_sent_at, sizeof(inv->last_sent_at),
+	(void)str_copy(inv->last_sent_at, sizeof(inv->last_sent_at),
 	    db_str(res, row, col + 7));
 	inv->sent_count = db_int(res, row, col + 8);
 	if (mail_state_parse(db_str(res, row, col + 9), &inv->delivery) != 0)
 		inv->delivery = MAIL_SENT;	/* gone: sent and purged */
-	inv->inviter_kind = str_index(inviter_kinds, 2,
-	    db_str(res, row, col + 10)) == 1 ? ACTOR_MEMBER : ACTOR_ADMIN;
-	copy(inv->inviter_name, sizeof(inv->inviter_name),
+	if (invite_inviter_parse(db_str(res, row, col + 10),
+	    &inv->inviter_kind) != 0)
+		inv->inviter_kind = ACTOR_ADMIN;	/* the schema allows no other */
+	(void)str_copy(inv->inviter_name, sizeof(inv->inviter_name),
 	    db_str(res, row, col + 11));
 }
 

@@ -39,7 +39,9 @@ log_vwrite(const char *level, int err, const char *fmt, va_list ap)
 	struct tm	 tm;
 	time_t		 t;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* a line cut to fit is cut on a character boundary */
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+		msg[utf8_complete_len(msg, sizeof(msg) - 1)] = '\0';
 	if (log_stamp) {
 		t = time(NULL);
 		gmtime_r(&t, &tm);

@@ -183,7 +183,7 @@ settle_failure(struct db *db, struct row *r, int code, const char *reply)
 	if (rc < 0) {
 		r->state = ROW_UNRECORDED;
 		r->code = code;
-		snprintf(r->reply, sizeof(r->reply), "%s", reply);
+		(void)str_copy(r->reply, sizeof(r->reply), reply);
 		return -1;
 	}
 	r->state = ROW_SETTLED;

@@ -27,8 +27,7 @@ static struct stmt st_find_user = STMT(
     " AND s.last_seen_at > now() - make_interval(secs => $2::int)", 2);
 
 static struct stmt st_find_admin = STMT(
-    "SELECT s.id, s.admin_id, 0, s.csrf_token, a.email,"
-    " COALESCE(NULLIF(a.name, ''), a.email),"
+    "SELECT s.id, s.admin_id, 0, s.csrf_token, a.email, a.name,"
     " s.last_seen_at < now() - interval '" TOUCH_EVERY_S " seconds'"
     " FROM sessions s JOIN admins a ON a.id = s.admin_id"
     " WHERE s.token_hash = $1 AND s.expires_at > now()"
@@ -108,11 +107,12 @@ session_find(struct db *db, const struct config *cfg, bool admin,
 	who->id = db_int(res, 0, 1);
 	who->active_client_id = db_int(res, 0, 2);
 	who->via_cookie = true;
-	snprintf(who->csrf, sizeof(who->csrf), "%s", db_str(res, 0, 3));
-	snprintf(who->email, sizeof(who->email), "%s", db_str(res, 0, 4));
-	snprintf(who->name, sizeof(who->name), "%s", *db_str(res, 0, 5) ?
-	    db_str(res, 0, 5) : db_str(res, 0, 4));
-	snprintf(who->token, sizeof(who->token), "%s", token);
+	(void)str_copy(who->csrf, sizeof(who->csrf), db_str(res, 0, 3));
+	(void)str_copy(who->email, sizeof(who->email), db_str(res, 0, 4));
+	/* a user without a name goes by the address; an admin does not */
+	(void)str_copy(who->name, sizeof(who->name), *db_str(res, 0, 5) ||
+	    admin ? db_str(res, 0, 5) : db_str(res, 0, 4));
+	(void)str_copy(who->token, sizeof(who->token), token);
 	if (db_bool(res, 0, 6) &&
 	    done(DB_EXEC(db, &st_touch, db_fmt_int(sid, who->session_id))) != 0) {
 		db_res_free(res);

@@ -320,8 +320,8 @@ slot_report(struct slot *s)
 		return;
 	s->reported = true;
 	s->it->code = st->code;
-	snprintf(s->it->reply, sizeof(s->it->reply), "%d %s", st->code,
-	    st->text ? st->text : "");
+	(void)str_printf(s->it->reply, sizeof(s->it->reply), "%d %s",
+	    st->code, st->text ? st->text : "");
 	for (i = 0; s->it->reply[i] != '\0'; i++)
 		if ((unsigned char)s->it->reply[i] < 0x20)
 			s->it->reply[i] = ' ';
@@ -590,10 +590,10 @@ session_error(struct batch *b, int started, char *err, size_t errlen)
 	smtp_reply_redact(b->unauthenticated && b->watch.auth_refused ?
 	    b->watch.auth_reply : b->watch.last, last, sizeof(last));
 	if (last[0] != '\0')
-		snprintf(err, errlen, "%s: %s (last reply: %s)", c->server, why,
-		    last);
+		(void)str_printf(err, errlen, "%s: %s (last reply: %s)",
+		    c->server, why, last);
 	else
-		snprintf(err, errlen, "%s: %s", c->server, why);
+		(void)str_printf(err, errlen, "%s: %s", c->server, why);
 }
 
 enum smtp_result

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "smtp_reply.h"
+#include "util.h"
 #include "banned.h"
 
 void
@@ -49,7 +50,7 @@ watch_line(struct smtp_watch *w)
 	    w->line[w->len - 1] == '\n'))
 		w->len--;
 	w->line[w->len] = '\0';
-	snprintf(w->last, sizeof(w->last), "%s", w->line);
+	(void)str_copy(w->last, sizeof(w->last), w->line);
 	w->len = 0;
 	if (!w->auth_pending || w->last[3] == '-')
 		return;
@@ -61,7 +62,7 @@ watch_line(struct smtp_watch *w)
 		w->authenticated = true;
 	else {
 		w->auth_refused = true;
-		snprintf(w->auth_reply, sizeof(w->auth_reply), "%s", w->last);
+		(void)str_copy(w->auth_reply, sizeof(w->auth_reply), w->last);
 	}
 }
 
@@ -119,5 +120,8 @@ smtp_reply_redact(const char *in, char *out, size_t outlen)
 			out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
 		}
 	}
+	/* out is full: never end it inside a character */
+	if (*p != '\0')
+		o = utf8_complete_len(out, o);
 	out[o] = '\0';
 }

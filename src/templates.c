@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "templates.h"
+#include "validate.h"
 #include "banned.h"
 
 void
@@ -116,15 +117,36 @@ template_password_reset(const struct config *cfg, const char *to,
 	out->html = buf_detach(&h);
 }
 
+#define UNNAMED_ADMIN	"an administrator"
+
+void
+template_unnamed_admin(const struct config *cfg, char *out, size_t outlen)
+{
+	(void)str_printf(out, outlen, UNNAMED_ADMIN " of %s",
+	    cfg->mail_from_name);
+}
+
+bool
+template_is_unnamed_admin(const char *inviter_name)
+{
+	return str_has_prefix(inviter_name, UNNAMED_ADMIN);
+}
+
 void
 template_invite(const struct config *cfg, const struct invite_mail *m,
     struct email *out)
 {
 	struct buf	 t = { 0 }, h = { 0 }, subj = { 0 };
-	char		 valid[32];
+	char		 valid[32], who[DISPLAY_NAME_MAX + 1];
+	bool		 unnamed;
 
 	duration_words(m->ttl, valid, sizeof(valid));
 	buf_printf(&subj, "Account Access Invitation: %s", m->account_name);
+	/* the sentence starts with the sender: "An administrator of ..." */
+	unnamed = m->by_admin && template_is_unnamed_admin(m->inviter_name);
+	(void)str_copy(who, sizeof(who), m->inviter_name);
+	if (unnamed)
+		who[0] = 'A';
 
 	buf_printf(&t, "Hello,\n\n"
 	    "%s%s has invited you to access the account \"%s\" at %s.\n\n"
@@ -133,15 +155,15 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 	    "email address you like):\n\n%s\n\n"
 	    "The invitation is valid for %s and can be used once. If you "
 	    "were not expecting it, you can ignore this email.\n\n-- \n%s\n",
-	    m->inviter_name, m->by_admin ? " (an administrator)" : "",
+	    who, m->by_admin && !unnamed ? " (an administrator)" : "",
 	    m->account_name, cfg->public_url, m->permissions, m->link, valid,
 	    cfg->mail_from_name);
 
 	html_open(&h, "Account Access Invitation");
 	buf_puts(&h, "<p>Hello,</p>\n<p><strong>");
-	html_escape(&h, m->inviter_name);
+	html_escape(&h, who);
 	buf_puts(&h, "</strong>");
-	if (m->by_admin)
+	if (m->by_admin && !unnamed)
 		buf_puts(&h, " (an administrator)");
 	buf_puts(&h, " has invited you to access the account <strong>");
 	html_escape(&h, m->account_name);

@@ -24,13 +24,14 @@ static struct stmt st_membership = STMT(
     " LEFT JOIN client_users cu ON cu.client_id = c.id AND cu.user_id = $1"
     " WHERE c.id = $2", 2);
 
+#define REF_COLS "id, email, email_verified_at IS NOT NULL"
 static struct stmt st_ref = STMT(
-    "SELECT id, email FROM users WHERE id = $1", 1);
+    "SELECT " REF_COLS " FROM users WHERE id = $1", 1);
 static struct stmt st_by_email = STMT(
-    "SELECT id, email FROM users WHERE lower(email) = lower($1)", 1);
+    "SELECT " REF_COLS " FROM users WHERE lower(email) = lower($1)", 1);
 static struct stmt st_create = STMT(
     "INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)"
-    " ON CONFLICT DO NOTHING RETURNING id, email", 3);
+    " ON CONFLICT DO NOTHING RETURNING " REF_COLS, 3);
 
 /* Row 0 of res into *out when there is one: 1, else 0. Frees res. */
 static int
@@ -40,8 +41,9 @@ ref_of(struct db_res *res, struct user_ref *out)
 
 	if (found) {
 		out->id = db_int(res, 0, 0);
-		snprintf(out->email, sizeof(out->email), "%s",
+		(void)str_copy(out->email, sizeof(out->email),
 		    db_str(res, 0, 1));
+		out->verified = db_bool(res, 0, 2);
 	}
 	db_res_free(res);
 	return found;
@@ -86,16 +88,16 @@ user_read(const struct db_res *res, int row, int col, struct user *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->id = db_int(res, row, col);
-	snprintf(u->email, sizeof(u->email), "%s", db_str(res, row, col + 1));
-	snprintf(u->first_name, sizeof(u->first_name), "%s",
+	(void)str_copy(u->email, sizeof(u->email), db_str(res, row, col + 1));
+	(void)str_copy(u->first_name, sizeof(u->first_name),
 	    db_str(res, row, col + 2));
-	snprintf(u->last_name, sizeof(u->last_name), "%s",
+	(void)str_copy(u->last_name, sizeof(u->last_name),
 	    db_str(res, row, col + 3));
 	u->email_verified = db_bool(res, row, col + 4);
-	snprintf(u->created_at, sizeof(u->created_at), "%s",
+	(void)str_copy(u->created_at, sizeof(u->created_at),
 	    db_str(res, row, col + 5));
 	if (!db_isnull(res, row, col + 6))
-		snprintf(u->last_login_at, sizeof(u->last_login_at), "%s",
+		(void)str_copy(u->last_login_at, sizeof(u->last_login_at),
 		    db_str(res, row, col + 6));
 }
 
@@ -127,7 +129,7 @@ users_accounts(struct db *db, long long user_id,
 	for (i = 0; i < db_rows(res); i++) {
 		memset(&a, 0, sizeof(a));
 		a.client_id = db_int(res, i, 0);
-		snprintf(a.company_name, sizeof(a.company_name), "%s",
+		(void)str_copy(a.company_name, sizeof(a.company_name),
 		    db_str(res, i, 1));
 		a.is_owner = db_bool(res, i, 2);
 		/* the owner holds every permission, whatever the row says */

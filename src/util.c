@@ -1,4 +1,4 @@
-/* util.c: buffers, allocation, number parsing, clocks. */
+/* util.c: buffers, allocation, number parsing, clocks, UTF-8 cuts. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -264,4 +264,72 @@ str_trim(char *s)
 	    s[n - 1] == '\r' || s[n - 1] == '\n'))
 		s[--n] = '\0';
 	return s;
+}
+
+size_t
+utf8_complete_len(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = n, back = 0, need;
+
+	/* the last byte that starts a character, at most 4 bytes back */
+	while (i > 0 && back < 4) {
+		i--;
+		if ((p[i] & 0xC0) != 0x80)
+			break;
+		back++;
+	}
+	if (n == 0 || (p[i] & 0xC0) == 0x80)
+		return n;	/* not UTF-8 anyway: nothing to keep whole */
+	need = p[i] >= 0xF0 ? 4 : p[i] >= 0xE0 ? 3 : p[i] >= 0xC0 ? 2 : 1;
+	return i + need > n ? i : n;
+}
+
+size_t
+utf8_cut_len(const char *s, size_t max)
+{
+	size_t	n = strnlen(s, max + 1);
+
+	return n <= max ? n : utf8_complete_len(s, max);
+}
+
+bool
+str_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t	n;
+
+	if (src == NULL)
+		src = "";
+	n = utf8_cut_len(src, dstlen - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return src[n] == '\0';
+}
+
+bool
+str_printf(char *dst, size_t dstlen, const char *fmt, ...)
+{
+	struct buf	b = { 0 };
+	va_list		ap;
+	int		n;
+	bool		fit;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("str_printf: bad format");
+	if ((size_t)n < dstlen) {
+		va_start(ap, fmt);
+		vsnprintf(dst, dstlen, fmt, ap);
+		va_end(ap);
+		return true;
+	}
+	buf_grow(&b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	fit = str_copy(dst, dstlen, b.data);
+	buf_release(&b);
+	return fit;
 }

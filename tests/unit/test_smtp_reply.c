@@ -132,6 +132,19 @@ test_redact_turns_controls_into_spaces_and_fits(void **state)
 	assert_string_equal(out, "");
 }
 
+static void
+test_redact_cut_keeps_utf8_whole(void **state)
+{
+	char	out[8];
+
+	(void)state;
+	/* 7 bytes fit; the seventh would be half of the second "é" */
+	smtp_reply_redact("550 \xc3\xa9\xc3\xa9\xc3\xa9", out, sizeof(out));
+	assert_string_equal(out, "550 \xc3\xa9");
+	smtp_reply_redact("550 ab\xc3\xa9", out, sizeof(out));
+	assert_string_equal(out, "550 ab");
+}
+
 int
 main(void)
 {
@@ -144,6 +157,7 @@ main(void)
 		cmocka_unit_test(test_an_overlong_line_is_truncated_not_overflowed),
 		cmocka_unit_test(test_redact_hides_local_parts_and_keeps_domains),
 		cmocka_unit_test(test_redact_turns_controls_into_spaces_and_fits),
+		cmocka_unit_test(test_redact_cut_keeps_utf8_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

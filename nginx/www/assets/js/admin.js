@@ -3,7 +3,7 @@
 // (#/clients/ID: members, pending and expired invites, Associate User,
 // Make Owner, Manage Permissions, Remove Access, Resend and Cancel
 // Invite) and its Activity tab (#/clients/ID/activity).
-import { call, describe, setCsrf, whenSignedOut } from './api.js';
+import { ApiError, call, describe, setCsrf, whenSignedOut } from './api.js';
 import { userPicker } from './combobox.js';
 import { $, badge, clearFlash, fill, flash, formatDate, fullName, h, when } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
@@ -208,13 +208,21 @@ function newClientView() {
         fieldError(form, 'owner', 'Pick the owner from the list, or type an email address and choose Create new user.');
         return null;
       }
-      return call('POST', '/admin/clients', {
-        company_name: v.company_name,
-        first_name: v.first_name,
-        last_name: v.last_name,
-        status: v.status,
-        owner: o.user ? { user_id: o.user.id } : { email: o.email },
-      });
+      try {
+        return await call('POST', '/admin/clients', {
+          company_name: v.company_name,
+          first_name: v.first_name,
+          last_name: v.last_name,
+          status: v.status,
+          owner: o.user ? { user_id: o.user.id } : { email: o.email },
+        });
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'email_unverified') throw err;
+        // someone registered the address and never proved it is theirs
+        fieldError(form, 'owner', `A user registered ${o.email} but has not verified it: anyone can register any address, ` +
+          'so it is not made the owner by its address. Pick that user from the list only once you have checked who they are, or choose another owner.');
+        return null;
+      }
     });
     if (r) go(`#/clients/${r.client.id}`, ['Client ', h('strong', null, clientName(r.client)), ' created.']);
   });
@@ -389,8 +397,23 @@ function associateCard(c, reload) {
     perms.reset();
     card.dispatchEvent(new Event('assoc-close'));
   });
+  // Associating an unverified address at once is refused: offer to
+  // send that address an invitation instead, in one click.
+  const offerInvite = (email) => {
+    const send = h('button', { type: 'button', class: 'btn btn-sm btn-primary', id: 'send-invite-instead' }, 'Send an invitation instead');
+    send.addEventListener('click', () => {
+      yes.checked = true;
+      syncHint();
+      form.requestSubmit();
+    });
+    fieldError(form, 'user', `A user registered ${email} but has not verified it, so it cannot be associated at once: ` +
+      'anyone can register any address. Send an invitation to that address instead, or pick the user from the list once you have checked who they are.');
+    const line = form.querySelector('[data-fields~="user"] > .field-error');
+    if (line) line.append(' ', send);
+  };
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    let unverified = null;
     const r = await submitting(form, async () => {
       const who = picker.get();
       if (!who) {
@@ -405,8 +428,15 @@ function associateCard(c, reload) {
       const body = { permissions, send_invite: yes.checked };
       if (who.user) body.user_id = who.user.id;
       else body.email = who.email;
-      return call('POST', `/admin/clients/${c.id}/users`, body);
+      try {
+        return await call('POST', `/admin/clients/${c.id}/users`, body);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'email_unverified') throw err;
+        unverified = who.email;
+        return null;
+      }
     }, { already_member: 'user', invite_pending: 'user', not_found: 'user' });
+    if (unverified) offerInvite(unverified);
     if (!r) return;
     if (r.invite) reload(['Invitation sent to ', h('strong', null, r.invite.email), '. It shows under Pending Invites until accepted.']);
     else reload([h('strong', null, r.member.email), ` now has access to ${clientName(c)}.`]);
@@ -466,6 +496,9 @@ function detailItems(d, people) {
       case 'invite_id': add('Invitation', `#${v}`); break;
       case 'user_created': case 'owner_created': if (v) items.push(h('li', null, 'A new user was created')); break;
       case 'reason': add('Why', REASONS[v] || String(v)); break;
+      case 'bound_by': case 'owner_bound_by':
+        add('Chosen', v === 'user_id' ? 'from the list of users' : 'by email address');
+        break;
       case 'email_id': break;
       default: add(k.replace(/_/g, ' '), v && typeof v === 'object' ? JSON.stringify(v) : String(v));
     }

@@ -9,6 +9,15 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 let seq = 0;
 
 // Returns {el, get(), reset()}: get() is null, {user} or {email}.
+// Anyone can register any address: say which users never proved theirs,
+// so that picking one is a choice made knowingly.
+function unverified(u) {
+  if (u.email_verified !== false) return [];
+  const b = badge('Email not verified', 'warn');
+  b.title = 'This user has not proved that the address is theirs.';
+  return [b];
+}
+
 export function userPicker({ label = 'Select User', hint, allowCreate = true, fields = 'user user_id email' } = {}) {
   const id = `picker-${++seq}`;
   const listId = `${id}-list`;
@@ -64,7 +73,7 @@ export function userPicker({ label = 'Select User', hint, allowCreate = true, fi
     picked = o.value;
     close();
     const who = picked.user
-      ? whoBlock(picked.user)
+      ? whoBlock(picked.user, ...unverified(picked.user))
       : h('div', { class: 'who' },
         h('span', { class: 'avatar plus', 'aria-hidden': 'true' }, '+'),
         h('div', { class: 'who-text' },
@@ -91,7 +100,7 @@ export function userPicker({ label = 'Select User', hint, allowCreate = true, fi
     list.replaceChildren();
     users.forEach((u) => {
       const li = h('li', { role: 'option', id: `${id}-opt-${options.length}`, 'aria-selected': 'false', dataset: { userId: u.id } },
-        whoBlock(u));
+        whoBlock(u, ...unverified(u)));
       options.push({ li, value: { user: u } });
     });
     const exact = users.some((u) => u.email.toLowerCase() === q.toLowerCase());

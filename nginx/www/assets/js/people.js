@@ -114,9 +114,16 @@ export function invitesTable(invites, { actions, caption }) {
       h('tbody', null, rows)));
 }
 
-// Manage Permissions of one member, in a modal. save(keys) is awaited;
-// its ApiError shows next to the checkboxes. Resolves true when saved.
-export function permissionsDialog({ member, allowed = ALL_KEYS, save }) {
+// A note in place of a row's buttons: why there is nothing to do here.
+export function rowNote(text) {
+  return h('span', { class: 'row-note muted' }, text);
+}
+
+// Manage Permissions of one member, in a modal. confirm(keys), when
+// given, is awaited first: false keeps the dialog open unchanged. save(keys)
+// is awaited; its ApiError shows next to the checkboxes. Resolves true
+// when saved.
+export function permissionsDialog({ member, allowed = ALL_KEYS, confirm, save }) {
   return new Promise((resolve) => {
     const boxes = permCheckboxes({ checked: member.permissions, allowed, legend: 'Permissions on this account' });
     const name = [member.first_name, member.last_name].filter(Boolean).join(' ') || member.email;
@@ -147,6 +154,7 @@ export function permissionsDialog({ member, allowed = ALL_KEYS, save }) {
         fieldError(form, 'permissions', 'Choose at least one permission, or use Remove Access instead.');
         return;
       }
+      if (confirm && !(await confirm(keys))) return;
       ok.disabled = true;
       ok.setAttribute('aria-busy', 'true');
       try {

@@ -2,11 +2,13 @@
 // User Management of the active account: its users (Manage Permissions,
 // Remove Access), Invite New User, and Pending Invites (Resend Invite,
 // Cancel Invite). Someone without the right to manage users gets a plain
-// explanation of their own access instead.
+// explanation of their own access instead. A delegate (a member holding
+// "users") acts only on users and invitations within its own permissions:
+// the other rows say why they offer nothing.
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { $, badge, clearFlash, fill, flash, fullName, h, toLogin } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
-import { invitesTable, isExpired, membersTable, permissionsDialog, rowButton } from './people.js';
+import { invitesTable, isExpired, membersTable, permissionsDialog, rowButton, rowNote } from './people.js';
 import { ALL_KEYS, grantList, permPicker } from './perms.js';
 
 const view = $('#view');
@@ -23,6 +25,11 @@ function activeAccount() {
 
 function canManage(a) {
   return a.is_owner || a.permissions.includes('users');
+}
+
+// May the signed-in user act on someone holding keys (DESIGN.md section 3)?
+function withinReach(a, keys) {
+  return a.is_owner || keys.every((k) => a.permissions.includes(k));
 }
 
 function applyMe(m) {
@@ -185,17 +192,38 @@ function membersCard(a, users) {
   const actions = (m) => {
     if (m.is_owner) return [];
     const self = m.user_id === me.user.id;
+    if (!self && !withinReach(a, m.permissions)) {
+      return [rowNote('Holds permissions you do not have: only the owner can change or remove this user.')];
+    }
     return [
       rowButton('Manage Permissions', async () => {
+        // giving up "users" ends one's own User Management of the account
+        const confirm = async (keys) => !self || a.is_owner || keys.includes('users') || confirmDialog({
+          title: 'Stop managing users?',
+          body: [
+            h('p', null, `Without “Manage users and invitations” you can no longer manage the users and invitations of ${accountName(a)}, ` +
+              'and invitations you sent that are still pending are cancelled.'),
+            h('p', null, 'Only the owner, or another user allowed to manage users, can give it back.'),
+          ],
+          confirm: 'Remove my permission',
+          cancel: 'Keep it',
+        });
         const saved = await permissionsDialog({
           member: m,
           allowed,
+          confirm,
           save: (keys) => call('PATCH', `/account/users/${m.user_id}`, { permissions: keys }),
         });
-        if (saved) {
-          await refresh();
-          flash(flashBox, 'ok', `Permissions of ${m.email} saved.`);
+        if (!saved) return;
+        if (self) {
+          // my own rights changed: the page may no longer be mine to see
+          await reloadMe();
+          await render();
+          flash(flashBox, 'ok', 'Your permissions on ', h('strong', null, accountName(a)), ' were saved.');
+          return;
         }
+        await refresh();
+        flash(flashBox, 'ok', `Permissions of ${m.email} saved.`);
       }),
       rowButton(self ? 'Leave' : 'Remove Access', async () => {
         const done = await confirmDialog({
@@ -229,25 +257,30 @@ function membersCard(a, users) {
 const invitesOf = (data) => [...data.invites, ...(data.expired_invites || [])];
 
 function invitesCard(a, invites) {
-  const actions = (inv) => [
-    rowButton('Resend Invite', async () => {
-      const r = await call('POST', `/account/invites/${inv.id}/resend`);
-      await refresh();
-      flash(flashBox, 'ok', `A new invitation was sent to ${r.invite.email}. The link in the earlier email no longer works.`);
-    }),
-    isExpired(inv) ? null : rowButton('Cancel Invite', async () => {
-      const done = await confirmDialog({
-        title: 'Cancel this invitation?',
-        body: h('p', null, `The link sent to ${inv.email} will stop working. You can invite them again later.`),
-        confirm: 'Cancel Invite',
-        cancel: 'Keep it',
-        run: () => call('POST', `/account/invites/${inv.id}/cancel`),
-      });
-      if (!done) return;
-      await refresh();
-      flash(flashBox, 'ok', `The invitation to ${inv.email} was cancelled.`);
-    }, { kind: 'btn-link-danger' }),
-  ].filter(Boolean);
+  const actions = (inv) => {
+    if (!withinReach(a, inv.permissions)) {
+      return [rowNote('Grants permissions you do not have: only the owner can resend or cancel it.')];
+    }
+    return [
+      rowButton('Resend Invite', async () => {
+        const r = await call('POST', `/account/invites/${inv.id}/resend`);
+        await refresh();
+        flash(flashBox, 'ok', `A new invitation was sent to ${r.invite.email}. The link in the earlier email no longer works.`);
+      }),
+      isExpired(inv) ? null : rowButton('Cancel Invite', async () => {
+        const done = await confirmDialog({
+          title: 'Cancel this invitation?',
+          body: h('p', null, `The link sent to ${inv.email} will stop working. You can invite them again later.`),
+          confirm: 'Cancel Invite',
+          cancel: 'Keep it',
+          run: () => call('POST', `/account/invites/${inv.id}/cancel`),
+        });
+        if (!done) return;
+        await refresh();
+        flash(flashBox, 'ok', `The invitation to ${inv.email} was cancelled.`);
+      }, { kind: 'btn-link-danger' }),
+    ].filter(Boolean);
+  };
   return h('section', { class: 'card', id: 'pending-invites', 'aria-labelledby': 'invites-title' },
     h('div', { class: 'card-head' }, h('div', null,
       h('h2', { id: 'invites-title' }, 'Pending Invites', h('span', { class: 'count' }, String(invites.length))),
