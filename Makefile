@@ -92,6 +92,7 @@ unit-run: unit
 # The domain layer knows no HTTP, FastCGI or JSON: its files must compile
 # with http.h, fcgiapp.h and cJSON.h made empty (their guards predefined).
 DOMAIN_SRCS = src/access.c src/audit.c src/clients.c src/errors.c src/flow.c \
+	      src/members.c \
 	      src/invites.c src/policy.c src/users.c tests/unit/test_policy.c
 NO_EDGE	 = -DMEMBERD_HTTP_H -D_FCGIAPP_H -DcJSON__h
 

@@ -39,4 +39,24 @@ const char *actor_kind_name(enum actor_kind);
 int	audit_record(struct db *, const struct actor *who, long long client_id,
 	    const char *action, const struct audit_details *) MUST_CHECK;
 
+/* One row of an account's activity; strings borrowed for the callback. */
+struct audit_entry {
+	long long	 id;
+	const char	*at;		/* RFC 3339 */
+	const char	*actor_kind;	/* as actor_kind_name() says it */
+	long long	 actor_id;	/* 0 for none */
+	const char	*actor_name;
+	const char	*action;
+	const char	*details;	/* a JSON object, as text */
+	const char	*ip;		/* NULL for none */
+};
+
+/*
+ * The activity of client_id, newest first: *total entries, and each() of
+ * those from offset on, at most limit. 0, or -1 on a database error.
+ */
+int	audit_list(struct db *, long long client_id, long limit, long offset,
+	    long long *total, void (*each)(const struct audit_entry *, void *),
+	    void *arg) MUST_CHECK;
+
 #endif

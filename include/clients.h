@@ -1,7 +1,7 @@
 /*
- * clients.h: client accounts and their members, as the API shows them.
- * JSON builders read rows laid out by the matching *_COLS lists; the
- * caller owns what they return.
+ * clients.h: the clients table, the billing accounts: rows read into
+ * struct client (model.h), the account's lock, its owner. Members are
+ * members.h's.
  */
 #ifndef MEMBERD_CLIENTS_H
 #define MEMBERD_CLIENTS_H
@@ -17,24 +17,13 @@ struct db_res;
 #define CLIENT_COLS "c.id, c.company_name, c.first_name, c.last_name," \
 	" c.status, c.owner_user_id, rfc3339(c.created_at)"
 
-/* member: {user_id, email, first_name, last_name, is_owner, permissions,
- * last_login_at, added_at} from users u, client_users cu, clients c */
-#define MEMBER_COLS "u.id, u.email, u.first_name, u.last_name," \
-	" c.owner_user_id = u.id, cu.permissions, rfc3339(u.last_login_at)," \
-	" rfc3339(cu.added_at)"
-
-/* The object in row of res, laid out by CLIENT_COLS / MEMBER_COLS. */
+/* The client in row of res, laid out by CLIENT_COLS from col on. */
 void	 client_read(const struct db_res *, int row, int col, struct client *);
-void	 member_read(const struct db_res *, int row, int col, struct member *);
-
-/* The client of id, the member user_id of client_id, into *out. 1
- * found, 0 not, -1 db error. */
+/* The client of id into *out. 1 found, 0 not, -1 db error. */
 int	 clients_get(struct db *, long long id, struct client *out) MUST_CHECK;
-int	 clients_member(struct db *, long long client_id, long long user_id,
-	    struct member *out) MUST_CHECK;
-/* each() member of a client, the owner first. 0 or -1. */
-int	 clients_members(struct db *, long long id,
-	    void (*each)(const struct member *, void *), void *arg) MUST_CHECK;
+/* Make user_id (a member) the owner of id. 0 or -1. */
+int	 clients_set_owner(struct db *, long long id, long long user_id)
+	    MUST_CHECK;
 /*
  * Lock the account's row for the rest of the transaction (FOR NO KEY
  * UPDATE). Every change to an account's members or invitations takes this

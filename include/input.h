@@ -45,4 +45,7 @@ int	input_perms_or_reply(struct req *, const cJSON *obj, const char *name,
 int	input_token_or_reply(struct req *, const cJSON *obj, const char *name,
 	    const char **out);
 
+/* ?page= of a listing: 1 when absent. 0, or -1 after replying 422. */
+int	input_page_or_reply(struct req *, long *page) MUST_CHECK;
+
 #endif

@@ -10,8 +10,10 @@
 #include "config.h"
 #include "db.h"
 #include "invites.h"
+#include "members.h"
 #include "perms.h"
 #include "policy.h"
+#include "session.h"
 #include "templates.h"
 #include "token.h"
 #include "users.h"
@@ -19,8 +21,6 @@
 
 static struct stmt st_lock_client =
     STMT(SQL_LOCK_CLIENT, SQL_LOCK_CLIENT_NPARAMS);
-static struct stmt st_actor =
-    STMT(SQL_ACTOR, SQL_ACTOR_NPARAMS);
 static struct stmt st_invite_check =
     STMT(SQL_INVITE_CHECK, SQL_INVITE_CHECK_NPARAMS);
 static struct stmt st_invite_insert =
@@ -96,26 +96,6 @@ static struct stmt st_invites_for_email = STMT(
     " WHERE client_id = $1 AND lower(email) = lower($2)"
     " AND status = 'pending' RETURNING id, email", 2);
 
-static struct stmt st_member_insert = STMT(
-    "INSERT INTO client_users (client_id, user_id, permissions)"
-    " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
-    3);
-static struct stmt st_member_lock = STMT(
-    "SELECT permissions FROM client_users WHERE client_id = $1"
-    " AND user_id = $2 FOR UPDATE", 2);
-static struct stmt st_member_update = STMT(
-    "UPDATE client_users SET permissions = $3::text[]"
-    " WHERE client_id = $1 AND user_id = $2", 3);
-static struct stmt st_member_delete = STMT(
-    "DELETE FROM client_users WHERE client_id = $1 AND user_id = $2", 2);
-static struct stmt st_sessions_leave = STMT(
-    "UPDATE sessions SET active_client_id = NULL"
-    " WHERE user_id = $1 AND active_client_id = $2", 2);
-static struct stmt st_owner_set = STMT(
-    "UPDATE clients SET owner_user_id = $2 WHERE id = $1", 2);
-static struct stmt st_all_perms = STMT(
-    "UPDATE client_users SET permissions = memberd_permission_keys()"
-    " WHERE client_id = $1 AND user_id = $2", 2);
 
 struct locked {
 	long long	 id;
@@ -195,18 +175,15 @@ standing_from(struct flow *f, const struct locked *lc, bool member,
 static enum err
 standing_read(struct flow *f, const struct locked *lc, struct standing *s)
 {
-	struct db_res	*res;
-	enum err	 e;
+	char	pg[256];
+	int	rc;
 
 	if (f->who.kind == ACTOR_ADMIN)
 		return standing_from(f, lc, false, NULL, s);
-	res = DB_EXEC(f->db, &st_actor, DB_INT(lc->id), DB_INT(f->who.id));
-	if (res == NULL)
+	rc = members_perms_text(f->db, lc->id, f->who.id, pg, sizeof(pg));
+	if (rc < 0)
 		return flow_db_fail(f);
-	e = standing_from(f, lc, db_rows(res) == 1,
-	    db_rows(res) == 1 ? db_str(res, 0, 0) : NULL, s);
-	db_res_free(res);
-	return e;
+	return standing_from(f, lc, rc == 1, rc == 1 ? pg : NULL, s);
 }
 
 /* Record action by the flow's actor; releases d. */
@@ -737,7 +714,7 @@ commit_member(struct flow *f, long long client_id, long long user_id,
 
 	if ((e = flow_commit(f)) != ERR_NONE)
 		return e;
-	if (clients_member(f->db, client_id, user_id, out) != 1)
+	if (members_get(f->db, client_id, user_id, out) != 1)
 		return flow_db_fail(f);
 	return ERR_NONE;
 }
@@ -777,21 +754,14 @@ access_member_add(struct flow *f, long long client_id, long long user_id,
 	struct user_ref		 u;
 	struct audit_details	 d = { 0 };
 	struct db_res		*res;
-	struct buf		 pg = { 0 };
-	bool			 added;
+	int			 added;
 	enum err		 e;
 
 	if ((e = lock_client(f, client_id, &lc)) != ERR_NONE ||
 	    (e = member_user(f, user_id, email, &u)) != ERR_NONE)
 		return e;
-	perms_to_pg(perms, &pg);
-	res = DB_EXEC(f->db, &st_member_insert, DB_INT(client_id),
-	    DB_INT(u.id), pg.data);
-	buf_release(&pg);
-	if (res == NULL)
+	if ((added = members_add(f->db, client_id, u.id, perms)) < 0)
 		return flow_db_fail(f);
-	added = db_rows(res) == 1;
-	db_res_free(res);
 	if (!added)
 		return flow_fail(f, ERR_ALREADY_MEMBER, user_id > 0 ? "user_id" :
 		    "email", "This user is already a member of the account.");
@@ -817,17 +787,10 @@ static enum err
 member_lock(struct flow *f, long long client_id, long long user_id,
     perms_t *current)
 {
-	struct db_res	*res;
-	bool		 found;
+	int	found;
 
-	res = DB_EXEC(f->db, &st_member_lock, DB_INT(client_id),
-	    DB_INT(user_id));
-	if (res == NULL)
+	if ((found = members_lock(f->db, client_id, user_id, current)) < 0)
 		return flow_db_fail(f);
-	found = db_rows(res) == 1;
-	if (found)
-		*current = perms_from_pg(db_str(res, 0, 0));
-	db_res_free(res);
 	return found ? ERR_NONE : flow_fail(f, ERR_NOT_FOUND, NULL,
 	    "This user is not a member of the account.");
 }
@@ -859,19 +822,16 @@ access_member_update(struct flow *f, long long client_id, long long user_id,
 {
 	struct locked		 lc;
 	struct audit_details	 d = { 0 };
-	struct buf		 pg = { 0 };
 	perms_t			 current;
 	enum err		 e;
 
 	if ((e = member_judge(f, OP_UPDATE, client_id, user_id, perms, &lc,
 	    &current)) != ERR_NONE)
 		return e;
-	perms_to_pg(perms, &pg);
-	e = flow_exec(f, DB_EXEC(f->db, &st_member_update, DB_INT(client_id),
-	    DB_INT(user_id), pg.data));
-	buf_release(&pg);
-	if (e != ERR_NONE || (policy_loses_manage(current, perms) &&
-	    (e = cancel_invites_of(f, client_id, user_id)) != ERR_NONE))
+	if (members_set(f->db, client_id, user_id, perms) != 0)
+		return flow_db_fail(f);
+	if (policy_loses_manage(current, perms) &&
+	    (e = cancel_invites_of(f, client_id, user_id)) != ERR_NONE)
 		return e;
 	audit_detail_int(&d, "user_id", user_id);
 	audit_detail_perms(&d, "from", current);
@@ -895,11 +855,10 @@ access_member_remove(struct flow *f, long long client_id, long long user_id)
 	if ((e = member_judge(f, self ? OP_LEAVE : OP_REMOVE, client_id,
 	    user_id, 0, &lc, &current)) != ERR_NONE)
 		return e;
-	if ((e = flow_exec(f, DB_EXEC(f->db, &st_member_delete,
-	    DB_INT(client_id), DB_INT(user_id)))) != ERR_NONE ||
-	    (e = flow_exec(f, DB_EXEC(f->db, &st_sessions_leave,
-	    DB_INT(user_id), DB_INT(client_id)))) != ERR_NONE ||
-	    (e = cancel_invites_of(f, client_id, user_id)) != ERR_NONE)
+	if (members_remove(f->db, client_id, user_id) != 0 ||
+	    session_leave_account(f->db, user_id, client_id) != 0)
+		return flow_db_fail(f);
+	if ((e = cancel_invites_of(f, client_id, user_id)) != ERR_NONE)
 		return e;
 	audit_detail_int(&d, "user_id", user_id);
 	audit_detail_perms(&d, "permissions", current);
@@ -922,13 +881,11 @@ access_owner_change(struct flow *f, long long client_id, long long user_id,
 	    (e = member_lock(f, client_id, user_id, &current)) != ERR_NONE)
 		return e;
 	if (user_id != lc.owner) {
-		if ((e = flow_exec(f, DB_EXEC(f->db, &st_all_perms,
-		    DB_INT(client_id), DB_INT(user_id)))) != ERR_NONE ||
-		    (e = flow_exec(f, DB_EXEC(f->db, &st_all_perms,
-		    DB_INT(client_id), DB_INT(lc.owner)))) != ERR_NONE ||
-		    (e = flow_exec(f, DB_EXEC(f->db, &st_owner_set,
-		    DB_INT(client_id), DB_INT(user_id)))) != ERR_NONE)
-			return e;
+		/* the old owner stays with every permission */
+		if (members_set(f->db, client_id, user_id, PERMS_ALL) != 0 ||
+		    members_set(f->db, client_id, lc.owner, PERMS_ALL) != 0 ||
+		    clients_set_owner(f->db, client_id, user_id) != 0)
+			return flow_db_fail(f);
 		audit_detail_int(&d, "from_user_id", lc.owner);
 		audit_detail_int(&d, "to_user_id", user_id);
 		if ((e = audit(f, client_id, "owner_changed", &d)) != ERR_NONE)

@@ -9,6 +9,13 @@ static struct stmt st_audit = STMT(
     "INSERT INTO audit_log (actor_kind, actor_id, actor_name, client_id,"
     " action, details, ip) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)", 7);
 
+static struct stmt st_count = STMT(
+    "SELECT count(*) FROM audit_log WHERE client_id = $1", 1);
+static struct stmt st_list = STMT(
+    "SELECT id, rfc3339(at), actor_kind, actor_id, actor_name, action,"
+    " details::text, ip FROM audit_log WHERE client_id = $1"
+    " ORDER BY id DESC LIMIT $2 OFFSET $3", 3);
+
 static const char *const kind_names[] = {
 	[ACTOR_ADMIN] = "admin",
 	[ACTOR_MEMBER] = "user",
@@ -108,6 +115,38 @@ audit_record(struct db *db, const struct actor *who, long long client_id,
 	buf_release(&json);
 	if (res == NULL)
 		return -1;
+	db_res_free(res);
+	return 0;
+}
+
+int
+audit_list(struct db *db, long long client_id, long limit, long offset,
+    long long *total, void (*each)(const struct audit_entry *, void *),
+    void *arg)
+{
+	struct db_res		*res;
+	struct audit_entry	 e;
+	int			 i;
+
+	if ((res = DB_EXEC(db, &st_count, DB_INT(client_id))) == NULL)
+		return -1;
+	*total = db_int(res, 0, 0);
+	db_res_free(res);
+	res = DB_EXEC(db, &st_list, DB_INT(client_id), DB_INT(limit),
+	    DB_INT(offset));
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < db_rows(res); i++) {
+		e.id = db_int(res, i, 0);
+		e.at = db_str(res, i, 1);
+		e.actor_kind = db_str(res, i, 2);
+		e.actor_id = db_isnull(res, i, 3) ? 0 : db_int(res, i, 3);
+		e.actor_name = db_str(res, i, 4);
+		e.action = db_str(res, i, 5);
+		e.details = db_str(res, i, 6);
+		e.ip = db_str(res, i, 7);
+		each(&e, arg);
+	}
 	db_res_free(res);
 	return 0;
 }

@@ -277,6 +277,51 @@ owner_resolve_or_reply(struct req *r, const struct owner_in *in,
 	return 0;
 }
 
+/* The client, its owner's membership and its audit entry; answered. */
+static void
+client_write(struct req *r, const char *company, const char *first,
+    const char *last, const char *status, const struct owner_in *oin)
+{
+	struct db_res		*res;
+	struct audit_details	 details = { 0 };
+	long long		 owner_id = 0, client_id;
+	bool			 created;
+	int			 rc;
+	cJSON			*client = NULL;
+
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	if (owner_resolve_or_reply(r, oin, &owner_id, &created) < 0)
+		return;
+	res = DB_EXEC(r->db, &st_client_create, company, first, last, status,
+	    DB_INT(owner_id));
+	if (res == NULL) {
+		tx_fail(r);
+		return;
+	}
+	client_id = db_int(res, 0, 0);
+	db_res_free(res);
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_owner_member,
+	    DB_INT(client_id), DB_INT(owner_id))) != 0)
+		return;
+	audit_detail_str(&details, "company_name", company);
+	audit_detail_int(&details, "owner_user_id", owner_id);
+	audit_detail_bool(&details, "owner_created", created);
+	audit_detail_str(&details, "owner_bound_by", oin->user_id > 0 ?
+	    "user_id" : "email");
+	rc = req_audit(r, client_id, "client_created", &details);
+	audit_details_release(&details);
+	if (rc != 0 || clients_get_json(r->db, client_id, &client) != 1) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_commit_or_reply(r) != 0) {
+		cJSON_Delete(client);
+		return;
+	}
+	reply_wrapped_json(r, 201, "client", client);
+}
+
 /*
  * POST /api/v1/admin/clients {company_name, first_name, last_name, status,
  * owner: {user_id} | {email, first_name, last_name}}
@@ -286,19 +331,12 @@ owner_resolve_or_reply(struct req *r, const struct owner_in *in,
 void
 h_admin_client_create(struct req *r)
 {
-	struct db_res	*res;
 	struct owner_in	 oin;
 	const cJSON	*owner;
 	const char	*status = "active";
 	char		 company[4 * NAME_MAX_CHARS + 1] = "";
 	char		 first[4 * NAME_MAX_CHARS + 1], last[4 * NAME_MAX_CHARS + 1];
-	char		 sowner[24], sclient[24];
-	long long	 owner_id = 0, client_id;
-	bool		 created;
 	enum client_status st;
-	struct audit_details details = { 0 };
-	int		 rc;
-	cJSON		*client = NULL;
 
 	if (input_name_or_reply(r, r->json, "company_name", "company_name",
 	    false, 0, company) < 0 ||
@@ -322,56 +360,7 @@ h_admin_client_create(struct req *r)
 	}
 	if (owner_parse_or_reply(r, owner, first, last, &oin) < 0)
 		return;
-	if (tx_begin_or_reply(r) != 0)
-		return;
-	if (owner_resolve_or_reply(r, &oin, &owner_id, &created) < 0)
-		return;
-	res = DB_EXEC(r->db, &st_client_create, company, first, last, status,
-	    db_fmt_int(sowner, owner_id));
-	if (res == NULL) {
-		tx_fail(r);
-		return;
-	}
-	client_id = db_int(res, 0, 0);
-	db_res_free(res);
-	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_owner_member,
-	    db_fmt_int(sclient, client_id), sowner)) != 0)
-		return;
-	audit_detail_str(&details, "company_name", company);
-	audit_detail_int(&details, "owner_user_id", owner_id);
-	audit_detail_bool(&details, "owner_created", created);
-	audit_detail_str(&details, "owner_bound_by", oin.user_id > 0 ?
-	    "user_id" : "email");
-	rc = req_audit(r, client_id, "client_created", &details);
-	audit_details_release(&details);
-	if (rc != 0 || clients_get_json(r->db, client_id, &client) != 1) {
-		tx_fail(r);
-		return;
-	}
-	if (tx_commit_or_reply(r) != 0) {
-		cJSON_Delete(client);
-		return;
-	}
-	reply_wrapped_json(r, 201, "client", client);
-}
-
-/* Read ?page= (1 when absent). -1 after replying 422. */
-static int
-page_or_reply(struct req *r, long *page)
-{
-	char	*s = NULL;
-	int	 rc;
-
-	*page = 1;
-	if ((rc = req_query(r, "page", &s)) == 0)
-		return 0;
-	if (rc < 0 || !parse_long(s, 1, 1000000, page)) {
-		free(s);
-		reply_err_msg(r, ERR_INVALID_INPUT, "page", MSG_BAD_PAGE);
-		return -1;
-	}
-	free(s);
-	return 0;
+	client_write(r, company, first, last, status, &oin);
 }
 
 /* Read ?search= into a LIKE pattern (caller frees). NULL after replying. */
@@ -407,7 +396,7 @@ h_admin_client_list(struct req *r)
 	cJSON		*body, *list;
 	int		 i;
 
-	if (page_or_reply(r, &page) < 0 || (pat = search_or_reply(r, true)) ==
+	if (input_page_or_reply(r, &page) < 0 || (pat = search_or_reply(r, true)) ==
 	    NULL)
 		return;
 	count = DB_EXEC(r->db, &st_clients_count, pat);

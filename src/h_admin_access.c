@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "access.h"
+#include "audit.h"
 #include "clients.h"
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
 #include "input.h"
+#include "json.h"
 #include "perms.h"
 #include "users.h"
 #include "views.h"
@@ -20,14 +22,6 @@
 
 #define ACTIVITY_PER_PAGE	50
 
-static struct stmt st_client_exists = STMT(
-    "SELECT 1 FROM clients WHERE id = $1", 1);
-static struct stmt st_activity_count = STMT(
-    "SELECT count(*) FROM audit_log WHERE client_id = $1", 1);
-static struct stmt st_activity = STMT(
-    "SELECT id, rfc3339(at), actor_kind, actor_id, actor_name, action,"
-    " details::text, ip FROM audit_log WHERE client_id = $1"
-    " ORDER BY id DESC LIMIT $2 OFFSET $3", 3);
 
 /*
  * The address an invitation by user_id goes to. 0, or -1 replied: 404
@@ -195,6 +189,30 @@ h_admin_invite_cancel(struct req *r)
 	reply_invite(r, 200, e, &f, &inv);
 }
 
+/* One activity entry into the JSON array arg. */
+static void
+entry_into(const struct audit_entry *a, void *arg)
+{
+	cJSON	*e = cJSON_CreateObject(), *actor;
+
+	json_add_int(e, "id", a->id);
+	cJSON_AddStringToObject(e, "at", a->at);
+	actor = cJSON_AddObjectToObject(e, "actor");
+	cJSON_AddStringToObject(actor, "kind", a->actor_kind);
+	if (a->actor_id == 0)
+		cJSON_AddNullToObject(actor, "id");
+	else
+		json_add_int(actor, "id", a->actor_id);
+	cJSON_AddStringToObject(actor, "name", a->actor_name);
+	cJSON_AddStringToObject(e, "action", a->action);
+	cJSON_AddItemToObject(e, "details", cJSON_Parse(a->details));
+	if (a->ip == NULL)
+		cJSON_AddNullToObject(e, "ip");
+	else
+		cJSON_AddStringToObject(e, "ip", a->ip);
+	cJSON_AddItemToArray(arg, e);
+}
+
 /*
  * GET /api/v1/admin/clients/{id}/activity?page=
  * 200 {entries:[{id, at, actor:{kind, id, name}, action, details, ip}],
@@ -203,69 +221,31 @@ h_admin_invite_cancel(struct req *r)
 void
 h_admin_activity(struct req *r)
 {
-	struct db_res	*res, *count;
-	char		 cid[24], lim[24], off[24], *s = NULL;
-	long		 page = 1;
-	cJSON		*body, *list, *e, *actor;
-	int		 i, q;
+	struct client	 c;
+	long		 page;
+	long long	 total;
+	cJSON		*body, *list;
+	int		 rc;
 
-	if ((q = req_query(r, "page", &s)) != 0 &&
-	    (q < 0 || !parse_long(s, 1, 1000000, &page))) {
-		free(s);
-		reply_err_msg(r, ERR_INVALID_INPUT, "page", MSG_BAD_PAGE);
+	if (input_page_or_reply(r, &page) != 0)
 		return;
-	}
-	free(s);
-	db_fmt_int(cid, r->ids[0]);
-	if ((res = DB_EXEC(r->db, &st_client_exists, cid)) == NULL) {
-		reply_db_error(r);
-		return;
-	}
-	q = db_rows(res);
-	db_res_free(res);
-	if (q == 0) {
-		reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
-		return;
-	}
-	if ((count = DB_EXEC(r->db, &st_activity_count, cid)) == NULL) {
-		reply_db_error(r);
-		return;
-	}
-	res = DB_EXEC(r->db, &st_activity, cid,
-	    db_fmt_int(lim, ACTIVITY_PER_PAGE),
-	    db_fmt_int(off, (page - 1) * ACTIVITY_PER_PAGE));
-	if (res == NULL) {
-		db_res_free(count);
-		reply_db_error(r);
+	if ((rc = clients_get(r->db, r->ids[0], &c)) != 1) {
+		if (rc == 0)
+			reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
+		else
+			reply_db_error(r);
 		return;
 	}
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "entries");
-	for (i = 0; i < db_rows(res); i++) {
-		e = cJSON_CreateObject();
-		json_add_int(e, "id", db_int(res, i, 0));
-		cJSON_AddStringToObject(e, "at", db_str(res, i, 1));
-		actor = cJSON_AddObjectToObject(e, "actor");
-		cJSON_AddStringToObject(actor, "kind", db_str(res, i, 2));
-		if (db_isnull(res, i, 3))
-			cJSON_AddNullToObject(actor, "id");
-		else
-			json_add_int(actor, "id",
-			    db_int(res, i, 3));
-		cJSON_AddStringToObject(actor, "name", db_str(res, i, 4));
-		cJSON_AddStringToObject(e, "action", db_str(res, i, 5));
-		cJSON_AddItemToObject(e, "details",
-		    cJSON_Parse(db_str(res, i, 6)));
-		if (db_isnull(res, i, 7))
-			cJSON_AddNullToObject(e, "ip");
-		else
-			cJSON_AddStringToObject(e, "ip", db_str(res, i, 7));
-		cJSON_AddItemToArray(list, e);
+	if (audit_list(r->db, r->ids[0], ACTIVITY_PER_PAGE,
+	    (page - 1) * ACTIVITY_PER_PAGE, &total, entry_into, list) != 0) {
+		cJSON_Delete(body);
+		reply_db_error(r);
+		return;
 	}
 	json_add_int(body, "page", page);
 	json_add_int(body, "per_page", ACTIVITY_PER_PAGE);
-	json_add_int(body, "total", db_int(count, 0, 0));
-	db_res_free(count);
-	db_res_free(res);
+	json_add_int(body, "total", total);
 	reply_json(r, 200, body);
 }

@@ -267,6 +267,42 @@ reply_reset_requested(struct req *r)
 }
 
 /*
+ * The reset link of token for user_id, its email and its audit entry, in
+ * one transaction. 0, or -1 rolled back and replied.
+ */
+static int
+reset_write_or_reply(struct req *r, long long user_id, const char *email,
+    const char *token, const struct email *mail)
+{
+	struct db_res		*ins;
+	struct audit_details	 details = { 0 };
+	char			 hash[TOKEN_HASH_PARAM];
+	long long		 reset_id, email_id;
+	int			 rc;
+
+	if (tx_begin_or_reply(r) != 0)
+		return -1;
+	ins = DB_EXEC(r->db, &st_reset_insert, DB_INT(user_id),
+	    token_hash_param(token, hash), DB_INT(r->cfg->password_reset_ttl));
+	if (ins == NULL)
+		return tx_fail(r);
+	reset_id = db_int(ins, 0, 0);
+	db_res_free(ins);
+	if (email_enqueue(r->db, mail, &email_id) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_email,
+	    DB_INT(reset_id), DB_INT(email_id))) != 0)
+		return tx_fail(r);
+	audit_detail_int(&details, "user_id", user_id);
+	rc = audit_record(r->db, &(struct actor){ .kind = ACTOR_ANONYMOUS,
+	    .email = email, .ip = r->remote_addr }, 0,
+	    "password_reset_requested", &details);
+	audit_details_release(&details);
+	if (rc != 0)
+		return tx_fail(r);
+	return tx_commit_or_reply(r);
+}
+
+/*
  * POST /api/v1/auth/password-reset {email}
  * 202 whatever the email (no enumeration, not even of what we accept as an
  * address). When the user exists, queues a Password Reset email with a
@@ -275,15 +311,12 @@ reply_reset_requested(struct req *r)
 void
 h_password_reset(struct req *r)
 {
-	struct db_res	*res = NULL, *ins;
+	struct db_res	*res = NULL;
 	struct email	 mail = { 0 };
 	struct buf	 link = { 0 };
 	char		 email[EMAIL_MAX + 1], token[TOKEN_LEN + 1];
-	char		 hash[TOKEN_HASH_PARAM], ttl[24], rid[24], eid[24];
 	const char	*given;
-	long long	 user_id, reset_id, email_id;
-	struct audit_details details = { 0 };
-	int		 rc;
+	long long	 user_id;
 
 	if (input_string_or_reply(r, r->json, "email", "email", true,
 	    &given) < 0)
@@ -312,36 +345,8 @@ h_password_reset(struct req *r)
 	template_password_reset(r->cfg, db_str(res, 0, 1), db_str(res, 0, 2),
 	    link.data, r->cfg->password_reset_ttl, &mail);
 
-	if (tx_begin_or_reply(r) != 0)
-		goto out;
-	ins = DB_EXEC(r->db, &st_reset_insert, db_fmt_int(rid, user_id),
-	    token_hash_param(token, hash),
-	    db_fmt_int(ttl, r->cfg->password_reset_ttl));
-	if (ins == NULL) {
-		tx_fail(r);
-		goto out;
-	}
-	reset_id = db_int(ins, 0, 0);
-	db_res_free(ins);
-	if (email_enqueue(r->db, &mail, &email_id) != 0 ||
-	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_email,
-	    db_fmt_int(rid, reset_id), db_fmt_int(eid, email_id))) != 0) {
-		tx_fail(r);
-		goto out;
-	}
-	audit_detail_int(&details, "user_id", user_id);
-	rc = audit_record(r->db, &(struct actor){ .kind = ACTOR_ANONYMOUS,
-	    .email = email, .ip = r->remote_addr }, 0,
-	    "password_reset_requested", &details);
-	audit_details_release(&details);
-	if (rc != 0) {
-		tx_fail(r);
-		goto out;
-	}
-	if (tx_commit_or_reply(r) != 0)
-		goto out;
-	reply_reset_requested(r);
-out:
+	if (reset_write_or_reply(r, user_id, email, token, &mail) == 0)
+		reply_reset_requested(r);
 	explicit_bzero(token, sizeof(token));
 	db_res_free(res);
 	buf_release(&link);

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "input.h"
 #include "invites.h"
+#include "members.h"
 #include "password.h"
 #include "perms.h"
 #include "policy.h"
@@ -35,10 +36,6 @@
 
 static struct stmt st_find = STMT(FIND_SQL, 1);
 static struct stmt st_find_lock = STMT(FIND_SQL " FOR UPDATE OF i", 1);
-static struct stmt st_member = STMT(
-    "INSERT INTO client_users (client_id, user_id, permissions)"
-    " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
-    3);
 static struct stmt st_accepted = STMT(
     "UPDATE invites SET status = 'accepted', accepted_by_user_id = $2,"
     " accepted_at = now() WHERE id = $1", 2);
@@ -57,6 +54,32 @@ struct found {
 	char		expires_at[32];
 };
 
+/* The row of FIND_SQL into f. */
+static void
+found_read(struct req *r, const struct db_res *res, struct found *f)
+{
+	enum actor_kind	kind;
+
+	f->id = db_int(res, 0, 0);
+	f->client_id = db_int(res, 0, 1);
+	(void)str_copy(f->email, sizeof(f->email), db_str(res, 0, 2));
+	f->perms = perms_from_pg(db_str(res, 0, 3));
+	client_display_name(db_str(res, 0, 7), db_str(res, 0, 8),
+	    db_str(res, 0, 9), f->client_name, sizeof(f->client_name));
+	(void)str_copy(f->inviter_kind, sizeof(f->inviter_kind),
+	    db_str(res, 0, 11));
+	/* an administrator without a name, as this site names them today */
+	if (invite_inviter_parse(f->inviter_kind, &kind) == 0 &&
+	    kind == ACTOR_ADMIN &&
+	    template_is_unnamed_admin(db_str(res, 0, 10)))
+		template_unnamed_admin(r->cfg, f->inviter, sizeof(f->inviter));
+	else
+		(void)str_copy(f->inviter, sizeof(f->inviter),
+		    db_str(res, 0, 10));
+	(void)str_copy(f->expires_at, sizeof(f->expires_at),
+	    db_str(res, 0, 12));
+}
+
 /*
  * Find the invitation of token, usable now. 1 found; otherwise the reply
  * is sent (404 invite_not_found, 410 invite_used | invite_cancelled |
@@ -71,7 +94,6 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 	const char	*msg = NULL;
 	enum invite_status ist;
 	enum client_status cst = CLIENT_ACTIVE;
-	enum actor_kind	 kind;
 	enum err	 e = ERR_NONE;
 
 	if (!token_well_formed(token)) {
@@ -107,24 +129,7 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 		reply_err_msg(r, e, "token", msg);
 		return 0;
 	}
-	f->id = db_int(res, 0, 0);
-	f->client_id = db_int(res, 0, 1);
-	(void)str_copy(f->email, sizeof(f->email), db_str(res, 0, 2));
-	f->perms = perms_from_pg(db_str(res, 0, 3));
-	client_display_name(db_str(res, 0, 7), db_str(res, 0, 8),
-	    db_str(res, 0, 9), f->client_name, sizeof(f->client_name));
-	(void)str_copy(f->inviter_kind, sizeof(f->inviter_kind),
-	    db_str(res, 0, 11));
-	/* an administrator without a name, as this site names them today */
-	if (invite_inviter_parse(f->inviter_kind, &kind) == 0 &&
-	    kind == ACTOR_ADMIN &&
-	    template_is_unnamed_admin(db_str(res, 0, 10)))
-		template_unnamed_admin(r->cfg, f->inviter, sizeof(f->inviter));
-	else
-		(void)str_copy(f->inviter, sizeof(f->inviter),
-		    db_str(res, 0, 10));
-	(void)str_copy(f->expires_at, sizeof(f->expires_at),
-	    db_str(res, 0, 12));
+	found_read(r, res, f);
 	db_res_free(res);
 	return 1;
 }
@@ -192,29 +197,21 @@ static int
 accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
     const char *user_email)
 {
-	struct db_res	*res;
-	struct buf	 pg = { 0 };
-	char		 cid[24], uid[24], iid[24];
+	char		 uid[24];
 	struct audit_details d = { 0 };
 	int		 rc;
 
-	perms_to_pg(f->perms, &pg);
 	db_fmt_int(uid, user_id);
-	res = DB_EXEC(r->db, &st_member, db_fmt_int(cid, f->client_id), uid,
-	    pg.data);
-	buf_release(&pg);
-	if (res == NULL)
+	if ((rc = members_add(r->db, f->client_id, user_id, f->perms)) < 0)
 		return tx_fail(r);
-	if (db_rows(res) != 1) {
-		db_res_free(res);
+	if (rc == 0) {
 		db_rollback(r->db);
 		reply_err_msg(r, ERR_ALREADY_MEMBER, NULL, "You are already "
 		    "a member of this account.");
 		return -1;
 	}
-	db_res_free(res);
-	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_accepted,
-	    db_fmt_int(iid, f->id), uid)) != 0)
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_accepted, DB_INT(f->id),
+	    uid)) != 0)
 		return -1;
 	/* the link reached the invited mailbox: that address is proven */
 	if (strcasecmp(user_email, f->email) == 0 &&

@@ -1,6 +1,7 @@
 /* input.c: field readers that answer 422 themselves; see input.h. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -161,4 +162,22 @@ input_token_or_reply(struct req *r, const cJSON *obj, const char *name,
     const char **out)
 {
 	return input_string_or_reply(r, obj, name, name, true, out);
+}
+
+int
+input_page_or_reply(struct req *r, long *page)
+{
+	char	*s = NULL;
+	int	 rc;
+
+	*page = 1;
+	if ((rc = req_query(r, "page", &s)) == 0)
+		return 0;
+	if (rc < 0 || !parse_long(s, 1, 1000000, page)) {
+		free(s);
+		reply_err_msg(r, ERR_INVALID_INPUT, "page", MSG_BAD_PAGE);
+		return -1;
+	}
+	free(s);
+	return 0;
 }

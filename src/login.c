@@ -84,43 +84,54 @@ rehash(struct req *r, bool admin, long long id, const char *password)
 	}
 }
 
+/*
+ * Count this attempt for key before checking anything, so parallel
+ * guesses cannot slip past the limit. 0, or -1 replied: 429
+ * too_many_attempts with Retry-After, or a database error.
+ */
+static int
+attempt_reserve_or_reply(struct req *r, const char *key)
+{
+	struct db_res	*res;
+	const char	*window = DB_INT(r->cfg->login_failure_window);
+	bool		 reserved;
+
+	if (tx_begin_or_reply(r) != 0 ||
+	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_key_lock, key)) != 0)
+		return -1;
+	if ((res = DB_EXEC(r->db, &st_reserve, key, window,
+	    DB_INT(r->cfg->login_max_failures))) == NULL)
+		return tx_fail(r);
+	reserved = db_rows(res) == 1;
+	db_res_free(res);
+	if (tx_commit_or_reply(r) != 0)
+		return -1;
+	if (reserved)
+		return 0;
+	if ((res = DB_EXEC(r->db, &st_throttle, key, window)) == NULL) {
+		reply_db_error(r);
+		return -1;
+	}
+	reply_header(r, "Retry-After", DB_INT(db_int(res, 0, 1) > 0 ?
+	    db_int(res, 0, 1) : 1));
+	db_res_free(res);
+	reply_err(r, ERR_TOO_MANY_ATTEMPTS, NULL);
+	return -1;
+}
+
 int
 login_check_or_reply(struct req *r, bool admin, const char *email,
     const char *password, long long *id)
 {
 	struct db_res	*res;
-	char		 key[LOGIN_KEY_MAX], window[24], retry[24], max[24];
+	char		 key[LOGIN_KEY_MAX];
 	const char	*phc = NULL;
 	long long	 found_id = 0;
-	bool		 ok, reserved;
+	bool		 ok;
 
 	login_key(admin, email, key);
-
-	db_fmt_int(window, r->cfg->login_failure_window);
-	if (tx_begin_or_reply(r) != 0 ||
-	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_key_lock, key)) != 0)
+	if (attempt_reserve_or_reply(r, key) != 0)
 		return 0;
-	if ((res = DB_EXEC(r->db, &st_reserve, key, window,
-	    db_fmt_int(max, r->cfg->login_max_failures))) == NULL) {
-		tx_fail(r);
-		return 0;
-	}
-	reserved = db_rows(res) == 1;
-	db_res_free(res);
-	if (tx_commit_or_reply(r) != 0)
-		return 0;
-	if (!reserved) {
-		if ((res = DB_EXEC(r->db, &st_throttle, key, window)) == NULL) {
-			reply_db_error(r);
-			return 0;
-		}
-		db_fmt_int(retry, db_int(res, 0, 1) > 0 ? db_int(res, 0, 1) : 1);
-		db_res_free(res);
-		reply_header(r, "Retry-After", retry);
-		reply_err(r, ERR_TOO_MANY_ATTEMPTS, NULL);
-		return 0;
-	}
-
 	if ((res = DB_EXEC(r->db, admin ? &st_admin : &st_user, email)) == NULL) {
 		reply_db_error(r);
 		return 0;

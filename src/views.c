@@ -4,6 +4,7 @@
 #include "http.h"
 #include "invites.h"
 #include "json.h"
+#include "members.h"
 #include "outbox.h"
 #include "users.h"
 #include "views.h"
@@ -149,7 +150,7 @@ clients_members_json(struct db *db, long long id, cJSON **out)
 {
 	struct lists	l = { cJSON_CreateArray(), NULL, 0 };
 
-	if (clients_members(db, id, member_into, &l) != 0) {
+	if (members_list(db, id, member_into, &l) != 0) {
 		cJSON_Delete(l.out);
 		return -1;
 	}
