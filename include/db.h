@@ -119,4 +119,16 @@ const char	*db_fmt_int(char *buf, long long v);
  */
 #define DB_INT(v)	db_fmt_int((char[24]){ 0 }, (v))
 
+/* Run a statement whose result says nothing: 0, or -1 (see db_error). */
+#define DB_DONE(db, st, ...) \
+	db_done(db_exec((db), (st), (const char *const[]){ __VA_ARGS__ }))
+static inline int MUST_CHECK
+db_done(struct db_res *res)
+{
+	if (res == NULL)
+		return -1;
+	db_res_free(res);
+	return 0;
+}
+
 #endif

@@ -59,4 +59,42 @@ int	 invites_list(struct db *, long long client_id,
 /* One invite by id into *out. 1 found, 0 not, -1 db error. */
 int	 invites_get(struct db *, long long id, struct invite *out) MUST_CHECK;
 
+/*
+ * Cancel the pending invitations of client_id that user_id sent (when it
+ * loses the right to manage users), or those to email (made moot by a
+ * direct association); each() is told each one's id and address, for
+ * the audit log. 0 or -1.
+ */
+int	 invites_cancel_sent_by(struct db *, long long client_id,
+	    long long user_id, void (*each)(long long, const char *, void *),
+	    void *arg) MUST_CHECK;
+int	 invites_cancel_to(struct db *, long long client_id, const char *email,
+	    void (*each)(long long, const char *, void *), void *arg)
+	    MUST_CHECK;
+/* Mark a pending invitation to email past its expiry expired. 0 or -1. */
+int	 invites_expire_stale(struct db *, long long client_id,
+	    const char *email) MUST_CHECK;
+
+struct email;
+
+/* A resend: the new token's hash, its email (to, subject, bodies). */
+struct invite_resend {
+	long long		 id;
+	const char		*token_hash;
+	const struct email	*mail;
+	long			 ttl;	/* seconds from now */
+};
+/*
+ * A new token, email and validity for invitation rs->id, with its audit
+ * entry naming who, in one statement; *out the invitation after. 0, or
+ * -1 (db_error: DB_UNIQUE when another invitation to the address is
+ * pending).
+ */
+int	 invites_resend(struct db *, const struct invite_resend *,
+	    const struct actor *who, struct invite *out) MUST_CHECK;
+/* Cancel invitation id unless it is cancelled, with its audit entry
+ * naming who; *out the invitation after, either way. 0 or -1. */
+int	 invites_cancel(struct db *, long long id, const struct actor *who,
+	    struct invite *out) MUST_CHECK;
+
 #endif

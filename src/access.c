@@ -27,10 +27,6 @@ static struct stmt st_invite_insert =
     STMT(SQL_INVITE_INSERT, SQL_INVITE_INSERT_NPARAMS);
 static struct stmt st_recipient_lock = STMT(SQL_RECIPIENT_LOCK, 1);
 static struct stmt st_invite_sends = STMT(SQL_INVITE_SENDS, 4);
-static struct stmt st_expire_stale = STMT(
-    "UPDATE invites SET status = 'expired', ended_at = now()"
-    " WHERE client_id = $1 AND lower(email) = lower($2)"
-    " AND status = 'pending' AND expires_at <= now()", 2);
 
 /*
  * $1 invite, $2 the account it must be in (NULL: any): its account,
@@ -51,50 +47,6 @@ static struct stmt st_invite_lock = STMT(
     " (SELECT permissions FROM client_users cu"
     "  WHERE cu.client_id = i.client_id AND cu.user_id = $3)"
     " FROM invites i WHERE id = $1 FOR UPDATE OF i", 3);
-/*
- * A new token, email and validity, and the audit entry: $1 invite, $2
- * token hash, $3-$6 recipient, subject, text, html, $7 validity (s),
- * $8-$11 the actor's kind, id, name and IP. Answers the invitation.
- */
-static struct stmt st_invite_resend = STMT(
-    "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
-    "   body_text, body_html) VALUES ('invite', $3, $4, $5, $6)"
-    "   RETURNING id, state),"
-    " i AS (UPDATE invites SET token_hash = $2, status = 'pending',"
-    "   ended_at = NULL, expires_at = now() + make_interval(secs => $7::int),"
-    "   last_sent_at = now(), sent_count = sent_count + 1,"
-    "   last_email_id = (SELECT id FROM e) WHERE id = $1 RETURNING *),"
-    " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
-    "   client_id, action, details, ip) SELECT $8, $9, $10, i.client_id,"
-    "   'invite_resent', jsonb_build_object('invite_id', i.id, 'email',"
-    "   i.email, 'email_id', i.last_email_id), $11 FROM i)"
-    " SELECT " INVITE_COLS_OF("i", "e")
-    " FROM i LEFT JOIN e ON e.id = i.last_email_id", 11);
-/*
- * Cancel $1 unless it is cancelled already, with the audit entry ($2-$5
- * the actor's kind, id, name, IP). Answers the invitation either way.
- */
-static struct stmt st_invite_cancel = STMT(
-    "WITH u AS (UPDATE invites SET status = 'cancelled', ended_at = now()"
-    "   WHERE id = $1 AND status <> 'cancelled' RETURNING *),"
-    " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
-    "   client_id, action, details, ip) SELECT $2, $3, $4, u.client_id,"
-    "   'invite_cancelled', jsonb_build_object('invite_id', u.id, 'email',"
-    "   u.email), $5 FROM u),"
-    " i AS (SELECT * FROM u UNION ALL SELECT * FROM invites"
-    "   WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u))"
-    " SELECT " INVITE_COLS_OF("i", "e")
-    " FROM i LEFT JOIN email_queue e ON e.id = i.last_email_id", 5);
-/* The pending invitations a member sent, when it loses "users". */
-static struct stmt st_invites_of_member = STMT(
-    "UPDATE invites SET status = 'cancelled', ended_at = now()"
-    " WHERE client_id = $1 AND created_by_user_id = $2"
-    " AND status = 'pending' RETURNING id, email", 2);
-/* Pending invitations made moot by a direct association. */
-static struct stmt st_invites_for_email = STMT(
-    "UPDATE invites SET status = 'cancelled', ended_at = now()"
-    " WHERE client_id = $1 AND lower(email) = lower($2)"
-    " AND status = 'pending' RETURNING id, email", 2);
 
 
 struct locked {
@@ -197,37 +149,43 @@ audit(struct flow *f, long long client_id, const char *action,
 	return rc == 0 ? ERR_NONE : flow_db_fail(f);
 }
 
-/* Audit each invitation an UPDATE ... RETURNING id, email cancelled. */
-static enum err
-audit_cancelled(struct flow *f, long long client_id, struct db_res *res,
-    const char *reason)
-{
-	struct audit_details	 d;
-	enum err		 e = ERR_NONE;
-	int			 i;
+/* Invitations cancelled as a side effect, each audited with its reason. */
+struct cancelled {
+	struct flow	*f;
+	long long	 client_id;
+	const char	*reason;
+	enum err	 e;
+};
 
-	for (i = 0; i < db_rows(res) && e == ERR_NONE; i++) {
-		memset(&d, 0, sizeof(d));
-		audit_detail_int(&d, "invite_id", db_int(res, i, 0));
-		audit_detail_str(&d, "email", db_str(res, i, 1));
-		audit_detail_str(&d, "reason", reason);
-		e = audit(f, client_id, "invite_cancelled", &d);
-	}
-	db_res_free(res);
-	return e;
+static void
+audit_cancelled(long long invite_id, const char *email, void *arg)
+{
+	struct cancelled	*c = arg;
+	struct audit_details	 d = { 0 };
+
+	if (c->e != ERR_NONE)
+		return;
+	audit_detail_int(&d, "invite_id", invite_id);
+	audit_detail_str(&d, "email", email);
+	audit_detail_str(&d, "reason", c->reason);
+	c->e = audit(c->f, c->client_id, "invite_cancelled", &d);
 }
 
-/* Cancel the pending invitations sent by user_id in client_id. */
+/*
+ * Cancel the pending invitations sent by user_id in client_id (by 0:
+ * those to email instead), auditing each.
+ */
 static enum err
-cancel_invites_of(struct flow *f, long long client_id, long long user_id)
+cancel_invites(struct flow *f, long long client_id, long long by,
+    const char *email, const char *reason)
 {
-	struct db_res	*res;
+	struct cancelled	c = { f, client_id, reason, ERR_NONE };
+	int			rc;
 
-	res = DB_EXEC(f->db, &st_invites_of_member, DB_INT(client_id),
-	    DB_INT(user_id));
-	if (res == NULL)
-		return flow_db_fail(f);
-	return audit_cancelled(f, client_id, res, "inviter_lost_access");
+	rc = by > 0 ? invites_cancel_sent_by(f->db, client_id, by,
+	    audit_cancelled, &c) : invites_cancel_to(f->db, client_id, email,
+	    audit_cancelled, &c);
+	return rc != 0 ? flow_db_fail(f) : c.e;
 }
 
 /* The invitation email for token. out is filled (email_release). */
@@ -468,8 +426,8 @@ invite_refused(struct flow *f, struct invite_new *in, struct locked *lc,
 	if ((e = sends_allowed(f, &fa->sends)) != ERR_NONE)
 		return e;
 	if (fa->stale)
-		return flow_exec(f, DB_EXEC(f->db, &st_expire_stale,
-		    DB_INT(lc->id), in->email));
+		return invites_expire_stale(f->db, lc->id, in->email) == 0 ?
+		    ERR_NONE : flow_db_fail(f);
 	return flow_fail(f, ERR_INTERNAL, NULL, NULL);
 }
 
@@ -628,28 +586,25 @@ static enum err
 resend_write(struct flow *f, const struct locked *lc,
     const struct locked_invite *li, long long invite_id, struct invite *out)
 {
-	struct db_res	*res;
 	struct email	 mail = { 0 };
 	char		 hash[TOKEN_HASH_PARAM], inviter[DISPLAY_NAME_MAX + 1];
 	enum err	 e;
+	int		 rc;
 
 	/* the invitation keeps naming whoever sent it first */
 	inviter_name(f, li->by_admin, li->inviter, inviter, sizeof(inviter));
 	if ((e = invite_token_mail(f, lc, li->email, inviter, li->by_admin,
 	    li->perms, &mail, hash)) != ERR_NONE)
 		return e;
-	res = DB_EXEC(f->db, &st_invite_resend, DB_INT(invite_id), hash,
-	    li->email, mail.subject, mail.text, mail.html,
-	    DB_INT(f->cfg->invite_ttl), actor_kind_name(f->who.kind),
-	    DB_INT(f->who.id), f->who.email, f->who.ip);
+	rc = invites_resend(f->db, &(struct invite_resend){ .id = invite_id,
+	    .token_hash = hash, .mail = &mail, .ttl = f->cfg->invite_ttl },
+	    &f->who, out);
 	email_release(&mail);
-	if (res == NULL) {
+	if (rc != 0) {
 		if (db_error(f->db) == DB_UNIQUE)
 			return flow_fail(f, ERR_INVITE_PENDING, NULL, NULL);
 		return flow_db_fail(f);
 	}
-	invite_read(res, 0, 0, out);
-	db_res_free(res);
 	return flow_commit(f);
 }
 
@@ -686,7 +641,6 @@ access_invite_cancel(struct flow *f, long long scope, long long invite_id,
 {
 	struct locked		 lc;
 	struct locked_invite	 li;
-	struct db_res		*res;
 	const char		*why = NULL;
 	enum err		 e;
 
@@ -695,13 +649,8 @@ access_invite_cancel(struct flow *f, long long scope, long long invite_id,
 	    (e = verdict(f, policy_cancel_state(li.status, &why), why)) !=
 	    ERR_NONE)
 		return e;
-	res = DB_EXEC(f->db, &st_invite_cancel, DB_INT(invite_id),
-	    actor_kind_name(f->who.kind), DB_INT(f->who.id), f->who.email,
-	    f->who.ip);
-	if (res == NULL)
+	if (invites_cancel(f->db, invite_id, &f->who, out) != 0)
 		return flow_db_fail(f);
-	invite_read(res, 0, 0, out);
-	db_res_free(res);
 	return flow_commit(f);
 }
 
@@ -753,7 +702,6 @@ access_member_add(struct flow *f, long long client_id, long long user_id,
 	struct locked		 lc;
 	struct user_ref		 u;
 	struct audit_details	 d = { 0 };
-	struct db_res		*res;
 	int			 added;
 	enum err		 e;
 
@@ -766,11 +714,8 @@ access_member_add(struct flow *f, long long client_id, long long user_id,
 		return flow_fail(f, ERR_ALREADY_MEMBER, user_id > 0 ? "user_id" :
 		    "email", "This user is already a member of the account.");
 	/* a pending invitation to that address has no purpose any more */
-	res = DB_EXEC(f->db, &st_invites_for_email, DB_INT(client_id), u.email);
-	if (res == NULL)
-		return flow_db_fail(f);
-	if ((e = audit_cancelled(f, client_id, res, "associated_directly")) !=
-	    ERR_NONE)
+	if ((e = cancel_invites(f, client_id, 0, u.email,
+	    "associated_directly")) != ERR_NONE)
 		return e;
 	audit_detail_int(&d, "user_id", u.id);
 	audit_detail_str(&d, "email", u.email);
@@ -831,7 +776,8 @@ access_member_update(struct flow *f, long long client_id, long long user_id,
 	if (members_set(f->db, client_id, user_id, perms) != 0)
 		return flow_db_fail(f);
 	if (policy_loses_manage(current, perms) &&
-	    (e = cancel_invites_of(f, client_id, user_id)) != ERR_NONE)
+	    (e = cancel_invites(f, client_id, user_id, NULL,
+	    "inviter_lost_access")) != ERR_NONE)
 		return e;
 	audit_detail_int(&d, "user_id", user_id);
 	audit_detail_perms(&d, "from", current);
@@ -858,7 +804,8 @@ access_member_remove(struct flow *f, long long client_id, long long user_id)
 	if (members_remove(f->db, client_id, user_id) != 0 ||
 	    session_leave_account(f->db, user_id, client_id) != 0)
 		return flow_db_fail(f);
-	if ((e = cancel_invites_of(f, client_id, user_id)) != ERR_NONE)
+	if ((e = cancel_invites(f, client_id, user_id, NULL,
+	    "inviter_lost_access")) != ERR_NONE)
 		return e;
 	audit_detail_int(&d, "user_id", user_id);
 	audit_detail_perms(&d, "permissions", current);

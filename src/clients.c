@@ -100,11 +100,5 @@ client_display_name(const char *company, const char *first, const char *last,
 int
 clients_set_owner(struct db *db, long long id, long long user_id)
 {
-	struct db_res	*res;
-
-	if ((res = DB_EXEC(db, &st_set_owner, DB_INT(id), DB_INT(user_id))) ==
-	    NULL)
-		return -1;
-	db_res_free(res);
-	return 0;
+	return DB_DONE(db, &st_set_owner, DB_INT(id), DB_INT(user_id));
 }

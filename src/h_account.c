@@ -117,6 +117,23 @@ h_account_invite_create(struct req *r)
 	reply_invite(r, 201, e, &f, &inv);
 }
 
+/* Resend or cancel invitation {id} of the active account. */
+static void
+invite_change(struct req *r, enum err (*change)(struct flow *, long long,
+    long long, struct invite *))
+{
+	struct flow	 f;
+	struct invite	 inv;
+	long long	 id;
+	enum err	 e;
+
+	if (active_or_reply(r, &id) != 0)
+		return;
+	req_flow(r, &f);
+	e = change(&f, id, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
+}
+
 /*
  * POST /api/v1/account/invites/{id}/resend
  * 200 {invite}: a new token (the old link is dead) valid for a fresh
@@ -127,16 +144,7 @@ h_account_invite_create(struct req *r)
 void
 h_account_invite_resend(struct req *r)
 {
-	struct flow	 f;
-	struct invite	 inv;
-	long long	 id;
-	enum err	 e;
-
-	if (active_or_reply(r, &id) != 0)
-		return;
-	req_flow(r, &f);
-	e = access_invite_resend(&f, id, r->ids[0], &inv);
-	reply_invite(r, 200, e, &f, &inv);
+	invite_change(r, access_invite_resend);
 }
 
 /*
@@ -147,16 +155,7 @@ h_account_invite_resend(struct req *r)
 void
 h_account_invite_cancel(struct req *r)
 {
-	struct flow	 f;
-	struct invite	 inv;
-	long long	 id;
-	enum err	 e;
-
-	if (active_or_reply(r, &id) != 0)
-		return;
-	req_flow(r, &f);
-	e = access_invite_cancel(&f, id, r->ids[0], &inv);
-	reply_invite(r, 200, e, &f, &inv);
+	invite_change(r, access_invite_cancel);
 }
 
 /*

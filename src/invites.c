@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
+#include "enqueue.h"
 #include "invites.h"
 #include "outbox.h"
 #include "perms.h"
@@ -52,6 +54,54 @@ static struct stmt st_list = STMT(
     " WHERE i.client_id = $1 AND i.status IN ('pending', 'expired')"
     " ORDER BY i.created_at DESC, i.id DESC", 1);
 static struct stmt st_get = STMT(SQL_INVITE_GET, 1);
+static struct stmt st_expire_stale = STMT(
+    "UPDATE invites SET status = 'expired', ended_at = now()"
+    " WHERE client_id = $1 AND lower(email) = lower($2)"
+    " AND status = 'pending' AND expires_at <= now()", 2);
+/*
+ * A new token, email and validity, and the audit entry: $1 invite, $2
+ * token hash, $3-$6 recipient, subject, text, html, $7 validity (s),
+ * $8-$11 the actor's kind, id, name and IP. Answers the invitation.
+ */
+static struct stmt st_resend = STMT(
+    "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
+    "   body_text, body_html) VALUES ('invite', $3, $4, $5, $6)"
+    "   RETURNING id, state),"
+    " i AS (UPDATE invites SET token_hash = $2, status = 'pending',"
+    "   ended_at = NULL, expires_at = now() + make_interval(secs => $7::int),"
+    "   last_sent_at = now(), sent_count = sent_count + 1,"
+    "   last_email_id = (SELECT id FROM e) WHERE id = $1 RETURNING *),"
+    " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
+    "   client_id, action, details, ip) SELECT $8, $9, $10, i.client_id,"
+    "   'invite_resent', jsonb_build_object('invite_id', i.id, 'email',"
+    "   i.email, 'email_id', i.last_email_id), $11 FROM i)"
+    " SELECT " INVITE_COLS_OF("i", "e")
+    " FROM i LEFT JOIN e ON e.id = i.last_email_id", 11);
+/*
+ * Cancel $1 unless it is cancelled already, with the audit entry ($2-$5
+ * the actor's kind, id, name, IP). Answers the invitation either way.
+ */
+static struct stmt st_cancel = STMT(
+    "WITH u AS (UPDATE invites SET status = 'cancelled', ended_at = now()"
+    "   WHERE id = $1 AND status <> 'cancelled' RETURNING *),"
+    " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
+    "   client_id, action, details, ip) SELECT $2, $3, $4, u.client_id,"
+    "   'invite_cancelled', jsonb_build_object('invite_id', u.id, 'email',"
+    "   u.email), $5 FROM u),"
+    " i AS (SELECT * FROM u UNION ALL SELECT * FROM invites"
+    "   WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u))"
+    " SELECT " INVITE_COLS_OF("i", "e")
+    " FROM i LEFT JOIN email_queue e ON e.id = i.last_email_id", 5);
+/* The pending invitations a member sent, when it loses "users". */
+static struct stmt st_cancel_sent_by = STMT(
+    "UPDATE invites SET status = 'cancelled', ended_at = now()"
+    " WHERE client_id = $1 AND created_by_user_id = $2"
+    " AND status = 'pending' RETURNING id, email", 2);
+/* Pending invitations made moot by a direct association. */
+static struct stmt st_cancel_to = STMT(
+    "UPDATE invites SET status = 'cancelled', ended_at = now()"
+    " WHERE client_id = $1 AND lower(email) = lower($2)"
+    " AND status = 'pending' RETURNING id, email", 2);
 
 void
 invite_read(const struct db_res *res, int row, int col, struct invite *inv)
@@ -113,3 +163,69 @@ invites_get(struct db *db, long long id, struct invite *out)
 	return found;
 }
 
+/* Each (id, email) an UPDATE ... RETURNING id, email cancelled. */
+static int
+cancelled_each(struct db_res *res, void (*each)(long long, const char *,
+    void *), void *arg)
+{
+	int	i;
+
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < db_rows(res); i++)
+		each(db_int(res, i, 0), db_str(res, i, 1), arg);
+	db_res_free(res);
+	return 0;
+}
+
+int
+invites_cancel_sent_by(struct db *db, long long client_id, long long user_id,
+    void (*each)(long long, const char *, void *), void *arg)
+{
+	return cancelled_each(DB_EXEC(db, &st_cancel_sent_by,
+	    DB_INT(client_id), DB_INT(user_id)), each, arg);
+}
+
+int
+invites_cancel_to(struct db *db, long long client_id, const char *email,
+    void (*each)(long long, const char *, void *), void *arg)
+{
+	return cancelled_each(DB_EXEC(db, &st_cancel_to, DB_INT(client_id),
+	    email), each, arg);
+}
+
+int
+invites_expire_stale(struct db *db, long long client_id, const char *email)
+{
+	return DB_DONE(db, &st_expire_stale, DB_INT(client_id), email);
+}
+
+/* Row 0 of res, an invitation as INVITE_COLS lays it out, into out. */
+static int
+answer(struct db_res *res, struct invite *out)
+{
+	if (res == NULL)
+		return -1;
+	invite_read(res, 0, 0, out);
+	db_res_free(res);
+	return 0;
+}
+
+int
+invites_resend(struct db *db, const struct invite_resend *rs,
+    const struct actor *who, struct invite *out)
+{
+	return answer(DB_EXEC(db, &st_resend, DB_INT(rs->id), rs->token_hash,
+	    rs->mail->to, rs->mail->subject, rs->mail->text, rs->mail->html,
+	    DB_INT(rs->ttl), actor_kind_name(who->kind), DB_INT(who->id),
+	    who->email, who->ip), out);
+}
+
+int
+invites_cancel(struct db *db, long long id, const struct actor *who,
+    struct invite *out)
+{
+	return answer(DB_EXEC(db, &st_cancel, DB_INT(id),
+	    actor_kind_name(who->kind), DB_INT(who->id), who->email, who->ip),
+	    out);
+}

@@ -137,16 +137,6 @@ members_perms_text(struct db *db, long long client_id, long long user_id,
 	    DB_INT(user_id)), pg, pg_len, NULL);
 }
 
-/* Run a statement whose result says nothing. 0 or -1. */
-static int
-done(struct db_res *res)
-{
-	if (res == NULL)
-		return -1;
-	db_res_free(res);
-	return 0;
-}
-
 int
 members_set(struct db *db, long long client_id, long long user_id,
     perms_t perms)
@@ -155,8 +145,8 @@ members_set(struct db *db, long long client_id, long long user_id,
 	int		rc;
 
 	perms_to_pg(perms, &pg);
-	rc = done(DB_EXEC(db, &st_set, DB_INT(client_id), DB_INT(user_id),
-	    pg.data));
+	rc = DB_DONE(db, &st_set, DB_INT(client_id), DB_INT(user_id),
+	    pg.data);
 	buf_release(&pg);
 	return rc;
 }
@@ -164,6 +154,5 @@ members_set(struct db *db, long long client_id, long long user_id,
 int
 members_remove(struct db *db, long long client_id, long long user_id)
 {
-	return done(DB_EXEC(db, &st_remove, DB_INT(client_id),
-	    DB_INT(user_id)));
+	return DB_DONE(db, &st_remove, DB_INT(client_id), DB_INT(user_id));
 }

@@ -201,11 +201,5 @@ session_cookie_clear(struct req *r, bool admin)
 int
 session_leave_account(struct db *db, long long user_id, long long client_id)
 {
-	struct db_res	*res;
-
-	res = DB_EXEC(db, &st_leave, DB_INT(user_id), DB_INT(client_id));
-	if (res == NULL)
-		return -1;
-	db_res_free(res);
-	return 0;
+	return DB_DONE(db, &st_leave, DB_INT(user_id), DB_INT(client_id));
 }
