@@ -6,6 +6,8 @@
 #ifndef MEMBERD_VIEWS_H
 #define MEMBERD_VIEWS_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "model.h"
@@ -42,6 +44,12 @@ int	 invites_list_json(struct db *, long long client_id, cJSON **out,
 /* the members of a client, the owner first; */
 int	 clients_members_json(struct db *, long long id, cJSON **out)
 	    MUST_CHECK;
+/*
+ * the account's people into body: "users" (members, owner first) and
+ * "invites", the expired ones apart in "expired_invites" when asked;
+ */
+int	 people_json(struct db *, long long client_id, bool expired_apart,
+	    cJSON *body) MUST_CHECK;
 /* the client of id (1, 0, -1); */
 int	 clients_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
 /* the user of id (1, 0, -1); */

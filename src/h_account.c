@@ -53,7 +53,7 @@ h_account_users(struct req *r)
 	bool		 member;
 	enum err	 e;
 	enum client_status cst;
-	cJSON		*users = NULL, *invites = NULL, *expired, *body;
+	cJSON		*body;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
@@ -77,17 +77,13 @@ h_account_users(struct req *r)
 	 * "invites" holds the pending ones, as the contract says; the
 	 * expired ones come apart, so the owner can still resend them.
 	 */
-	if (clients_members_json(r->db, id, &users) != 0 ||
-	    invites_list_json(r->db, id, &invites, &expired) != 0) {
-		cJSON_Delete(users);
+	body = cJSON_CreateObject();
+	json_add_int(body, "client_id", id);
+	if (people_json(r->db, id, true, body) != 0) {
+		cJSON_Delete(body);
 		reply_db_error(r);
 		return;
 	}
-	body = cJSON_CreateObject();
-	json_add_int(body, "client_id", id);
-	cJSON_AddItemToObject(body, "users", users);
-	cJSON_AddItemToObject(body, "invites", invites);
-	cJSON_AddItemToObject(body, "expired_invites", expired);
 	reply_json(r, 200, body);
 }
 

@@ -468,7 +468,7 @@ h_admin_user_search(struct req *r)
 void
 h_admin_client_get(struct req *r)
 {
-	cJSON	*client = NULL, *users = NULL, *invites = NULL, *body;
+	cJSON	*client = NULL, *body;
 	int	 rc;
 
 	if ((rc = clients_get_json(r->db, r->ids[0], &client)) != 1) {
@@ -478,16 +478,12 @@ h_admin_client_get(struct req *r)
 			reply_db_error(r);
 		return;
 	}
-	if (clients_members_json(r->db, r->ids[0], &users) != 0 ||
-	    invites_list_json(r->db, r->ids[0], &invites, NULL) != 0) {
-		cJSON_Delete(client);
-		cJSON_Delete(users);
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "client", client);
+	if (people_json(r->db, r->ids[0], false, body) != 0) {
+		cJSON_Delete(body);
 		reply_db_error(r);
 		return;
 	}
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "client", client);
-	cJSON_AddItemToObject(body, "users", users);
-	cJSON_AddItemToObject(body, "invites", invites);
 	reply_json(r, 200, body);
 }

@@ -159,6 +159,25 @@ clients_members_json(struct db *db, long long id, cJSON **out)
 }
 
 int
+people_json(struct db *db, long long client_id, bool expired_apart,
+    cJSON *body)
+{
+	cJSON	*users = NULL, *invites = NULL, *expired = NULL;
+
+	if (clients_members_json(db, client_id, &users) != 0 ||
+	    invites_list_json(db, client_id, &invites, expired_apart ?
+	    &expired : NULL) != 0) {
+		cJSON_Delete(users);
+		return -1;
+	}
+	cJSON_AddItemToObject(body, "users", users);
+	cJSON_AddItemToObject(body, "invites", invites);
+	if (expired_apart)
+		cJSON_AddItemToObject(body, "expired_invites", expired);
+	return 0;
+}
+
+int
 clients_get_json(struct db *db, long long id, cJSON **out)
 {
 	struct client	c;
