@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "util.h"
+
 struct db;
 struct req;
 
@@ -19,8 +21,8 @@ struct req;
  * Retry-After, 503) and the result is 0.
  */
 int	login_check_or_reply(struct req *, bool admin, const char *email,
-	    const char *password, long long *id);
+	    const char *password, long long *id) MUST_CHECK;
 /* Clear the failed logins of an address (a new password). 0, or -1. */
-int	login_forgive(struct db *, bool admin, const char *email);
+int	login_forgive(struct db *, bool admin, const char *email) MUST_CHECK;
 
 #endif
