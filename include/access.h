@@ -1,75 +1,78 @@
 /*
- * access.h: every change of who may reach a client account. Each function
- * is one transaction that locks the client row (so changes to one account
- * are serialised), re-checks the actor's rights under that lock, writes
- * its rows, its email and its audit entries, and commits; if any part
- * fails nothing is left behind. On failure the reply is already sent and
- * the function returns -1; on success it returns 0 and the handler sends
- * the object it was given.
+ * access.h: every change of who may reach a client account, as domain
+ * flows that know no HTTP. Each takes a flow (the database, the
+ * configuration, who acts: flow.h) and is one transaction that locks the
+ * client row (so changes to one account are serialised), reads the
+ * actor's rights under that lock, asks the rules (policy.h), writes its
+ * rows, its email and its audit entries, and commits; if any part fails
+ * nothing is left behind. Each returns ERR_NONE with the object it
+ * changed in *out, or the error, with f->fault saying why (the edge
+ * answers it).
  *
- * Rules (DESIGN.md section 3): the owner holds every permission and can be
- * neither restricted nor removed (409 owner_protected); a member holding
+ * The rules (DESIGN.md section 3) are policy.c's: the owner holds every
+ * permission and can be neither restricted nor removed; a member holding
  * "users" may invite and manage others but grants only permissions it
- * holds and may not touch the owner (403 forbidden); it changes, removes,
- * resends or cancels only members and invitations whose permissions are
- * all among its own (403 forbidden). When a member loses the right to
- * manage users, its pending invitations are cancelled in the same
+ * holds, may not touch the owner, and acts only on members and
+ * invitations within its own permissions. When a member loses the right
+ * to manage users, its pending invitations are cancelled in the same
  * transaction. Invitation emails are capped per account
  * (invite_sends_per_day) and per recipient address (5) over 24 hours,
- * counted under the account's lock: 429 invite_limit with Retry-After.
+ * counted under the account's lock and the recipient's: ERR_INVITE_LIMIT
+ * with retry_after.
  */
 #ifndef MEMBERD_ACCESS_H
 #define MEMBERD_ACCESS_H
 
-#include <stdbool.h>
-
-#include <cjson/cJSON.h>
-
+#include "errors.h"
+#include "flow.h"
+#include "model.h"
 #include "perms.h"
-
-struct req;
-
-/* Who acts: an administrator, or a member of the account (r->who). */
-enum actor_kind { ACTOR_ADMIN, ACTOR_MEMBER };
+#include "util.h"
 
 /*
- * Send an invitation to email for client_id with perms. 0 with *invite
- * set; 404 not_found (client), 403, 409 already_member | invite_pending
- * (with invite_id), 429 invite_limit.
+ * Send an invitation to email for client_id with perms. ERR_NOT_FOUND
+ * (client), ERR_FORBIDDEN, ERR_ALREADY_MEMBER, ERR_INVITE_PENDING (with
+ * invite_id), ERR_INVITE_LIMIT (too many pending; or too many sent
+ * today, with retry_after). An administrator without a name is named as
+ * templates.c names one, never by the login address.
  */
-int	access_invite_create_or_reply(struct req *, enum actor_kind,
-	    long long client_id, const char *email, perms_t perms,
-	    cJSON **invite);
+enum err	access_invite_create(struct flow *, long long client_id,
+		    const char *email, perms_t, struct invite *out) MUST_CHECK;
 /*
  * A new token and a fresh validity for a pending or expired invitation.
- * client_id 0 for an administrator (any account). 404 not_found, 403,
- * 409 invite_pending, 410 invite_used | invite_cancelled, 429
- * resend_too_soon (Retry-After) | invite_limit.
+ * scope: the only account it may be in (0 for an administrator: any).
+ * ERR_NOT_FOUND, ERR_FORBIDDEN, ERR_INVITE_PENDING, ERR_INVITE_USED,
+ * ERR_INVITE_CANCELLED, ERR_RESEND_TOO_SOON (with retry_after),
+ * ERR_INVITE_LIMIT, ERR_ALREADY_MEMBER.
  */
-int	access_invite_resend_or_reply(struct req *, enum actor_kind,
-	    long long client_id, long long invite_id, cJSON **invite);
-/* Cancel a pending invitation. 404 not_found, 403, 410 invite_used. */
-int	access_invite_cancel_or_reply(struct req *, enum actor_kind,
-	    long long client_id, long long invite_id, cJSON **invite);
+enum err	access_invite_resend(struct flow *, long long scope,
+		    long long invite_id, struct invite *out) MUST_CHECK;
+/*
+ * Cancel a pending invitation (a cancelled one comes back unchanged).
+ * ERR_NOT_FOUND, ERR_FORBIDDEN, ERR_INVITE_USED.
+ */
+enum err	access_invite_cancel(struct flow *, long long scope,
+		    long long invite_id, struct invite *out) MUST_CHECK;
 /*
  * Associate a user at once (Admin Area, Send Invite: no): by user_id, or
  * by email (an unknown email becomes a user without a password; a user
- * whose address is not verified is 409 email_unverified: anyone can
- * register any address). 404, 409 already_member.
+ * whose address is not verified is ERR_EMAIL_UNVERIFIED: anyone can
+ * register any address). ERR_NOT_FOUND, ERR_ALREADY_MEMBER.
  */
-int	access_member_add_or_reply(struct req *, long long client_id,
-	    long long user_id, const char *email, perms_t perms,
-	    cJSON **member);
-/* New permissions for a member. 404, 403, 409 owner_protected. */
-int	access_member_update_or_reply(struct req *, enum actor_kind,
-	    long long client_id, long long user_id, perms_t perms,
-	    cJSON **member);
-/* Remove a member, or let a member leave (always allowed). 404, 403,
- * 409 owner_protected. */
-int	access_member_remove_or_reply(struct req *, enum actor_kind,
-	    long long client_id, long long user_id);
-/* Make a member the owner; the old owner keeps every permission. */
-int	access_owner_change_or_reply(struct req *, long long client_id,
-	    long long user_id, cJSON **client);
+enum err	access_member_add(struct flow *, long long client_id,
+		    long long user_id, const char *email, perms_t,
+		    struct member *out) MUST_CHECK;
+/* New permissions for a member. ERR_NOT_FOUND, ERR_FORBIDDEN,
+ * ERR_OWNER_PROTECTED. */
+enum err	access_member_update(struct flow *, long long client_id,
+		    long long user_id, perms_t, struct member *out) MUST_CHECK;
+/* Remove a member, or let a member leave. ERR_NOT_FOUND, ERR_FORBIDDEN,
+ * ERR_OWNER_PROTECTED. */
+enum err	access_member_remove(struct flow *, long long client_id,
+		    long long user_id) MUST_CHECK;
+/* Make a member the owner; the old owner keeps every permission.
+ * ERR_NOT_FOUND. */
+enum err	access_owner_change(struct flow *, long long client_id,
+		    long long user_id, struct client *out) MUST_CHECK;
 
 #endif

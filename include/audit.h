@@ -1,28 +1,62 @@
 /*
- * audit.h: one row of audit_log per access change, written inside the
- * transaction of the change it records. Details never carry a token or a
- * password.
+ * audit.h: the audit_log table: one row per access change, written inside
+ * the transaction of the change it records, naming its actor. Details are
+ * a JSON object built with audit_detail_*(); they never carry a token or
+ * a password. No HTTP, no cJSON here: handlers and flows pass an actor.
  */
 #ifndef MEMBERD_AUDIT_H
 #define MEMBERD_AUDIT_H
 
-#include <cjson/cJSON.h>
+#include <stdbool.h>
 
+#include "model.h"
+#include "perms.h"
 #include "util.h"
 
 struct db;
-struct req;
+
+/* A details object being built; zero it to start, release when done. */
+struct audit_details {
+	struct buf	 json;
+};
+
+void	audit_detail_int(struct audit_details *, const char *key, long long);
+void	audit_detail_str(struct audit_details *, const char *key,
+	    const char *value);
+void	audit_detail_bool(struct audit_details *, const char *key, bool);
+/* The keys of a permission set, as a JSON array. */
+void	audit_detail_perms(struct audit_details *, const char *key, perms_t);
+void	audit_details_release(struct audit_details *);
+
+/* "admin", "user", "system", "anonymous": audit_log.actor_kind. */
+const char *actor_kind_name(enum actor_kind);
 
 /*
- * Record action by the caller of r (r->who: user, admin or anonymous;
- * IP from REMOTE_ADDR). client_id 0 for none. details is consumed (may be
- * NULL). 0, or -1 on a database error.
+ * Record action by who on client_id (0 for none), with details (NULL for
+ * none; not released). The actor is named by its email, else its name.
+ * 0, or -1 on a database error.
  */
-int	audit_write(struct req *, long long client_id, const char *action,
-	    cJSON *details) MUST_CHECK;
-/* The same with an explicit actor, for memberctl and failed logins. */
-int	audit_write_as(struct db *, const char *actor_kind, long long actor_id,
-	    const char *actor_name, const char *ip, long long client_id,
-	    const char *action, cJSON *details) MUST_CHECK;
+int	audit_record(struct db *, const struct actor *who, long long client_id,
+	    const char *action, const struct audit_details *) MUST_CHECK;
+
+/* One row of an account's activity; strings borrowed for the callback. */
+struct audit_entry {
+	long long	 id;
+	const char	*at;		/* RFC 3339 */
+	const char	*actor_kind;	/* as actor_kind_name() says it */
+	long long	 actor_id;	/* 0 for none */
+	const char	*actor_name;
+	const char	*action;
+	const char	*details;	/* a JSON object, as text */
+	const char	*ip;		/* NULL for none */
+};
+
+/*
+ * The activity of client_id, newest first: *total entries, and each() of
+ * those from offset on, at most limit. 0, or -1 on a database error.
+ */
+int	audit_list(struct db *, long long client_id, long limit, long offset,
+	    long long *total, void (*each)(const struct audit_entry *, void *),
+	    void *arg) MUST_CHECK;
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "util.h"
 #include "validate.h"
 
 enum principal_kind {
@@ -38,9 +39,6 @@ struct req;
  * flags (AUTH_*, NEED_CSRF). Returns 0, or -1 with the reply sent
  * (401 not_authenticated, 403 csrf_failed, 503 unavailable).
  */
-int	auth_check_or_reply(struct req *);
-
-/* The caller as the audit log names it: "user", "admin" or "anonymous". */
-const char *auth_actor_kind(const struct principal *);
+int	auth_check_or_reply(struct req *) MUST_CHECK;
 
 #endif

@@ -140,5 +140,22 @@ int		 db_drain_notifications(struct db *);
 
 /* Format an integer parameter into buf (>= 24 bytes); returns buf. */
 const char	*db_fmt_int(char *buf, long long v);
+/*
+ * An integer parameter in a buffer of its own, alive to the end of the
+ * enclosing block: DB_EXEC(db, &st, DB_INT(client_id), email).
+ */
+#define DB_INT(v)	db_fmt_int((char[24]){ 0 }, (v))
+
+/* Run a statement whose result says nothing: 0, or -1 (see db_error). */
+#define DB_DONE(db, st, ...) \
+	db_done(db_exec((db), (st), (const char *const[]){ __VA_ARGS__ }))
+static inline int MUST_CHECK
+db_done(struct db_res *res)
+{
+	if (res == NULL)
+		return -1;
+	db_res_free(res);
+	return 0;
+}
 
 #endif

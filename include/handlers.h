@@ -33,7 +33,8 @@ void	h_password_reset_confirm(struct req *);
 /* {user, accounts, csrf_token} for who's new session, with its cookie */
 void	reply_logged_in(struct req *, int status, const struct principal *who);
 /* {user, accounts, csrf_token} of a user; NULL after replying 503/500. */
-cJSON	*me_body_or_reply(struct req *, long long user_id, const char *csrf);
+cJSON	*me_body_or_reply(struct req *, long long user_id, const char *csrf)
+	    MUST_CHECK;
 
 /* A new user's details, checked, with the password already hashed. */
 struct registration {
@@ -49,13 +50,14 @@ struct registration {
  * a user (409 email_taken) and hash the password. 0, or -1 after replying.
  */
 int	registration_prepare_or_reply(struct req *, const cJSON *obj,
-	    const char *prefix, struct registration *);
+	    const char *prefix, struct registration *) MUST_CHECK;
 /*
  * In the caller's transaction, create the user; verified when the address
  * is proven. 0 with *id, or -1 after rolling back and replying.
  */
 int	registration_insert_or_reply(struct req *,
-	    const struct registration *, bool verified, long long *id);
+	    const struct registration *, bool verified, long long *id)
+	    MUST_CHECK;
 
 /* h_me.c */
 void	h_me(struct req *);

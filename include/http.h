@@ -15,12 +15,16 @@
 #include <cjson/cJSON.h>
 
 #include "auth.h"
+#include "errors.h"
+#include "flow.h"
+#include "model.h"
 #include "json.h"
 #include "util.h"
 
 #define HTTP_BODY_MAX	(64 * 1024)
 #define HTTP_MAX_IDS	4
 
+struct audit_details;
 struct config;
 struct db;
 struct req;
@@ -94,11 +98,31 @@ void	reply_empty(struct req *, int status);
 /* {"kind": obj}: how a created or changed object comes back. Frees obj. */
 void	reply_wrapped_json(struct req *, int status, const char *kind,
 	    cJSON *obj);
-void	reply_error(struct req *, int status, const char *code,
-	    const char *message, const char *field);
 /*
- * 503 unavailable (with Retry-After), 409 on a conflict, else 500
- * internal: from db_error.
+ * {"error": {code, message, field}} with the status of e (errors.h), its
+ * default message; field NULL when no one input is at fault.
+ */
+void	reply_err(struct req *, enum err, const char *field);
+/* The same with a more precise message (NULL: the default). */
+void	reply_err_msg(struct req *, enum err, const char *field,
+	    const char *message);
+/* And with one integer more in the error object (invite_id). */
+void	reply_err_id(struct req *, enum err, const char *field,
+	    const char *message, const char *key, long long id);
+/*
+ * The answer to a domain flow's failure: the one place where a domain
+ * error becomes HTTP (its status, code, sentence, field, invite_id, and
+ * Retry-After for a 429 that knows when).
+ */
+void	reply_fault(struct req *, const struct fault *);
+/* A flow for the request's caller: database, configuration, actor. */
+void	req_flow(struct req *, struct flow *);
+/* Record action by the request's caller (audit.h); details may be NULL. */
+int	req_audit(struct req *, long long client_id, const char *action,
+	    const struct audit_details *) MUST_CHECK;
+/*
+ * 503 unavailable with Retry-After when the database is away or too
+ * slow (timeouts), else 500 internal: from db_error.
  */
 void	reply_db_error(struct req *);
 /* Retry-After (s) of a 503: the database is away, or too slow (timeouts). */

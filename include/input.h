@@ -7,7 +7,8 @@
  *		return;
  *
  * Readers return 1 when the field is present and valid, 0 when it is
- * absent and optional, -1 when they replied. obj may be NULL (absent).
+ * absent and optional, -1 when they replied (must-check: a handler that
+ * ignored it would go on after a reply was sent). obj may be NULL (absent).
  * "field" is the name reported to the client ("owner.email").
  */
 #ifndef MEMBERD_INPUT_H
@@ -24,27 +25,29 @@ struct req;
 
 #define INPUT_STR_MAX	(16 * 1024)
 
-void	reply_invalid(struct req *, const char *field, const char *message);
-
 int	input_string_or_reply(struct req *, const cJSON *obj, const char *name,
-	    const char *field, bool required, const char **out);
+	    const char *field, bool required, const char **out) MUST_CHECK;
 /* out: EMAIL_MAX + 1 bytes, trimmed. */
 int	input_email_or_reply(struct req *, const cJSON *obj, const char *name,
-	    const char *field, bool required, char *out);
+	    const char *field, bool required, char *out) MUST_CHECK;
 /* out: 4 * NAME_MAX_CHARS + 1 bytes; min_chars 0 allows "". */
 int	input_name_or_reply(struct req *, const cJSON *obj, const char *name,
-	    const char *field, bool required, size_t min_chars, char *out);
+	    const char *field, bool required, size_t min_chars, char *out)
+	    MUST_CHECK;
 int	input_password_or_reply(struct req *, const cJSON *obj,
-	    const char *name, const char *field, const char **out);
+	    const char *name, const char *field, const char **out) MUST_CHECK;
 /* A positive integer id. */
 int	input_id_or_reply(struct req *, const cJSON *obj, const char *name,
-	    const char *field, bool required, long long *out);
+	    const char *field, bool required, long long *out) MUST_CHECK;
 int	input_bool_or_reply(struct req *, const cJSON *obj, const char *name,
-	    const char *field, bool required, bool *out);
+	    const char *field, bool required, bool *out) MUST_CHECK;
 int	input_perms_or_reply(struct req *, const cJSON *obj, const char *name,
-	    const char *field, bool required, perms_t *out);
+	    const char *field, bool required, perms_t *out) MUST_CHECK;
 /* A token of the right shape; any other string is "not found" later. */
 int	input_token_or_reply(struct req *, const cJSON *obj, const char *name,
-	    const char **out);
+	    const char **out) MUST_CHECK;
+
+/* ?page= of a listing: 1 when absent. 0, or -1 after replying 422. */
+int	input_page_or_reply(struct req *, long *page) MUST_CHECK;
 
 #endif

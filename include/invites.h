@@ -10,8 +10,7 @@
 
 #include <stdbool.h>
 
-#include <cjson/cJSON.h>
-
+#include "model.h"
 #include "util.h"
 
 struct db;
@@ -30,18 +29,72 @@ struct db_res;
 	" i.created_by_kind, i.inviter_name"
 #define INVITE_FROM " FROM invites i" \
 	" LEFT JOIN email_queue e ON e.id = i.last_email_id"
-#define INVITE_NCOLS 12
+/*
+ * The same columns from a row t of invites and the row e of its email
+ * (t, e: aliases or CTEs), for statements that answer what they wrote.
+ */
+#define INVITE_COLS_OF(t, e) t ".id, " t ".client_id, " t ".email, " \
+	t ".permissions, CASE WHEN " t ".status = 'pending' AND " \
+	t ".expires_at <= now() THEN 'expired' ELSE " t ".status END," \
+	" rfc3339(" t ".created_at), rfc3339(" t ".expires_at)," \
+	" rfc3339(" t ".last_sent_at), " t ".sent_count," \
+	" CASE WHEN " e ".id IS NULL THEN 'sent' WHEN " e ".state = 'sending'" \
+	"  THEN 'queued' ELSE " e ".state END, " t ".created_by_kind, " \
+	t ".inviter_name"
 /* $1 invite id */
 #define SQL_INVITE_GET "SELECT " INVITE_COLS INVITE_FROM " WHERE i.id = $1"
 
-cJSON	*invite_json(const struct db_res *, int row, int col);
+/* "pending", "accepted", "cancelled", "expired": 0 with *out, or -1. */
+int	 invite_status_parse(const char *, enum invite_status *out)
+	    MUST_CHECK;
+
+const char *invite_status_name(enum invite_status);
+/* created_by_kind: "admin" or "user" (ACTOR_MEMBER). 0, or -1. */
+int	 invite_inviter_parse(const char *, enum actor_kind *out) MUST_CHECK;
+/* The invitation in row of res, laid out by INVITE_COLS from col on. */
+void	 invite_read(const struct db_res *, int row, int col, struct invite *);
+/* each() every pending and expired invite of a client, newest first. 0 or -1. */
+int	 invites_list(struct db *, long long client_id,
+	    void (*each)(const struct invite *, void *), void *arg) MUST_CHECK;
+/* One invite by id into *out. 1 found, 0 not, -1 db error. */
+int	 invites_get(struct db *, long long id, struct invite *out) MUST_CHECK;
+
 /*
- * Invites of a client, newest first: pending ones, and expired ones too
- * when with_expired. 0 or -1.
+ * Cancel the pending invitations of client_id that user_id sent (when it
+ * loses the right to manage users), or those to email (made moot by a
+ * direct association); each() is told each one's id and address, for
+ * the audit log. 0 or -1.
  */
-int	 invites_list_json(struct db *, long long client_id, bool with_expired,
-	    cJSON **out) MUST_CHECK;
-/* One invite by id. 1 found, 0 not, -1 db error. */
-int	 invites_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
+int	 invites_cancel_sent_by(struct db *, long long client_id,
+	    long long user_id, void (*each)(long long, const char *, void *),
+	    void *arg) MUST_CHECK;
+int	 invites_cancel_to(struct db *, long long client_id, const char *email,
+	    void (*each)(long long, const char *, void *), void *arg)
+	    MUST_CHECK;
+/* Mark a pending invitation to email past its expiry expired. 0 or -1. */
+int	 invites_expire_stale(struct db *, long long client_id,
+	    const char *email) MUST_CHECK;
+
+struct email;
+
+/* A resend: the new token's hash, its email (to, subject, bodies). */
+struct invite_resend {
+	long long		 id;
+	const char		*token_hash;
+	const struct email	*mail;
+	long			 ttl;	/* seconds from now */
+};
+/*
+ * A new token, email and validity for invitation rs->id, with its audit
+ * entry naming who, in one statement; *out the invitation after. 0, or
+ * -1 (db_error: DB_UNIQUE when another invitation to the address is
+ * pending).
+ */
+int	 invites_resend(struct db *, const struct invite_resend *,
+	    const struct actor *who, struct invite *out) MUST_CHECK;
+/* Cancel invitation id unless it is cancelled, with its audit entry
+ * naming who; *out the invitation after, either way. 0 or -1. */
+int	 invites_cancel(struct db *, long long id, const struct actor *who,
+	    struct invite *out) MUST_CHECK;
 
 #endif

@@ -8,7 +8,17 @@
 
 #include <cjson/cJSON.h>
 
+#include "perms.h"
+
 /* Add key: v to obj. Returns the new item (owned by obj). */
 cJSON	*json_add_int(cJSON *obj, const char *key, long long v);
+
+/*
+ * Permissions from JSON: "all" or an array of known keys, never empty.
+ * Returns 0 with *out set, or -1 with a reason in why (a static string).
+ */
+int	 perms_from_json(const cJSON *, perms_t *out, const char **why);
+/* A JSON array of keys, in the order of the table. The caller owns it. */
+cJSON	*perms_to_json(perms_t);
 
 #endif

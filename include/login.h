@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "util.h"
+
 struct db;
 struct req;
 
@@ -25,12 +27,12 @@ struct req;
  * Retry-After, 503) and the result is 0.
  */
 int	login_check_or_reply(struct req *, bool admin, const char *email,
-	    const char *password, long long *id);
+	    const char *password, long long *id) MUST_CHECK;
 /*
  * Clear the failed logins of a user (admin false) or an administrator
  * (a new password). Failures are counted per id when the address reaches
  * someone, so every spelling of the address is cleared. 0, or -1.
  */
-int	login_forgive(struct db *, bool admin, long long id);
+int	login_forgive(struct db *, bool admin, long long id) MUST_CHECK;
 
 #endif

@@ -61,6 +61,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "model.h"
 #include "util.h"
 
 #define OUTBOX_CHANNEL	"memberd_mail"
@@ -78,6 +79,10 @@ struct outbox_msg {
 	int		 attempts;	/* including this one */
 	time_t		 created_at;
 };
+
+/* "queued", "sending", "sent", "failed", "dead": 0 with *out, or -1. */
+int	mail_state_parse(const char *, enum mail_state *out) MUST_CHECK;
+const char *mail_state_name(enum mail_state);
 
 enum outbox_outcome {
 	OUTBOX_SENT,

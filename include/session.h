@@ -42,6 +42,9 @@ int	session_end_presented(struct req *, bool admin) MUST_CHECK;
 /* End every session of a user. 0 or -1. */
 int	session_end_all_of_user(struct db *, long long user_id) MUST_CHECK;
 /* A new token for the same session (after a privilege change). 0 or -1. */
+/* user_id left client_id: its sessions there have no account active. */
+int	session_leave_account(struct db *, long long user_id,
+	    long long client_id) MUST_CHECK;
 int	session_rotate(struct db *, struct principal *who) MUST_CHECK;
 /* Make a client account the session's active one. 0 or -1. */
 int	session_set_active(struct db *, long long session_id,

@@ -6,8 +6,7 @@
 #ifndef MEMBERD_USERS_H
 #define MEMBERD_USERS_H
 
-#include <cjson/cJSON.h>
-
+#include "model.h"
 #include "util.h"
 
 struct db;
@@ -18,24 +17,42 @@ struct db_res;
 #define USER_COLS "u.id, u.email, u.first_name, u.last_name," \
 	" u.email_verified_at IS NOT NULL, rfc3339(u.created_at)," \
 	" rfc3339(u.last_login_at)"
-#define USER_NCOLS 7
 
-cJSON	*user_json(const struct db_res *, int row, int col);
-/* The user object of id. 1 found, 0 not, -1 db error. */
-int	 users_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
+/* A user as another table refers to one. */
+struct user_ref {
+	long long	 id;
+	char		 email[TEXT_EMAIL];	/* as stored */
+	bool		 created;	/* by users_find_or_create */
+	bool		 verified;	/* its address is verified */
+};
+
+/* The user of id. 1 found (*out set), 0 not, -1 db error. */
+int	 users_by_id(struct db *, long long id, struct user_ref *out)
+	    MUST_CHECK;
 /*
- * The accounts of /me: [{client_id, company_name, is_owner, permissions,
- * status}], owned first. *first_open gets the first account that is not
- * closed (0 if none). 0 or -1.
+ * The user of email (case-insensitive), else a new one without a
+ * password, named first and last (may be ""). 0 with *out set, or -1 on
+ * a database error. A user created meanwhile by another request is
+ * found. Binding a found user whose address is not verified is the
+ * caller's to refuse (DESIGN.md section 4, email_unverified).
  */
-int	 accounts_json(struct db *, long long user_id, cJSON **out,
-	    long long *first_open) MUST_CHECK;
+int	 users_find_or_create(struct db *, const char *email,
+	    const char *first, const char *last, struct user_ref *out)
+	    MUST_CHECK;
+
+/* The user in row of res, laid out by USER_COLS from col on. */
+void	 user_read(const struct db_res *, int row, int col, struct user *);
+/* The user of id into *out. 1 found, 0 not, -1 db error. */
+int	 users_get(struct db *, long long id, struct user *out) MUST_CHECK;
+/* each() account the user reaches (the accounts of /me), owned first,
+ * closed ones last. 0 or -1. */
+int	 users_accounts(struct db *, long long user_id,
+	    void (*each)(const struct account *, void *), void *arg) MUST_CHECK;
 /*
  * Whether user is a member of client and the client's status. 1 member
- * (status copied into status[16]), 0 not a member, 2 no such client,
- * -1 db error.
+ * (*status set), 0 not a member, 2 no such client, -1 db error.
  */
 int	 users_membership(struct db *, long long user_id, long long client_id,
-	    char *status) MUST_CHECK;
+	    enum client_status *status) MUST_CHECK;
 
 #endif

@@ -55,6 +55,8 @@ bool	 str_equal_ct(const char *, const char *);
 bool	 str_has_prefix(const char *, const char *);
 /* Trim ASCII spaces and tabs in place; returns s moved past leading ones. */
 char	*str_trim(char *s);
+/* The index of s in names[0..n), or -1: how state enums are parsed. */
+int	 str_index(const char *const *names, size_t n, const char *s);
 
 /*
  * Cutting text to a length never splits a UTF-8 sequence (PostgreSQL

@@ -1,34 +1,118 @@
-/* audit.c: rows of audit_log. */
-#include <stdlib.h>
+/* audit.c: rows of audit_log and their details; see audit.h. */
+#include <stdio.h>
 
 #include "audit.h"
-#include "auth.h"
 #include "db.h"
-#include "http.h"
 #include "banned.h"
 
 static struct stmt st_audit = STMT(
     "INSERT INTO audit_log (actor_kind, actor_id, actor_name, client_id,"
     " action, details, ip) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)", 7);
 
+static struct stmt st_count = STMT(
+    "SELECT count(*) FROM audit_log WHERE client_id = $1", 1);
+static struct stmt st_list = STMT(
+    "SELECT id, rfc3339(at), actor_kind, actor_id, actor_name, action,"
+    " details::text, ip FROM audit_log WHERE client_id = $1"
+    " ORDER BY id DESC LIMIT $2 OFFSET $3", 3);
+
+static const char *const kind_names[] = {
+	[ACTOR_ADMIN] = "admin",
+	[ACTOR_MEMBER] = "user",
+	[ACTOR_SYSTEM] = "system",
+	[ACTOR_ANONYMOUS] = "anonymous",
+};
+
+const char *
+actor_kind_name(enum actor_kind k)
+{
+	return kind_names[k];
+}
+
+/* ", " between members, then "key": */
+static void
+key(struct audit_details *d, const char *k)
+{
+	buf_puts(&d->json, d->json.len == 0 ? "{\"" : ", \"");
+	buf_puts(&d->json, k);
+	buf_puts(&d->json, "\": ");
+}
+
+void
+audit_detail_int(struct audit_details *d, const char *k, long long v)
+{
+	key(d, k);
+	buf_printf(&d->json, "%lld", v);
+}
+
+void
+audit_detail_bool(struct audit_details *d, const char *k, bool v)
+{
+	key(d, k);
+	buf_puts(&d->json, v ? "true" : "false");
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void
+json_string(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, *s);
+		} else if ((unsigned char)*s < 0x20)
+			buf_printf(b, "\\u%04x", (unsigned char)*s);
+		else
+			buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+void
+audit_detail_str(struct audit_details *d, const char *k, const char *v)
+{
+	key(d, k);
+	json_string(&d->json, v);
+}
+
+void
+audit_detail_perms(struct audit_details *d, const char *k, perms_t p)
+{
+	int	i, n = 0;
+
+	key(d, k);
+	buf_putc(&d->json, '[');
+	for (i = 0; i < PERM_COUNT; i++)
+		if (p & ((perms_t)1 << i)) {
+			buf_puts(&d->json, n++ > 0 ? ", " : "");
+			json_string(&d->json, perm_defs[i].key);
+		}
+	buf_putc(&d->json, ']');
+}
+
+void
+audit_details_release(struct audit_details *d)
+{
+	buf_release(&d->json);
+}
+
 int
-audit_write_as(struct db *db, const char *kind, long long actor_id,
-    const char *actor_name, const char *ip, long long client_id,
-    const char *action, cJSON *details)
+audit_record(struct db *db, const struct actor *who, long long client_id,
+    const char *action, const struct audit_details *d)
 {
 	struct db_res	*res;
-	char		 aid[24], cid[24], *json;
+	struct buf	 json = { 0 };
+	char		 aid[24], cid[24];
 
-	if (details == NULL)
-		details = cJSON_CreateObject();
-	json = cJSON_PrintUnformatted(details);
-	cJSON_Delete(details);
-	res = DB_EXEC(db, &st_audit, kind,
-	    actor_id > 0 ? db_fmt_int(aid, actor_id) : NULL,
-	    actor_name ? actor_name : "",
-	    client_id > 0 ? db_fmt_int(cid, client_id) : NULL, action,
-	    json ? json : "{}", ip);
-	free(json);
+	if (d != NULL && d->json.len > 0)
+		buf_printf(&json, "%s}", d->json.data);
+	res = DB_EXEC(db, &st_audit, actor_kind_name(who->kind),
+	    who->id > 0 ? db_fmt_int(aid, who->id) : NULL,
+	    who->email != NULL ? who->email : who->name != NULL ? who->name :
+	    "", client_id > 0 ? db_fmt_int(cid, client_id) : NULL, action,
+	    json.len > 0 ? json.data : "{}", who->ip);
+	buf_release(&json);
 	if (res == NULL)
 		return -1;
 	db_res_free(res);
@@ -36,9 +120,33 @@ audit_write_as(struct db *db, const char *kind, long long actor_id,
 }
 
 int
-audit_write(struct req *r, long long client_id, const char *action,
-    cJSON *details)
+audit_list(struct db *db, long long client_id, long limit, long offset,
+    long long *total, void (*each)(const struct audit_entry *, void *),
+    void *arg)
 {
-	return audit_write_as(r->db, auth_actor_kind(&r->who), r->who.id,
-	    r->who.email, r->remote_addr, client_id, action, details);
+	struct db_res		*res;
+	struct audit_entry	 e;
+	int			 i;
+
+	if ((res = DB_EXEC(db, &st_count, DB_INT(client_id))) == NULL)
+		return -1;
+	*total = db_int(res, 0, 0);
+	db_res_free(res);
+	res = DB_EXEC(db, &st_list, DB_INT(client_id), DB_INT(limit),
+	    DB_INT(offset));
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < db_rows(res); i++) {
+		e.id = db_int(res, i, 0);
+		e.at = db_str(res, i, 1);
+		e.actor_kind = db_str(res, i, 2);
+		e.actor_id = db_isnull(res, i, 3) ? 0 : db_int(res, i, 3);
+		e.actor_name = db_str(res, i, 4);
+		e.action = db_str(res, i, 5);
+		e.details = db_str(res, i, 6);
+		e.ip = db_str(res, i, 7);
+		each(&e, arg);
+	}
+	db_res_free(res);
+	return 0;
 }

@@ -13,17 +13,6 @@
 #include "session.h"
 #include "banned.h"
 
-const char *
-auth_actor_kind(const struct principal *who)
-{
-	switch (who->kind) {
-	case PRINCIPAL_USER: return "user";
-	case PRINCIPAL_ADMIN:
-	case PRINCIPAL_API_TOKEN: return "admin";
-	default: return "anonymous";
-	}
-}
-
 /* The token of "Bearer <token>", or NULL. */
 static const char *
 bearer(const char *authz)
@@ -66,15 +55,13 @@ auth_check_or_reply(struct req *r)
 		memset(&r->who, 0, sizeof(r->who));
 		if (flags & AUTH_OPTIONAL)
 			return 0;
-		reply_error(r, 401, "not_authenticated",
-		    "Sign in to continue.", NULL);
+		reply_err(r, ERR_NOT_AUTHENTICATED, NULL);
 		return -1;
 	}
 	if ((flags & NEED_CSRF) && r->who.via_cookie &&
 	    (r->csrf_header == NULL ||
 	    !str_equal_ct(r->csrf_header, r->who.csrf))) {
-		reply_error(r, 403, "csrf_failed",
-		    "The request lacks a valid X-CSRF-Token header.", NULL);
+		reply_err(r, ERR_CSRF_FAILED, NULL);
 		return -1;
 	}
 	return 0;

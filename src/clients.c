@@ -1,25 +1,23 @@
-/* clients.c: client account and member objects. */
+/* clients.c: rows of clients; see clients.h. */
 #include <stdio.h>
 #include <string.h>
 
 #include "clients.h"
 #include "db.h"
-#include "json.h"
 #include "perms.h"
 #include "banned.h"
 
+static const char *const status_names[] = {
+	[CLIENT_ACTIVE] = "active",
+	[CLIENT_INACTIVE] = "inactive",
+	[CLIENT_CLOSED] = "closed",
+};
+
 static struct stmt st_client = STMT(
     "SELECT " CLIENT_COLS " FROM clients c WHERE c.id = $1", 1);
-static struct stmt st_members = STMT(
-    "SELECT " MEMBER_COLS " FROM client_users cu"
-    " JOIN users u ON u.id = cu.user_id JOIN clients c ON c.id = cu.client_id"
-    " WHERE cu.client_id = $1"
-    " ORDER BY c.owner_user_id = u.id DESC, cu.added_at, u.id", 1);
-static struct stmt st_member = STMT(
-    "SELECT " MEMBER_COLS " FROM client_users cu"
-    " JOIN users u ON u.id = cu.user_id JOIN clients c ON c.id = cu.client_id"
-    " WHERE cu.client_id = $1 AND cu.user_id = $2", 2);
 
+static struct stmt st_set_owner = STMT(
+    "UPDATE clients SET owner_user_id = $2 WHERE id = $1", 2);
 static struct stmt st_lock = STMT(
     "SELECT 1 FROM clients WHERE id = $1 FOR NO KEY UPDATE", 1);
 
@@ -37,94 +35,55 @@ clients_lock(struct db *db, long long id)
 	return found;
 }
 
-cJSON *
-client_json(const struct db_res *res, int row, int col)
+void
+client_read(const struct db_res *res, int row, int col, struct client *c)
 {
-	cJSON	*c = cJSON_CreateObject();
-
-	json_add_int(c, "id", db_int(res, row, col));
-	cJSON_AddStringToObject(c, "company_name", db_str(res, row, col + 1));
-	cJSON_AddStringToObject(c, "first_name", db_str(res, row, col + 2));
-	cJSON_AddStringToObject(c, "last_name", db_str(res, row, col + 3));
-	cJSON_AddStringToObject(c, "status", db_str(res, row, col + 4));
-	json_add_int(c, "owner_user_id",
-	    db_int(res, row, col + 5));
-	cJSON_AddStringToObject(c, "created_at", db_str(res, row, col + 6));
-	return c;
-}
-
-cJSON *
-member_json(const struct db_res *res, int row, int col)
-{
-	cJSON	*m = cJSON_CreateObject();
-	bool	 owner = db_bool(res, row, col + 4);
-
-	json_add_int(m, "user_id", db_int(res, row, col));
-	cJSON_AddStringToObject(m, "email", db_str(res, row, col + 1));
-	cJSON_AddStringToObject(m, "first_name", db_str(res, row, col + 2));
-	cJSON_AddStringToObject(m, "last_name", db_str(res, row, col + 3));
-	cJSON_AddBoolToObject(m, "is_owner", owner);
-	/* the owner holds every permission, whatever the row says */
-	cJSON_AddItemToObject(m, "permissions", perms_to_json(owner ?
-	    PERMS_ALL : perms_from_pg(db_str(res, row, col + 5))));
-	if (db_isnull(res, row, col + 6))
-		cJSON_AddNullToObject(m, "last_login_at");
-	else
-		cJSON_AddStringToObject(m, "last_login_at",
-		    db_str(res, row, col + 6));
-	cJSON_AddStringToObject(m, "added_at", db_str(res, row, col + 7));
-	return m;
+	memset(c, 0, sizeof(*c));
+	c->id = db_int(res, row, col);
+	(void)str_copy(c->company_name, sizeof(c->company_name),
+	    db_str(res, row, col + 1));
+	(void)str_copy(c->first_name, sizeof(c->first_name),
+	    db_str(res, row, col + 2));
+	(void)str_copy(c->last_name, sizeof(c->last_name),
+	    db_str(res, row, col + 3));
+	if (client_status_parse(db_str(res, row, col + 4), &c->status) != 0)
+		c->status = CLIENT_CLOSED;	/* the schema allows no other */
+	c->owner_user_id = db_int(res, row, col + 5);
+	(void)str_copy(c->created_at, sizeof(c->created_at),
+	    db_str(res, row, col + 6));
 }
 
 int
-clients_get_json(struct db *db, long long id, cJSON **out)
+clients_get(struct db *db, long long id, struct client *out)
 {
 	struct db_res	*res;
-	char		 sid[24];
 	int		 found;
 
-	if ((res = DB_EXEC(db, &st_client, db_fmt_int(sid, id))) == NULL)
+	if ((res = DB_EXEC(db, &st_client, DB_INT(id))) == NULL)
 		return -1;
 	found = db_rows(res) == 1;
 	if (found)
-		*out = client_json(res, 0, 0);
+		client_read(res, 0, 0, out);
 	db_res_free(res);
 	return found;
 }
 
 int
-clients_members_json(struct db *db, long long id, cJSON **out)
+client_status_parse(const char *s, enum client_status *out)
 {
-	struct db_res	*res;
-	char		 sid[24];
-	int		 i;
+	int	i = str_index(status_names, sizeof(status_names) /
+	    sizeof(status_names[0]), s);
 
-	if ((res = DB_EXEC(db, &st_members, db_fmt_int(sid, id))) == NULL)
+	if (i < 0)
 		return -1;
-	*out = cJSON_CreateArray();
-	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(*out, member_json(res, i, 0));
-	db_res_free(res);
+	*out = (enum client_status)i;
 	return 0;
 }
 
-int
-clients_member_json(struct db *db, long long client_id, long long user_id,
-    cJSON **out)
+const char *
+client_status_name(enum client_status st)
 {
-	struct db_res	*res;
-	char		 cid[24], uid[24];
-	int		 found;
-
-	res = DB_EXEC(db, &st_member, db_fmt_int(cid, client_id),
-	    db_fmt_int(uid, user_id));
-	if (res == NULL)
-		return -1;
-	found = db_rows(res) == 1;
-	if (found)
-		*out = member_json(res, 0, 0);
-	db_res_free(res);
-	return found;
+	return status_names[st];
 }
 
 void
@@ -136,4 +95,10 @@ client_display_name(const char *company, const char *first, const char *last,
 	else
 		(void)str_printf(out, outlen, "%s%s%s", first, *first && *last ?
 		    " " : "", last);
+}
+
+int
+clients_set_owner(struct db *db, long long id, long long user_id)
+{
+	return DB_DONE(db, &st_set_owner, DB_INT(id), DB_INT(user_id));
 }

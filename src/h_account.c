@@ -14,6 +14,8 @@
 #include "input.h"
 #include "invites.h"
 #include "perms.h"
+#include "policy.h"
+#include "views.h"
 #include "banned.h"
 
 static struct stmt st_rights = STMT(
@@ -26,8 +28,8 @@ static int
 active_or_reply(struct req *r, long long *id)
 {
 	if (r->who.active_client_id <= 0) {
-		reply_error(r, 403, "forbidden", "Choose an account first.",
-		    NULL);
+		reply_err_msg(r, ERR_FORBIDDEN, NULL, "Choose an account "
+		    "first.");
 		return -1;
 	}
 	*id = r->who.active_client_id;
@@ -46,9 +48,12 @@ h_account_users(struct req *r)
 	struct db_res	*res;
 	char		 cid[24], uid[24];
 	long long	 id;
-	bool		 allowed;
-	cJSON		*users = NULL, *invites = NULL, *expired, *st, *body;
-	int		 i;
+	struct standing	 s;
+	const char	*why = NULL;
+	bool		 member;
+	enum err	 e;
+	enum client_status cst;
+	cJSON		*body;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
@@ -58,37 +63,27 @@ h_account_users(struct req *r)
 		reply_db_error(r);
 		return;
 	}
-	allowed = db_rows(res) == 1 && strcmp(db_str(res, 0, 0), "closed") != 0 &&
-	    (db_bool(res, 0, 1) ||
-	    (perms_from_pg(db_str(res, 0, 2)) & PERM_USERS));
+	member = db_rows(res) == 1;
+	if (!member || client_status_parse(db_str(res, 0, 0), &cst) != 0)
+		cst = CLIENT_CLOSED;
+	policy_standing(ACTOR_MEMBER, member, member && db_bool(res, 0, 1),
+	    member ? perms_from_pg(db_str(res, 0, 2)) : 0, &s);
 	db_res_free(res);
-	if (!allowed) {
-		reply_error(r, 403, "forbidden", "Only the account owner or a "
-		    "user allowed to manage users can see this.", NULL);
-		return;
-	}
-	if (clients_members_json(r->db, id, &users) != 0 ||
-	    invites_list_json(r->db, id, true, &invites) != 0) {
-		cJSON_Delete(users);
-		reply_db_error(r);
+	if ((e = policy_manage(&s, cst, &why)) != ERR_NONE) {
+		reply_err_msg(r, e, NULL, why);
 		return;
 	}
 	/*
 	 * "invites" holds the pending ones, as the contract says; the
 	 * expired ones come apart, so the owner can still resend them.
 	 */
-	expired = cJSON_CreateArray();
-	for (i = cJSON_GetArraySize(invites) - 1; i >= 0; i--) {
-		st = cJSON_GetObjectItem(cJSON_GetArrayItem(invites, i), "status");
-		if (strcmp(cJSON_GetStringValue(st), "expired") == 0)
-			cJSON_InsertItemInArray(expired, 0,
-			    cJSON_DetachItemFromArray(invites, i));
-	}
 	body = cJSON_CreateObject();
 	json_add_int(body, "client_id", id);
-	cJSON_AddItemToObject(body, "users", users);
-	cJSON_AddItemToObject(body, "invites", invites);
-	cJSON_AddItemToObject(body, "expired_invites", expired);
+	if (people_json(r->db, id, true, body) != 0) {
+		cJSON_Delete(body);
+		reply_db_error(r);
+		return;
+	}
 	reply_json(r, 200, body);
 }
 
@@ -101,20 +96,38 @@ h_account_users(struct req *r)
 void
 h_account_invite_create(struct req *r)
 {
+	struct flow	 f;
+	struct invite	 inv;
 	char		 email[EMAIL_MAX + 1];
 	perms_t		 perms;
 	long long	 id;
-	cJSON		*invite;
+	enum err	 e;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
-	if (access_invite_create_or_reply(r, ACTOR_MEMBER, id, email, perms,
-	    &invite) != 0)
+	req_flow(r, &f);
+	e = access_invite_create(&f, id, email, perms, &inv);
+	reply_invite(r, 201, e, &f, &inv);
+}
+
+/* Resend or cancel invitation {id} of the active account. */
+static void
+invite_change(struct req *r, enum err (*change)(struct flow *, long long,
+    long long, struct invite *))
+{
+	struct flow	 f;
+	struct invite	 inv;
+	long long	 id;
+	enum err	 e;
+
+	if (active_or_reply(r, &id) != 0)
 		return;
-	reply_wrapped_json(r, 201, "invite", invite);
+	req_flow(r, &f);
+	e = change(&f, id, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
 }
 
 /*
@@ -127,15 +140,7 @@ h_account_invite_create(struct req *r)
 void
 h_account_invite_resend(struct req *r)
 {
-	long long	 id;
-	cJSON		*invite;
-
-	if (active_or_reply(r, &id) != 0)
-		return;
-	if (access_invite_resend_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
-	    &invite) != 0)
-		return;
-	reply_wrapped_json(r, 200, "invite", invite);
+	invite_change(r, access_invite_resend);
 }
 
 /*
@@ -146,37 +151,31 @@ h_account_invite_resend(struct req *r)
 void
 h_account_invite_cancel(struct req *r)
 {
-	long long	 id;
-	cJSON		*invite;
-
-	if (active_or_reply(r, &id) != 0)
-		return;
-	if (access_invite_cancel_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
-	    &invite) != 0)
-		return;
-	reply_wrapped_json(r, 200, "invite", invite);
+	invite_change(r, access_invite_cancel);
 }
 
 /*
  * PATCH /api/v1/account/users/{user_id} {permissions}
- * 200 {member}; 403 forbidden (no right, the owner, a member holding or
- * granting what the caller lacks); 404 not_found; 409 owner_protected; 422.
+ * 200 {member}; 403 forbidden (no right, the owner, one who can do more
+ * than the caller, or granting what the caller lacks); 404 not_found;
+ * 409 owner_protected; 422.
  */
 void
 h_account_user_update(struct req *r)
 {
+	struct flow	 f;
+	struct member	 m;
 	perms_t		 perms;
 	long long	 id;
-	cJSON		*member;
+	enum err	 e;
 
 	if (active_or_reply(r, &id) != 0 ||
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
-	if (access_member_update_or_reply(r, ACTOR_MEMBER, id, r->ids[0],
-	    perms, &member) != 0)
-		return;
-	reply_wrapped_json(r, 200, "member", member);
+	req_flow(r, &f);
+	e = access_member_update(&f, id, r->ids[0], perms, &m);
+	reply_member(r, 200, e, &f, &m);
 }
 
 /*
@@ -187,12 +186,14 @@ h_account_user_update(struct req *r)
 void
 h_account_user_remove(struct req *r)
 {
+	struct flow	 f;
 	long long	 id;
 
 	if (active_or_reply(r, &id) != 0)
 		return;
-	if (access_member_remove_or_reply(r, ACTOR_MEMBER, id,
-	    r->ids[0]) != 0)
-		return;
-	reply_empty(r, 204);
+	req_flow(r, &f);
+	if (access_member_remove(&f, id, r->ids[0]) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_empty(r, 204);
 }

@@ -20,6 +20,7 @@
 #include "session.h"
 #include "tx.h"
 #include "users.h"
+#include "views.h"
 #include "banned.h"
 
 #define CLIENTS_PER_PAGE	25
@@ -29,14 +30,6 @@ static struct stmt st_admin = STMT(
     "SELECT id, email, name FROM admins WHERE id = $1", 1);
 static struct stmt st_admin_logged_in = STMT(
     "UPDATE admins SET last_login_at = now() WHERE id = $1", 1);
-static struct stmt st_user_exists = STMT(
-    "SELECT id FROM users WHERE id = $1", 1);
-static struct stmt st_user_by_email = STMT(
-    "SELECT id, email_verified_at IS NOT NULL FROM users"
-    " WHERE lower(email) = lower($1)", 1);
-static struct stmt st_user_create = STMT(
-    "INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)"
-    " ON CONFLICT DO NOTHING RETURNING id", 3);
 static struct stmt st_client_create = STMT(
     "INSERT INTO clients (company_name, first_name, last_name, status,"
     " owner_user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5);
@@ -157,7 +150,7 @@ h_admin_login(struct req *r)
 		return;
 	r->who = who;
 	(void)str_copy(r->who.email, sizeof(r->who.email), email);
-	if (audit_write(r, 0, "admin_login", NULL) != 0) {
+	if (req_audit(r, 0, "admin_login", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -178,7 +171,7 @@ h_admin_logout(struct req *r)
 		if (tx_begin_or_reply(r) != 0)
 			return;
 		if (session_end(r->db, r->who.session_id) != 0 ||
-		    audit_write(r, 0, "admin_logout", NULL) != 0) {
+		    req_audit(r, 0, "admin_logout", NULL) != 0) {
 			tx_fail(r);
 			return;
 		}
@@ -219,8 +212,8 @@ owner_parse_or_reply(struct req *r, const cJSON *owner, const char *first,
 
 	memset(in, 0, sizeof(*in));
 	if (!cJSON_IsObject(owner)) {
-		reply_invalid(r, "owner", "owner must be {user_id} or "
-		    "{email, first_name, last_name}.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "owner", "owner must be "
+		    "{user_id} or {email, first_name, last_name}.");
 		return -1;
 	}
 	if ((has = input_id_or_reply(r, owner, "user_id", "owner.user_id",
@@ -253,58 +246,80 @@ static int
 owner_resolve_or_reply(struct req *r, const struct owner_in *in,
     long long *id, bool *created)
 {
-	struct db_res	*res;
-	char		 sid[24];
+	struct user_ref	 u;
 	int		 found;
 
 	*created = false;
 	if (in->user_id > 0) {
-		res = DB_EXEC(r->db, &st_user_exists,
-		    db_fmt_int(sid, in->user_id));
-		if (res == NULL)
+		if ((found = users_by_id(r->db, in->user_id, &u)) < 0)
 			return tx_fail(r);
-		found = db_rows(res);
-		db_res_free(res);
 		if (!found) {
 			db_rollback(r->db);
-			reply_error(r, 404, "not_found", "No such user.",
-			    "owner.user_id");
+			reply_err_msg(r, ERR_NOT_FOUND, "owner.user_id",
+			    MSG_NO_USER);
 			return -1;
 		}
 		*id = in->user_id;
 		return 0;
 	}
-	for (;;) {
-		if ((res = DB_EXEC(r->db, &st_user_by_email, in->email)) == NULL)
-			return tx_fail(r);
-		if (db_rows(res) == 1 && !db_bool(res, 0, 1)) {
-			db_res_free(res);
-			db_rollback(r->db);
-			reply_error(r, 409, "email_unverified", "A user has "
-			    "registered this address but not verified it: pick "
-			    "the user after checking who they are, or another "
-			    "owner.", "owner.email");
-			return -1;
-		}
-		if (db_rows(res) == 1) {
-			*id = db_int(res, 0, 0);
-			db_res_free(res);
-			return 0;
-		}
-		db_res_free(res);
-		/* a user by that email may appear meanwhile: then use it */
-		res = DB_EXEC(r->db, &st_user_create, in->email, in->first,
-		    in->last);
-		if (res == NULL)
-			return tx_fail(r);
-		if (db_rows(res) == 1) {
-			*id = db_int(res, 0, 0);
-			*created = true;
-			db_res_free(res);
-			return 0;
-		}
-		db_res_free(res);
+	if (users_find_or_create(r->db, in->email, in->first, in->last,
+	    &u) != 0)
+		return tx_fail(r);
+	if (!u.created && !u.verified) {
+		db_rollback(r->db);
+		reply_err_msg(r, ERR_EMAIL_UNVERIFIED, "owner.email", "A user "
+		    "has registered this address but not verified it: pick the "
+		    "user after checking who they are, or another owner.");
+		return -1;
 	}
+	*id = u.id;
+	*created = u.created;
+	return 0;
+}
+
+/* The client, its owner's membership and its audit entry; answered. */
+static void
+client_write(struct req *r, const char *company, const char *first,
+    const char *last, const char *status, const struct owner_in *oin)
+{
+	struct db_res		*res;
+	struct audit_details	 details = { 0 };
+	long long		 owner_id = 0, client_id;
+	bool			 created;
+	int			 rc;
+	cJSON			*client = NULL;
+
+	if (tx_begin_or_reply(r) != 0)
+		return;
+	if (owner_resolve_or_reply(r, oin, &owner_id, &created) < 0)
+		return;
+	res = DB_EXEC(r->db, &st_client_create, company, first, last, status,
+	    DB_INT(owner_id));
+	if (res == NULL) {
+		tx_fail(r);
+		return;
+	}
+	client_id = db_int(res, 0, 0);
+	db_res_free(res);
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_owner_member,
+	    DB_INT(client_id), DB_INT(owner_id))) != 0)
+		return;
+	audit_detail_str(&details, "company_name", company);
+	audit_detail_int(&details, "owner_user_id", owner_id);
+	audit_detail_bool(&details, "owner_created", created);
+	audit_detail_str(&details, "owner_bound_by", oin->user_id > 0 ?
+	    "user_id" : "email");
+	rc = req_audit(r, client_id, "client_created", &details);
+	audit_details_release(&details);
+	if (rc != 0 || clients_get_json(r->db, client_id, &client) != 1) {
+		tx_fail(r);
+		return;
+	}
+	if (tx_commit_or_reply(r) != 0) {
+		cJSON_Delete(client);
+		return;
+	}
+	reply_wrapped_json(r, 201, "client", client);
 }
 
 /*
@@ -316,16 +331,12 @@ owner_resolve_or_reply(struct req *r, const struct owner_in *in,
 void
 h_admin_client_create(struct req *r)
 {
-	struct db_res	*res;
 	struct owner_in	 oin;
 	const cJSON	*owner;
 	const char	*status = "active";
 	char		 company[4 * NAME_MAX_CHARS + 1] = "";
 	char		 first[4 * NAME_MAX_CHARS + 1], last[4 * NAME_MAX_CHARS + 1];
-	char		 sowner[24], sclient[24];
-	long long	 owner_id = 0, client_id;
-	bool		 created;
-	cJSON		*client = NULL, *details;
+	enum client_status st;
 
 	if (input_name_or_reply(r, r->json, "company_name", "company_name",
 	    false, 0, company) < 0 ||
@@ -336,69 +347,20 @@ h_admin_client_create(struct req *r)
 	    input_string_or_reply(r, r->json, "status", "status", false,
 	    &status) < 0)
 		return;
-	if (strcmp(status, "active") != 0 && strcmp(status, "inactive") != 0 &&
-	    strcmp(status, "closed") != 0) {
-		reply_invalid(r, "status", "status is active, inactive or "
-		    "closed.");
+	if (client_status_parse(status, &st) != 0) {
+		reply_err_msg(r, ERR_INVALID_INPUT, "status", "status is "
+		    "active, inactive or closed.");
 		return;
 	}
 	owner = cJSON_GetObjectItemCaseSensitive(r->json, "owner");
 	if (owner == NULL) {
-		reply_invalid(r, "owner", "owner is required.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "owner",
+		    "owner is required.");
 		return;
 	}
 	if (owner_parse_or_reply(r, owner, first, last, &oin) < 0)
 		return;
-	if (tx_begin_or_reply(r) != 0)
-		return;
-	if (owner_resolve_or_reply(r, &oin, &owner_id, &created) < 0)
-		return;
-	res = DB_EXEC(r->db, &st_client_create, company, first, last, status,
-	    db_fmt_int(sowner, owner_id));
-	if (res == NULL) {
-		tx_fail(r);
-		return;
-	}
-	client_id = db_int(res, 0, 0);
-	db_res_free(res);
-	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_owner_member,
-	    db_fmt_int(sclient, client_id), sowner)) != 0)
-		return;
-	details = cJSON_CreateObject();
-	cJSON_AddStringToObject(details, "company_name", company);
-	json_add_int(details, "owner_user_id", owner_id);
-	cJSON_AddBoolToObject(details, "owner_created", created);
-	cJSON_AddStringToObject(details, "owner_bound_by", oin.user_id > 0 ?
-	    "user_id" : "email");
-	if (audit_write(r, client_id, "client_created", details) != 0 ||
-	    clients_get_json(r->db, client_id, &client) != 1) {
-		tx_fail(r);
-		return;
-	}
-	if (tx_commit_or_reply(r) != 0) {
-		cJSON_Delete(client);
-		return;
-	}
-	reply_wrapped_json(r, 201, "client", client);
-}
-
-/* Read ?page= (1 when absent). -1 after replying 422. */
-static int
-page_or_reply(struct req *r, long *page)
-{
-	char	*s = NULL;
-	int	 rc;
-
-	*page = 1;
-	if ((rc = req_query(r, "page", &s)) == 0)
-		return 0;
-	if (rc < 0 || !parse_long(s, 1, 1000000, page)) {
-		free(s);
-		reply_invalid(r, "page", "page is a number from 1.");
-		return -1;
-	}
-	free(s);
-	return 0;
+	client_write(r, company, first, last, status, &oin);
 }
 
 /* Read ?search= into a LIKE pattern (caller frees). NULL after replying. */
@@ -411,8 +373,8 @@ search_or_reply(struct req *r, bool contains)
 	if ((rc = req_query(r, "search", &s)) < 0 ||
 	    (rc == 1 && strlen(s) > 200)) {
 		free(s);
-		reply_invalid(r, "search", "The search is malformed or too "
-		    "long.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "search", "The search is "
+		    "malformed or too long.");
 		return NULL;
 	}
 	pat = like_pattern(s ? str_trim(s) : "", contains);
@@ -428,12 +390,13 @@ void
 h_admin_client_list(struct req *r)
 {
 	struct db_res	*count = NULL, *res = NULL;
+	struct client	 c;
 	char		*pat, lim[24], off[24];
 	long		 page;
 	cJSON		*body, *list;
 	int		 i;
 
-	if (page_or_reply(r, &page) < 0 || (pat = search_or_reply(r, true)) ==
+	if (input_page_or_reply(r, &page) < 0 || (pat = search_or_reply(r, true)) ==
 	    NULL)
 		return;
 	count = DB_EXEC(r->db, &st_clients_count, pat);
@@ -449,8 +412,10 @@ h_admin_client_list(struct req *r)
 	}
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "clients");
-	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(list, client_json(res, i, 0));
+	for (i = 0; i < db_rows(res); i++) {
+		client_read(res, i, 0, &c);
+		cJSON_AddItemToArray(list, client_to_json(&c));
+	}
 	json_add_int(body, "page", page);
 	json_add_int(body, "per_page", CLIENTS_PER_PAGE);
 	json_add_int(body, "total", db_int(count, 0, 0));
@@ -468,6 +433,7 @@ void
 h_admin_user_search(struct req *r)
 {
 	struct db_res	*res;
+	struct user	 u;
 	char		*pat;
 	cJSON		*body, *list;
 	int		 i;
@@ -486,8 +452,10 @@ h_admin_user_search(struct req *r)
 	}
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "users");
-	for (i = 0; i < db_rows(res); i++)
-		cJSON_AddItemToArray(list, user_json(res, i, 0));
+	for (i = 0; i < db_rows(res); i++) {
+		user_read(res, i, 0, &u);
+		cJSON_AddItemToArray(list, user_to_json(&u));
+	}
 	db_res_free(res);
 	reply_json(r, 200, body);
 }
@@ -500,27 +468,22 @@ h_admin_user_search(struct req *r)
 void
 h_admin_client_get(struct req *r)
 {
-	cJSON	*client = NULL, *users = NULL, *invites = NULL, *body;
+	cJSON	*client = NULL, *body;
 	int	 rc;
 
 	if ((rc = clients_get_json(r->db, r->ids[0], &client)) != 1) {
 		if (rc == 0)
-			reply_error(r, 404, "not_found", "No such client.",
-			    NULL);
+			reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
 		else
 			reply_db_error(r);
 		return;
 	}
-	if (clients_members_json(r->db, r->ids[0], &users) != 0 ||
-	    invites_list_json(r->db, r->ids[0], true, &invites) != 0) {
-		cJSON_Delete(client);
-		cJSON_Delete(users);
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "client", client);
+	if (people_json(r->db, r->ids[0], false, body) != 0) {
+		cJSON_Delete(body);
 		reply_db_error(r);
 		return;
 	}
-	body = cJSON_CreateObject();
-	cJSON_AddItemToObject(body, "client", client);
-	cJSON_AddItemToObject(body, "users", users);
-	cJSON_AddItemToObject(body, "invites", invites);
 	reply_json(r, 200, body);
 }

@@ -3,29 +3,49 @@
  * Area: Associate User (with or without an invitation), permissions,
  * removal, ownership, resend and cancel, and the account's activity.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
+#include "audit.h"
+#include "clients.h"
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
 #include "input.h"
+#include "json.h"
 #include "perms.h"
+#include "users.h"
+#include "views.h"
 #include "banned.h"
 
 #define ACTIVITY_PER_PAGE	50
 
-static struct stmt st_user_email = STMT(
-    "SELECT email FROM users WHERE id = $1", 1);
-static struct stmt st_client_exists = STMT(
-    "SELECT 1 FROM clients WHERE id = $1", 1);
-static struct stmt st_activity_count = STMT(
-    "SELECT count(*) FROM audit_log WHERE client_id = $1", 1);
-static struct stmt st_activity = STMT(
-    "SELECT id, rfc3339(at), actor_kind, actor_id, actor_name, action,"
-    " details::text, ip FROM audit_log WHERE client_id = $1"
-    " ORDER BY id DESC LIMIT $2 OFFSET $3", 3);
+
+/*
+ * The address an invitation by user_id goes to. 0, or -1 replied: 404
+ * not_found for the client (when it does not exist either) or the user.
+ */
+static int
+invitee_email_or_reply(struct req *r, long long user_id, char *email,
+    size_t len)
+{
+	struct user_ref	 u;
+	struct client	 c;
+	int		 rc;
+
+	if ((rc = users_by_id(r->db, user_id, &u)) == 1) {
+		(void)str_copy(email, len, u.email);
+		return 0;
+	}
+	if (rc == 0 && (rc = clients_get(r->db, r->ids[0], &c)) >= 0)
+		reply_err_msg(r, ERR_NOT_FOUND, rc == 0 ? NULL : "user_id",
+		    rc == 0 ? MSG_NO_CLIENT : MSG_NO_USER);
+	else
+		reply_db_error(r);
+	return -1;
+}
 
 /*
  * POST /api/v1/admin/clients/{id}/users {user_id | email, permissions,
@@ -39,13 +59,15 @@ static struct stmt st_activity = STMT(
 void
 h_admin_associate(struct req *r)
 {
-	struct db_res	*res;
-	char		 email[EMAIL_MAX + 1] = "", uid[24];
+	struct flow	 f;
+	struct invite	 inv;
+	struct member	 m;
+	char		 email[EMAIL_MAX + 1] = "";
 	long long	 user_id = 0;
 	perms_t		 perms;
 	bool		 send = true;
 	int		 has_id, has_email;
-	cJSON		*obj;
+	enum err	 e;
 
 	if ((has_id = input_id_or_reply(r, r->json, "user_id", "user_id", false,
 	    &user_id)) < 0 ||
@@ -57,44 +79,23 @@ h_admin_associate(struct req *r)
 	    &send) < 0)
 		return;
 	if (has_id == has_email) {
-		reply_invalid(r, "user_id", "Give either user_id (an existing "
-		    "user) or email.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "user_id", "Give either "
+		    "user_id (an existing user) or email.");
 		return;
 	}
+	req_flow(r, &f);
 	if (!send) {
-		if (access_member_add_or_reply(r, r->ids[0], user_id,
-		    has_email ? email : NULL, perms, &obj) == 0)
-			reply_wrapped_json(r, 201, "member", obj);
+		e = access_member_add(&f, r->ids[0], user_id,
+		    has_email ? email : NULL, perms, &m);
+		reply_member(r, 201, e, &f, &m);
 		return;
 	}
 	/* an invitation always goes to an address */
-	if (has_id) {
-		res = DB_EXEC(r->db, &st_user_email, db_fmt_int(uid, user_id));
-		if (res == NULL) {
-			reply_db_error(r);
-			return;
-		}
-		if (db_rows(res) != 1) {
-			db_res_free(res);
-			res = DB_EXEC(r->db, &st_client_exists,
-			    db_fmt_int(uid, r->ids[0]));
-			if (res != NULL && db_rows(res) == 0)
-				reply_error(r, 404, "not_found",
-				    "No such client account.", NULL);
-			else if (res != NULL)
-				reply_error(r, 404, "not_found", "No such "
-				    "user.", "user_id");
-			else
-				reply_db_error(r);
-			db_res_free(res);
-			return;
-		}
-		memcpy(email, db_str(res, 0, 0), strlen(db_str(res, 0, 0)) + 1);
-		db_res_free(res);
-	}
-	if (access_invite_create_or_reply(r, ACTOR_ADMIN, r->ids[0], email,
-	    perms, &obj) == 0)
-		reply_wrapped_json(r, 201, "invite", obj);
+	if (has_id && invitee_email_or_reply(r, user_id, email,
+	    sizeof(email)) != 0)
+		return;
+	e = access_invite_create(&f, r->ids[0], email, perms, &inv);
+	reply_invite(r, 201, e, &f, &inv);
 }
 
 /*
@@ -104,15 +105,17 @@ h_admin_associate(struct req *r)
 void
 h_admin_member_update(struct req *r)
 {
-	perms_t	 perms;
-	cJSON	*obj;
+	struct flow	 f;
+	struct member	 m;
+	perms_t		 perms;
+	enum err	 e;
 
 	if (input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
 		return;
-	if (access_member_update_or_reply(r, ACTOR_ADMIN, r->ids[0], r->ids[1],
-	    perms, &obj) == 0)
-		reply_wrapped_json(r, 200, "member", obj);
+	req_flow(r, &f);
+	e = access_member_update(&f, r->ids[0], r->ids[1], perms, &m);
+	reply_member(r, 200, e, &f, &m);
 }
 
 /*
@@ -122,8 +125,12 @@ h_admin_member_update(struct req *r)
 void
 h_admin_member_remove(struct req *r)
 {
-	if (access_member_remove_or_reply(r, ACTOR_ADMIN, r->ids[0],
-	    r->ids[1]) == 0)
+	struct flow	f;
+
+	req_flow(r, &f);
+	if (access_member_remove(&f, r->ids[0], r->ids[1]) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
 		reply_empty(r, 204);
 }
 
@@ -135,14 +142,18 @@ h_admin_member_remove(struct req *r)
 void
 h_admin_owner_change(struct req *r)
 {
+	struct flow	 f;
+	struct client	 c;
 	long long	 user_id;
-	cJSON		*obj;
 
 	if (input_id_or_reply(r, r->json, "user_id", "user_id", true,
 	    &user_id) < 0)
 		return;
-	if (access_owner_change_or_reply(r, r->ids[0], user_id, &obj) == 0)
-		reply_wrapped_json(r, 200, "client", obj);
+	req_flow(r, &f);
+	if (access_owner_change(&f, r->ids[0], user_id, &c) != ERR_NONE)
+		reply_fault(r, &f.fault);
+	else
+		reply_wrapped_json(r, 200, "client", client_to_json(&c));
 }
 
 /*
@@ -153,11 +164,13 @@ h_admin_owner_change(struct req *r)
 void
 h_admin_invite_resend(struct req *r)
 {
-	cJSON	*obj;
+	struct flow	 f;
+	struct invite	 inv;
+	enum err	 e;
 
-	if (access_invite_resend_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
-	    &obj) == 0)
-		reply_wrapped_json(r, 200, "invite", obj);
+	req_flow(r, &f);
+	e = access_invite_resend(&f, 0, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
 }
 
 /*
@@ -167,11 +180,37 @@ h_admin_invite_resend(struct req *r)
 void
 h_admin_invite_cancel(struct req *r)
 {
-	cJSON	*obj;
+	struct flow	 f;
+	struct invite	 inv;
+	enum err	 e;
 
-	if (access_invite_cancel_or_reply(r, ACTOR_ADMIN, 0, r->ids[0],
-	    &obj) == 0)
-		reply_wrapped_json(r, 200, "invite", obj);
+	req_flow(r, &f);
+	e = access_invite_cancel(&f, 0, r->ids[0], &inv);
+	reply_invite(r, 200, e, &f, &inv);
+}
+
+/* One activity entry into the JSON array arg. */
+static void
+entry_into(const struct audit_entry *a, void *arg)
+{
+	cJSON	*e = cJSON_CreateObject(), *actor;
+
+	json_add_int(e, "id", a->id);
+	cJSON_AddStringToObject(e, "at", a->at);
+	actor = cJSON_AddObjectToObject(e, "actor");
+	cJSON_AddStringToObject(actor, "kind", a->actor_kind);
+	if (a->actor_id == 0)
+		cJSON_AddNullToObject(actor, "id");
+	else
+		json_add_int(actor, "id", a->actor_id);
+	cJSON_AddStringToObject(actor, "name", a->actor_name);
+	cJSON_AddStringToObject(e, "action", a->action);
+	cJSON_AddItemToObject(e, "details", cJSON_Parse(a->details));
+	if (a->ip == NULL)
+		cJSON_AddNullToObject(e, "ip");
+	else
+		cJSON_AddStringToObject(e, "ip", a->ip);
+	cJSON_AddItemToArray(arg, e);
 }
 
 /*
@@ -182,70 +221,31 @@ h_admin_invite_cancel(struct req *r)
 void
 h_admin_activity(struct req *r)
 {
-	struct db_res	*res, *count;
-	char		 cid[24], lim[24], off[24], *s = NULL;
-	long		 page = 1;
-	cJSON		*body, *list, *e, *actor;
-	int		 i, q;
+	struct client	 c;
+	long		 page;
+	long long	 total;
+	cJSON		*body, *list;
+	int		 rc;
 
-	if ((q = req_query(r, "page", &s)) != 0 &&
-	    (q < 0 || !parse_long(s, 1, 1000000, &page))) {
-		free(s);
-		reply_invalid(r, "page", "page is a number from 1.");
+	if (input_page_or_reply(r, &page) != 0)
 		return;
-	}
-	free(s);
-	db_fmt_int(cid, r->ids[0]);
-	if ((res = DB_EXEC(r->db, &st_client_exists, cid)) == NULL) {
-		reply_db_error(r);
-		return;
-	}
-	q = db_rows(res);
-	db_res_free(res);
-	if (q == 0) {
-		reply_error(r, 404, "not_found", "No such client account.",
-		    NULL);
-		return;
-	}
-	if ((count = DB_EXEC(r->db, &st_activity_count, cid)) == NULL) {
-		reply_db_error(r);
-		return;
-	}
-	res = DB_EXEC(r->db, &st_activity, cid,
-	    db_fmt_int(lim, ACTIVITY_PER_PAGE),
-	    db_fmt_int(off, (page - 1) * ACTIVITY_PER_PAGE));
-	if (res == NULL) {
-		db_res_free(count);
-		reply_db_error(r);
+	if ((rc = clients_get(r->db, r->ids[0], &c)) != 1) {
+		if (rc == 0)
+			reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_CLIENT);
+		else
+			reply_db_error(r);
 		return;
 	}
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "entries");
-	for (i = 0; i < db_rows(res); i++) {
-		e = cJSON_CreateObject();
-		json_add_int(e, "id", db_int(res, i, 0));
-		cJSON_AddStringToObject(e, "at", db_str(res, i, 1));
-		actor = cJSON_AddObjectToObject(e, "actor");
-		cJSON_AddStringToObject(actor, "kind", db_str(res, i, 2));
-		if (db_isnull(res, i, 3))
-			cJSON_AddNullToObject(actor, "id");
-		else
-			json_add_int(actor, "id",
-			    db_int(res, i, 3));
-		cJSON_AddStringToObject(actor, "name", db_str(res, i, 4));
-		cJSON_AddStringToObject(e, "action", db_str(res, i, 5));
-		cJSON_AddItemToObject(e, "details",
-		    cJSON_Parse(db_str(res, i, 6)));
-		if (db_isnull(res, i, 7))
-			cJSON_AddNullToObject(e, "ip");
-		else
-			cJSON_AddStringToObject(e, "ip", db_str(res, i, 7));
-		cJSON_AddItemToArray(list, e);
+	if (audit_list(r->db, r->ids[0], ACTIVITY_PER_PAGE,
+	    (page - 1) * ACTIVITY_PER_PAGE, &total, entry_into, list) != 0) {
+		cJSON_Delete(body);
+		reply_db_error(r);
+		return;
 	}
 	json_add_int(body, "page", page);
 	json_add_int(body, "per_page", ACTIVITY_PER_PAGE);
-	json_add_int(body, "total", db_int(count, 0, 0));
-	db_res_free(count);
-	db_res_free(res);
+	json_add_int(body, "total", total);
 	reply_json(r, 200, body);
 }

@@ -17,6 +17,7 @@
 #include "tx.h"
 #include "users.h"
 #include "validate.h"
+#include "views.h"
 #include "banned.h"
 
 /*
@@ -98,8 +99,7 @@ reply_logged_in(struct req *r, int status, const struct principal *who)
 static void
 reply_email_taken(struct req *r, const char *field)
 {
-	reply_error(r, 409, "email_taken", "A user with this email already "
-	    "exists: sign in instead.", field);
+	reply_err(r, ERR_EMAIL_TAKEN, field);
 }
 
 int
@@ -134,8 +134,7 @@ registration_prepare_or_reply(struct req *r, const cJSON *obj,
 		return -1;
 	}
 	if (password_hash(r->cfg, password, reg->phc) != 0) {
-		reply_error(r, 500, "internal", "Could not hash the password.",
-		    NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_HASH_FAILED);
 		return -1;
 	}
 	snprintf(reg->email_field, sizeof(reg->email_field), "%s", f[0]);
@@ -187,7 +186,7 @@ h_register(struct req *r)
 	}
 	r->who = who;
 	snprintf(r->who.email, sizeof(r->who.email), "%s", reg.email);
-	if (audit_write(r, 0, "user_registered", NULL) != 0) {
+	if (req_audit(r, 0, "user_registered", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -233,7 +232,7 @@ h_login(struct req *r)
 		return;
 	r->who = who;
 	snprintf(r->who.email, sizeof(r->who.email), "%s", email);
-	if (audit_write(r, 0, "login", NULL) != 0) {
+	if (req_audit(r, 0, "login", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -252,7 +251,7 @@ h_logout(struct req *r)
 	if (tx_begin_or_reply(r) != 0)
 		return;
 	if (session_end(r->db, r->who.session_id) != 0 ||
-	    audit_write(r, 0, "logout", NULL) != 0) {
+	    req_audit(r, 0, "logout", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -276,38 +275,35 @@ reply_reset_requested(struct req *r)
 /*
  * The writes of a reset request in one transaction: the link and its email
  * when send is true, the same statements writing nothing when not, and the
- * audit row (details user_id, or null, and sent). 0, or -1 with the reply
- * sent.
+ * audit row (details user_id when the address is a user's, and sent). 0,
+ * or -1 with the reply sent.
  */
 static int
 reset_write_or_reply(struct req *r, const char *email, long long user_id,
     bool send, const char *token, const struct email *mail)
 {
-	char		 hash[TOKEN_HASH_PARAM], ttl[24], uid[24], eid[24];
-	long long	 email_id;
-	cJSON		*details;
+	struct audit_details	 details = { 0 };
+	char			 hash[TOKEN_HASH_PARAM];
+	long long		 email_id;
+	int			 rc;
 
 	if (tx_begin_or_reply(r) != 0)
 		return -1;
 	if (email_enqueue_if(r->db, mail, send, &email_id) != 0 ||
 	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_reset_insert,
-	    db_fmt_int(uid, user_id), token_hash_param(token, hash),
-	    db_fmt_int(ttl, r->cfg->password_reset_ttl),
-	    db_fmt_int(eid, email_id), send ? "t" : "f")) != 0) {
-		tx_fail(r);
-		return -1;
-	}
-	details = cJSON_CreateObject();
+	    DB_INT(user_id), token_hash_param(token, hash),
+	    DB_INT(r->cfg->password_reset_ttl), DB_INT(email_id),
+	    send ? "t" : "f")) != 0)
+		return tx_fail(r);
 	if (user_id != 0)
-		json_add_int(details, "user_id", user_id);
-	else
-		cJSON_AddNullToObject(details, "user_id");
-	cJSON_AddBoolToObject(details, "sent", send);
-	if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr, 0,
-	    "password_reset_requested", details) != 0) {
-		tx_fail(r);
-		return -1;
-	}
+		audit_detail_int(&details, "user_id", user_id);
+	audit_detail_bool(&details, "sent", send);
+	rc = audit_record(r->db, &(struct actor){ .kind = ACTOR_ANONYMOUS,
+	    .email = email, .ip = r->remote_addr }, 0,
+	    "password_reset_requested", &details);
+	audit_details_release(&details);
+	if (rc != 0)
+		return tx_fail(r);
 	return tx_commit_or_reply(r);
 }
 
@@ -342,8 +338,7 @@ h_password_reset(struct req *r)
 	}
 	if (token_new(token) != 0) {
 		db_res_free(res);
-		reply_error(r, 500, "internal", "No randomness available.",
-		    NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
 		return;
 	}
 	send = db_bool(res, 0, 3);
@@ -381,13 +376,12 @@ h_password_reset_confirm(struct req *r)
 	    &password) < 0)
 		return;
 	if (!token_well_formed(token)) {
-		reply_invalid(r, "token", "This reset link is not valid: ask "
-		    "for a new one.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "token", "This reset link "
+		    "is not valid: ask for a new one.");
 		return;
 	}
 	if (password_hash(r->cfg, password, phc) != 0) {
-		reply_error(r, 500, "internal", "Could not hash the password.",
-		    NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, MSG_HASH_FAILED);
 		return;
 	}
 	if (tx_begin_or_reply(r) != 0)
@@ -400,8 +394,9 @@ h_password_reset_confirm(struct req *r)
 	if (db_rows(res) != 1) {
 		db_res_free(res);
 		db_rollback(r->db);
-		reply_invalid(r, "token", "This reset link is not valid "
-		    "any more (used or expired): ask for a new one.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "token", "This reset link "
+		    "is not valid any more (used or expired): ask for a new "
+		    "one.");
 		return;
 	}
 	user_id = db_int(res, 0, 0);
@@ -416,7 +411,8 @@ h_password_reset_confirm(struct req *r)
 		return;
 	}
 	if (session_end_all_of_user(r->db, user_id) != 0 ||
-	    audit_write_as(r->db, "user", user_id, email, r->remote_addr, 0,
+	    audit_record(r->db, &(struct actor){ .kind = ACTOR_MEMBER,
+	    .id = user_id, .email = email, .ip = r->remote_addr }, 0,
 	    "password_changed", NULL) != 0) {
 		tx_fail(r);
 		return;

@@ -46,7 +46,7 @@ health_stuck_reply(struct req *r, long long stuck, long long locked,
 		    "longest for %lld s).", stuck, stuck == 1 ? " is" : "s are",
 		    longest);
 	reply_header(r, "Retry-After", RETRY_AFTER_SLOW);
-	reply_error(r, 503, "unavailable", msg, NULL);
+	reply_err_msg(r, ERR_UNAVAILABLE, NULL, msg);
 }
 
 /*
@@ -64,9 +64,9 @@ h_health(struct req *r)
 	if ((res = db_exec(r->db, &st_health, NULL)) == NULL) {
 		reply_header(r, "Retry-After", db_timed_out(r->db) ?
 		    RETRY_AFTER_SLOW : RETRY_AFTER_DOWN);
-		reply_error(r, 503, "unavailable", db_timed_out(r->db) ?
+		reply_err_msg(r, ERR_UNAVAILABLE, NULL, db_timed_out(r->db) ?
 		    "The database is too slow to answer." :
-		    "The database does not answer.", NULL);
+		    "The database does not answer.");
 		return;
 	}
 	stuck = db_int(res, 0, 0);

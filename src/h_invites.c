@@ -14,13 +14,17 @@
 #include "handlers.h"
 #include "http.h"
 #include "input.h"
+#include "invites.h"
+#include "members.h"
 #include "password.h"
 #include "perms.h"
+#include "policy.h"
 #include "session.h"
 #include "templates.h"
 #include "token.h"
 #include "tx.h"
 #include "users.h"
+#include "views.h"
 #include "banned.h"
 
 #define FIND_SQL \
@@ -32,10 +36,6 @@
 
 static struct stmt st_find = STMT(FIND_SQL, 1);
 static struct stmt st_find_lock = STMT(FIND_SQL " FOR UPDATE OF i", 1);
-static struct stmt st_member = STMT(
-    "INSERT INTO client_users (client_id, user_id, permissions)"
-    " VALUES ($1, $2, $3::text[]) ON CONFLICT DO NOTHING RETURNING user_id",
-    3);
 static struct stmt st_accepted = STMT(
     "UPDATE invites SET status = 'accepted', accepted_by_user_id = $2,"
     " accepted_at = now() WHERE id = $1", 2);
@@ -54,6 +54,32 @@ struct found {
 	char		expires_at[32];
 };
 
+/* The row of FIND_SQL into f. */
+static void
+found_read(struct req *r, const struct db_res *res, struct found *f)
+{
+	enum actor_kind	kind;
+
+	f->id = db_int(res, 0, 0);
+	f->client_id = db_int(res, 0, 1);
+	(void)str_copy(f->email, sizeof(f->email), db_str(res, 0, 2));
+	f->perms = perms_from_pg(db_str(res, 0, 3));
+	client_display_name(db_str(res, 0, 7), db_str(res, 0, 8),
+	    db_str(res, 0, 9), f->client_name, sizeof(f->client_name));
+	(void)str_copy(f->inviter_kind, sizeof(f->inviter_kind),
+	    db_str(res, 0, 11));
+	/* an administrator without a name, as this site names them today */
+	if (invite_inviter_parse(f->inviter_kind, &kind) == 0 &&
+	    kind == ACTOR_ADMIN &&
+	    template_is_unnamed_admin(db_str(res, 0, 10)))
+		template_unnamed_admin(r->cfg, f->inviter, sizeof(f->inviter));
+	else
+		(void)str_copy(f->inviter, sizeof(f->inviter),
+		    db_str(res, 0, 10));
+	(void)str_copy(f->expires_at, sizeof(f->expires_at),
+	    db_str(res, 0, 12));
+}
+
 /*
  * Find the invitation of token, usable now. 1 found; otherwise the reply
  * is sent (404 invite_not_found, 410 invite_used | invite_cancelled |
@@ -65,14 +91,15 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 {
 	struct db_res	*res;
 	char		 hash[TOKEN_HASH_PARAM];
-	const char	*status, *code = NULL, *msg = NULL;
+	const char	*msg = NULL;
+	enum invite_status ist;
+	enum client_status cst = CLIENT_ACTIVE;
+	enum err	 e = ERR_NONE;
 
 	if (!token_well_formed(token)) {
 		if (lock)
 			db_rollback(r->db);
-		reply_error(r, 404, "invite_not_found", "This invitation link "
-		    "is not valid. Ask whoever invited you to send a new one.",
-		    "token");
+		reply_err(r, ERR_INVITE_NOT_FOUND, "token");
 		return 0;
 	}
 	res = DB_EXEC(r->db, lock ? &st_find_lock : &st_find,
@@ -85,53 +112,24 @@ invite_find_or_reply(struct req *r, const char *token, bool lock,
 		return 0;
 	}
 	if (db_rows(res) != 1) {
-		code = "invite_not_found";
+		e = ERR_INVITE_NOT_FOUND;
 		msg = "This invitation link is not valid (it may have been "
 		    "replaced by a newer one). Ask whoever invited you to send "
 		    "a new one.";
 	} else {
-		status = db_str(res, 0, 4);
-		if (strcmp(status, "accepted") == 0) {
-			code = "invite_used";
-			msg = "This invitation has been used already.";
-		} else if (strcmp(status, "cancelled") == 0) {
-			code = "invite_cancelled";
-			msg = "This invitation was cancelled. Ask whoever "
-			    "invited you if you still need access.";
-		} else if (strcmp(status, "expired") == 0 || db_bool(res, 0, 5)) {
-			code = "invite_expired";
-			msg = "This invitation has expired. Ask whoever invited "
-			    "you to send it again.";
-		} else if (strcmp(db_str(res, 0, 6), "closed") == 0) {
-			code = "invite_cancelled";
-			msg = "The account of this invitation is closed.";
-		}
+		if (invite_status_parse(db_str(res, 0, 4), &ist) != 0 ||
+		    client_status_parse(db_str(res, 0, 6), &cst) != 0)
+			ist = INVITE_CANCELLED;	/* the schema allows no other */
+		e = policy_link_state(ist, db_bool(res, 0, 5), cst, &msg);
 	}
-	if (code != NULL) {
+	if (e != ERR_NONE) {
 		db_res_free(res);
 		if (lock)
 			db_rollback(r->db);
-		reply_error(r, strcmp(code, "invite_not_found") == 0 ? 404 :
-		    410, code, msg, "token");
+		reply_err_msg(r, e, "token", msg);
 		return 0;
 	}
-	f->id = db_int(res, 0, 0);
-	f->client_id = db_int(res, 0, 1);
-	(void)str_copy(f->email, sizeof(f->email), db_str(res, 0, 2));
-	f->perms = perms_from_pg(db_str(res, 0, 3));
-	client_display_name(db_str(res, 0, 7), db_str(res, 0, 8),
-	    db_str(res, 0, 9), f->client_name, sizeof(f->client_name));
-	(void)str_copy(f->inviter_kind, sizeof(f->inviter_kind),
-	    db_str(res, 0, 11));
-	/* an administrator without a name, as this site names them today */
-	if (strcmp(f->inviter_kind, "admin") == 0 &&
-	    template_is_unnamed_admin(db_str(res, 0, 10)))
-		template_unnamed_admin(r->cfg, f->inviter, sizeof(f->inviter));
-	else
-		(void)str_copy(f->inviter, sizeof(f->inviter),
-		    db_str(res, 0, 10));
-	(void)str_copy(f->expires_at, sizeof(f->expires_at),
-	    db_str(res, 0, 12));
+	found_read(r, res, f);
 	db_res_free(res);
 	return 1;
 }
@@ -199,41 +197,33 @@ static int
 accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
     const char *user_email)
 {
-	struct db_res	*res;
-	struct buf	 pg = { 0 };
-	char		 cid[24], uid[24], iid[24];
-	cJSON		*d;
+	char		 uid[24];
+	struct audit_details d = { 0 };
+	int		 rc;
 
-	perms_to_pg(f->perms, &pg);
 	db_fmt_int(uid, user_id);
-	res = DB_EXEC(r->db, &st_member, db_fmt_int(cid, f->client_id), uid,
-	    pg.data);
-	buf_release(&pg);
-	if (res == NULL)
+	if ((rc = members_add(r->db, f->client_id, user_id, f->perms)) < 0)
 		return tx_fail(r);
-	if (db_rows(res) != 1) {
-		db_res_free(res);
+	if (rc == 0) {
 		db_rollback(r->db);
-		reply_error(r, 409, "already_member", "You are already a "
-		    "member of this account.", NULL);
+		reply_err_msg(r, ERR_ALREADY_MEMBER, NULL, "You are already "
+		    "a member of this account.");
 		return -1;
 	}
-	db_res_free(res);
-	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_accepted,
-	    db_fmt_int(iid, f->id), uid)) != 0)
+	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_accepted, DB_INT(f->id),
+	    uid)) != 0)
 		return -1;
 	/* the link reached the invited mailbox: that address is proven */
 	if (strcasecmp(user_email, f->email) == 0 &&
 	    tx_exec_or_reply(r, DB_EXEC(r->db, &st_verified, uid)) != 0)
 		return -1;
-	d = cJSON_CreateObject();
-	json_add_int(d, "invite_id", f->id);
-	cJSON_AddStringToObject(d, "invited_email", f->email);
-	json_add_int(d, "user_id", user_id);
-	cJSON_AddItemToObject(d, "permissions", perms_to_json(f->perms));
-	if (audit_write(r, f->client_id, "invite_accepted", d) != 0)
-		return tx_fail(r);
-	return 0;
+	audit_detail_int(&d, "invite_id", f->id);
+	audit_detail_str(&d, "invited_email", f->email);
+	audit_detail_int(&d, "user_id", user_id);
+	audit_detail_perms(&d, "permissions", f->perms);
+	rc = req_audit(r, f->client_id, "invite_accepted", &d);
+	audit_details_release(&d);
+	return rc == 0 ? 0 : tx_fail(r);
 }
 
 /* Accept as the signed-in user: 200 {client_id, permissions}. */
@@ -247,8 +237,8 @@ accept_as_user(struct req *r, const char *token)
 		return;
 	if (!email_may_accept(r, &f, r->who.email)) {
 		db_rollback(r->db);
-		reply_error(r, 403, "forbidden", "This invitation is for "
-		    "another email address: sign in with that address.", NULL);
+		reply_err_msg(r, ERR_FORBIDDEN, NULL, "This invitation is "
+		    "for another email address: sign in with that address.");
 		return;
 	}
 	if (accept_write_or_reply(r, &f, r->who.id, r->who.email) != 0)
@@ -282,8 +272,8 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	cJSON			*body;
 
 	if (!cJSON_IsObject(reg_in)) {
-		reply_invalid(r, "register", "register must be {email, "
-		    "password, first_name, last_name}.");
+		reply_err_msg(r, ERR_INVALID_INPUT, "register", "register must "
+		    "be {email, password, first_name, last_name}.");
 		return;
 	}
 	if (!invite_find_or_reply(r, token, false, &f))
@@ -291,9 +281,9 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	if (registration_prepare_or_reply(r, reg_in, "register.", &reg) != 0)
 		return;
 	if (!email_may_accept(r, &f, reg.email)) {
-		reply_error(r, 403, "forbidden", "This invitation can only be "
-		    "accepted with the address it was sent to.",
-		    "register.email");
+		reply_err_msg(r, ERR_FORBIDDEN, "register.email", "This "
+		    "invitation can only be accepted with the address it was "
+		    "sent to.");
 		return;
 	}
 	if (!accept_begin_or_reply(r, token, &f))
@@ -307,7 +297,7 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	}
 	r->who = who;
 	(void)str_copy(r->who.email, sizeof(r->who.email), reg.email);
-	if (audit_write(r, 0, "user_registered", NULL) != 0) {
+	if (req_audit(r, 0, "user_registered", NULL) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -347,8 +337,8 @@ h_invite_accept(struct req *r)
 	}
 	reg = cJSON_GetObjectItemCaseSensitive(r->json, "register");
 	if (reg == NULL || cJSON_IsNull(reg)) {
-		reply_error(r, 401, "not_authenticated", "Sign in or register "
-		    "to accept this invitation.", NULL);
+		reply_err_msg(r, ERR_NOT_AUTHENTICATED, NULL, "Sign in or "
+		    "register to accept this invitation.");
 		return;
 	}
 	accept_by_registering(r, token, reg);

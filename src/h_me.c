@@ -9,6 +9,7 @@
 #include "session.h"
 #include "tx.h"
 #include "users.h"
+#include "views.h"
 #include "banned.h"
 
 /* {user, accounts, active_client_id, csrf_token} of the caller. */
@@ -46,30 +47,28 @@ void
 h_me_active_account(struct req *r)
 {
 	long long	 client_id;
-	char		 status[16];
+	enum client_status status;
 	int		 rc;
 
 	if (input_id_or_reply(r, r->json, "client_id", "client_id", true,
 	    &client_id) < 0)
 		return;
-	rc = users_membership(r->db, r->who.id, client_id, status);
+	rc = users_membership(r->db, r->who.id, client_id, &status);
 	if (rc < 0) {
 		reply_db_error(r);
 		return;
 	}
 	if (rc == 2) {
-		reply_error(r, 404, "not_found", "No such account.",
-		    "client_id");
+		reply_err_msg(r, ERR_NOT_FOUND, "client_id", "No such "
+		    "account.");
 		return;
 	}
 	if (rc == 0) {
-		reply_error(r, 403, "forbidden", "You do not have access to "
-		    "this account.", "client_id");
+		reply_err(r, ERR_FORBIDDEN, "client_id");
 		return;
 	}
-	if (strcmp(status, "closed") == 0) {
-		reply_error(r, 403, "forbidden", "This account is closed.",
-		    "client_id");
+	if (status == CLIENT_CLOSED) {
+		reply_err_msg(r, ERR_FORBIDDEN, "client_id", MSG_CLOSED);
 		return;
 	}
 	if (session_set_active(r->db, r->who.session_id, client_id) != 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -129,43 +130,123 @@ reply_empty(struct req *r, int status)
 }
 
 void
-reply_error(struct req *r, int status, const char *code, const char *message,
-    const char *field)
+reply_err_id(struct req *r, enum err e, const char *field,
+    const char *message, const char *key, long long id)
 {
-	cJSON	*root = cJSON_CreateObject(), *err;
+	const struct err_def	*d = err_def(e);
+	cJSON			*root = cJSON_CreateObject(), *err;
 
 	err = cJSON_AddObjectToObject(root, "error");
-	cJSON_AddStringToObject(err, "code", code);
-	cJSON_AddStringToObject(err, "message", message);
+	cJSON_AddStringToObject(err, "code", d->code);
+	cJSON_AddStringToObject(err, "message",
+	    message != NULL ? message : d->message);
 	if (field != NULL)
 		cJSON_AddStringToObject(err, "field", field);
-	reply_json(r, status, root);
+	if (key != NULL)
+		json_add_int(err, key, id);
+	reply_json(r, d->status, root);
 }
 
 void
-reply_db_error(struct req *r)
+reply_err_msg(struct req *r, enum err e, const char *field,
+    const char *message)
+{
+	reply_err_id(r, e, field, message, NULL, 0);
+}
+
+void
+reply_err(struct req *r, enum err e, const char *field)
+{
+	reply_err_id(r, e, field, NULL, NULL, 0);
+}
+
+/*
+ * A request that ends with a database failure leaves one warning line:
+ * db.c logged unavailable and unexpected errors as they happened.
+ */
+static void
+log_db_failure(const struct req *r)
 {
 	enum db_err	err = db_error(r->db);
 
-	/* db.c logged unavailable and unexpected errors as they happened */
 	if (err != DB_OK && err != DB_UNAVAILABLE && err != DB_OTHER)
 		log_warnx("database: %s %s (request %s) ended with "
 		    "sqlstate=%s constraint=%s: %s", r->method,
 		    r->route ? r->route->pattern : r->path, r->request_id,
 		    db_sqlstate(r->db), *db_constraint(r->db) ?
 		    db_constraint(r->db) : "-", db_message(r->db));
-	switch (err) {
+}
+
+void
+reply_fault(struct req *r, const struct fault *f)
+{
+	if (f->from_db && f->err == ERR_UNAVAILABLE) {
+		reply_db_error(r);
+		return;
+	}
+	if (f->from_db)
+		log_db_failure(r);
+	if (f->retry_after > 0)
+		reply_header(r, "Retry-After", DB_INT(f->retry_after));
+	reply_err_id(r, f->err, f->field, f->why,
+	    f->invite_id > 0 ? "invite_id" : NULL, f->invite_id);
+}
+
+/* The request's caller as the domain sees it. */
+static void
+req_actor(const struct req *r, struct actor *a)
+{
+	switch (r->who.kind) {
+	case PRINCIPAL_USER:
+		a->kind = ACTOR_MEMBER;
+		break;
+	case PRINCIPAL_ADMIN:
+	case PRINCIPAL_API_TOKEN:
+		a->kind = ACTOR_ADMIN;
+		break;
+	default:
+		a->kind = ACTOR_ANONYMOUS;
+		break;
+	}
+	a->id = r->who.id;
+	a->name = r->who.name;
+	a->email = r->who.email;
+	a->ip = r->remote_addr;
+}
+
+void
+req_flow(struct req *r, struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->db = r->db;
+	f->cfg = r->cfg;
+	req_actor(r, &f->who);
+}
+
+int
+req_audit(struct req *r, long long client_id, const char *action,
+    const struct audit_details *d)
+{
+	struct actor	a;
+
+	req_actor(r, &a);
+	return audit_record(r->db, &a, client_id, action, d);
+}
+
+void
+reply_db_error(struct req *r)
+{
+	log_db_failure(r);
+	switch (db_error(r->db)) {
 	case DB_UNAVAILABLE:
 		reply_header(r, "Retry-After", db_timed_out(r->db) ?
 		    RETRY_AFTER_SLOW : RETRY_AFTER_DOWN);
-		reply_error(r, 503, "unavailable", db_timed_out(r->db) ?
+		reply_err_msg(r, ERR_UNAVAILABLE, NULL, db_timed_out(r->db) ?
 		    "The database is too slow to answer now; try again." :
-		    "The service is temporarily unavailable; try again.",
-		    NULL);
+		    "The service is temporarily unavailable; try again.");
 		break;
 	default:
-		reply_error(r, 500, "internal", "An internal error occurred.",
-		    NULL);
+		reply_err(r, ERR_INTERNAL, NULL);
 		break;
 	}
 }
@@ -310,26 +391,24 @@ body_parse_or_reply(struct req *r)
 
 	if (r->body_too_large || r->content_length > HTTP_BODY_MAX ||
 	    r->body_len > HTTP_BODY_MAX) {
-		reply_error(r, 413, "payload_too_large",
-		    "The request body is larger than 64 KiB.", NULL);
+		reply_err(r, ERR_PAYLOAD_TOO_LARGE, NULL);
 		return -1;
 	}
 	if (r->body_len == 0)
 		return 0;
 	if (!content_type_is_json(r->content_type)) {
-		reply_error(r, 415, "unsupported_media_type",
-		    "The request body must be application/json.", NULL);
+		reply_err(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
 		return -1;
 	}
 	if (!utf8_valid(r->body, r->body_len)) {
-		reply_error(r, 400, "invalid_json",
-		    "The request body is not UTF-8.", NULL);
+		reply_err_msg(r, ERR_INVALID_JSON, NULL, "The request body "
+		    "is not UTF-8.");
 		return -1;
 	}
 	if (json_nul_member(r->body, r->body_len, field, sizeof(field))) {
-		reply_error(r, 422, "invalid_input",
-		    "Text may not contain NUL characters.",
-		    *field != '\0' ? field : NULL);
+		reply_err_msg(r, ERR_INVALID_INPUT,
+		    *field != '\0' ? field : NULL,
+		    "Text may not contain NUL characters.");
 		return -1;
 	}
 	r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
@@ -339,14 +418,13 @@ body_parse_or_reply(struct req *r)
 		    isspace((unsigned char)*end))
 			end++;
 		if (r->json == NULL || end != r->body + r->body_len) {
-			reply_error(r, 400, "invalid_json",
-			    "The request body is not valid JSON.", NULL);
+			reply_err(r, ERR_INVALID_JSON, NULL);
 			return -1;
 		}
 	}
 	if (!cJSON_IsObject(r->json)) {
-		reply_error(r, 400, "invalid_json",
-		    "The request body must be a JSON object.", NULL);
+		reply_err_msg(r, ERR_INVALID_JSON, NULL, "The request body "
+		    "must be a JSON object.");
 		return -1;
 	}
 	return 0;
@@ -376,11 +454,9 @@ http_handle(struct req *r, const struct route *routes, size_t nroutes)
 	if (r->route == NULL) {
 		if (path_known) {
 			reply_header(r, "Allow", allow.data);
-			reply_error(r, 405, "method_not_allowed",
-			    "This method is not allowed on this path.", NULL);
+			reply_err(r, ERR_METHOD_NOT_ALLOWED, NULL);
 		} else
-			reply_error(r, 404, "not_found", "No such resource.",
-			    NULL);
+			reply_err(r, ERR_NOT_FOUND, NULL);
 		buf_release(&allow);
 		return;
 	}
@@ -393,8 +469,7 @@ http_handle(struct req *r, const struct route *routes, size_t nroutes)
 	if (!r->replied) {
 		log_warnx("%s %s: handler sent no reply", r->method,
 		    r->route->pattern);
-		reply_error(r, 500, "internal", "An internal error occurred.",
-		    NULL);
+		reply_err(r, ERR_INTERNAL, NULL);
 	}
 }
 

@@ -1,6 +1,7 @@
 /* input.c: field readers that answer 422 themselves; see input.h. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -8,12 +9,6 @@
 #include "perms.h"
 #include "validate.h"
 #include "banned.h"
-
-void
-reply_invalid(struct req *r, const char *field, const char *message)
-{
-	reply_error(r, 422, "invalid_input", message, field);
-}
 
 /* The item, NULL when absent (JSON null counts as absent). */
 static const cJSON *
@@ -35,7 +30,7 @@ missing(struct req *r, const char *field, bool required)
 	if (!required)
 		return 0;
 	snprintf(msg, sizeof(msg), "%s is required.", field);
-	reply_invalid(r, field, msg);
+	reply_err_msg(r, ERR_INVALID_INPUT, field, msg);
 	return -1;
 }
 
@@ -48,11 +43,13 @@ input_string_or_reply(struct req *r, const cJSON *obj, const char *name,
 	if (j == NULL)
 		return missing(r, field, required);
 	if (!cJSON_IsString(j)) {
-		reply_invalid(r, field, "Expected a string.");
+		reply_err_msg(r, ERR_INVALID_INPUT, field,
+		    "Expected a string.");
 		return -1;
 	}
 	if (strlen(j->valuestring) > INPUT_STR_MAX) {
-		reply_invalid(r, field, "The value is too long.");
+		reply_err_msg(r, ERR_INVALID_INPUT, field,
+		    "The value is too long.");
 		return -1;
 	}
 	*out = j->valuestring;
@@ -69,7 +66,7 @@ input_email_or_reply(struct req *r, const cJSON *obj, const char *name,
 	if ((rc = input_string_or_reply(r, obj, name, field, required, &s)) <= 0)
 		return rc;
 	if ((why = email_check(s, out, EMAIL_MAX + 1)) != NULL) {
-		reply_invalid(r, field, why);
+		reply_err_msg(r, ERR_INVALID_INPUT, field, why);
 		return -1;
 	}
 	return 1;
@@ -86,7 +83,7 @@ input_name_or_reply(struct req *r, const cJSON *obj, const char *name,
 		return rc;
 	if ((why = name_check(s, out, 4 * NAME_MAX_CHARS + 1, min_chars,
 	    NAME_MAX_CHARS)) != NULL) {
-		reply_invalid(r, field, why);
+		reply_err_msg(r, ERR_INVALID_INPUT, field, why);
 		return -1;
 	}
 	return 1;
@@ -102,7 +99,7 @@ input_password_or_reply(struct req *r, const cJSON *obj, const char *name,
 	if ((rc = input_string_or_reply(r, obj, name, field, true, out)) <= 0)
 		return rc;
 	if ((why = password_check(*out)) != NULL) {
-		reply_invalid(r, field, why);
+		reply_err_msg(r, ERR_INVALID_INPUT, field, why);
 		return -1;
 	}
 	return 1;
@@ -119,7 +116,8 @@ input_id_or_reply(struct req *r, const cJSON *obj, const char *name,
 		return missing(r, field, required);
 	v = cJSON_IsNumber(j) ? j->valuedouble : -1;
 	if (!(v >= 1 && v <= 9007199254740991.0) || floor(v) != v) {
-		reply_invalid(r, field, "Expected a positive integer id.");
+		reply_err_msg(r, ERR_INVALID_INPUT, field, "Expected a "
+		    "positive integer id.");
 		return -1;
 	}
 	*out = (long long)v;
@@ -135,7 +133,8 @@ input_bool_or_reply(struct req *r, const cJSON *obj, const char *name,
 	if (j == NULL)
 		return missing(r, field, required);
 	if (!cJSON_IsBool(j)) {
-		reply_invalid(r, field, "Expected true or false.");
+		reply_err_msg(r, ERR_INVALID_INPUT, field, "Expected true or "
+		    "false.");
 		return -1;
 	}
 	*out = cJSON_IsTrue(j);
@@ -152,7 +151,7 @@ input_perms_or_reply(struct req *r, const cJSON *obj, const char *name,
 	if (j == NULL)
 		return missing(r, field, required);
 	if (perms_from_json(j, out, &why) != 0) {
-		reply_invalid(r, field, why);
+		reply_err_msg(r, ERR_INVALID_INPUT, field, why);
 		return -1;
 	}
 	return 1;
@@ -163,4 +162,22 @@ input_token_or_reply(struct req *r, const cJSON *obj, const char *name,
     const char **out)
 {
 	return input_string_or_reply(r, obj, name, name, true, out);
+}
+
+int
+input_page_or_reply(struct req *r, long *page)
+{
+	char	*s = NULL;
+	int	 rc;
+
+	*page = 1;
+	if ((rc = req_query(r, "page", &s)) == 0)
+		return 0;
+	if (rc < 0 || !parse_long(s, 1, 1000000, page)) {
+		free(s);
+		reply_err_msg(r, ERR_INVALID_INPUT, "page", MSG_BAD_PAGE);
+		return -1;
+	}
+	free(s);
+	return 0;
 }

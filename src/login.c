@@ -143,8 +143,7 @@ login_reserve_or_reply(struct req *r, const char *key)
 	db_fmt_int(retry, db_int(res, 0, 1) > 0 ? db_int(res, 0, 1) : 1);
 	db_res_free(res);
 	reply_header(r, "Retry-After", retry);
-	reply_error(r, 429, "too_many_attempts", "Too many failed "
-	    "sign-in attempts for this address; try again later.", NULL);
+	reply_err(r, ERR_TOO_MANY_ATTEMPTS, NULL);
 	return 0;
 }
 
@@ -168,8 +167,8 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 		login_key_of_id(admin, found_id, key);
 	} else if (login_key_of_address(admin, db_str(res, 0, 2), key) != 0) {
 		db_res_free(res);
-		reply_error(r, 500, "internal", "The address is too long to "
-		    "count attempts by.", NULL);
+		reply_err_msg(r, ERR_INTERNAL, NULL, "The address is too long "
+		    "to count attempts by.");
 		return 0;
 	}
 	if (!login_reserve_or_reply(r, key)) {
@@ -186,14 +185,14 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 	if (!ok) {
 		/* the attempt stays counted */
 		db_res_free(res);
-		if (audit_write_as(r->db, "anonymous", 0, email, r->remote_addr,
-		    0, admin ? "admin_login_failed" : "login_failed",
-		    NULL) != 0) {
+		if (audit_record(r->db, &(struct actor){
+		    .kind = ACTOR_ANONYMOUS, .email = email,
+		    .ip = r->remote_addr }, 0,
+		    admin ? "admin_login_failed" : "login_failed", NULL) != 0) {
 			reply_db_error(r);
 			return 0;
 		}
-		reply_error(r, 401, "invalid_credentials",
-		    "The email or password is not correct.", NULL);
+		reply_err(r, ERR_INVALID_CREDENTIALS, NULL);
 		return 0;
 	}
 	if (password_needs_rehash(r->cfg, phc))

@@ -143,6 +143,26 @@ read_password(char *buf, size_t len)
 	return 0;
 }
 
+/* The new administrator's password from stdin, hashed into phc. 0 or 1. */
+static int
+admin_password(struct ctl *ctl, char *phc)
+{
+	char		 pw[PASSWORD_MAX_BYTES + 2];
+	const char	*why;
+	int		 rc = 1;
+
+	if (read_password(pw, sizeof(pw)) != 0)
+		return 1;
+	if ((why = password_check(pw)) != NULL)
+		fprintf(stderr, "memberctl: %s\n", why);
+	else if (password_hash(&ctl->cfg, pw, phc) != 0)
+		fprintf(stderr, "memberctl: cannot hash the password\n");
+	else
+		rc = 0;
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
 static int
 admin_add(struct ctl *ctl, const char *raw_email, const char *name)
 {
@@ -150,11 +170,11 @@ admin_add(struct ctl *ctl, const char *raw_email, const char *name)
 	    "INSERT INTO admins (email, name, password_hash)"
 	    " VALUES ($1, $2, $3) RETURNING id", 3);
 	struct db_res	*res;
-	char		 email[EMAIL_MAX + 1], pw[PASSWORD_MAX_BYTES + 2];
-	char		 phc[PASSWORD_PHC_MAX];
+	char		 email[EMAIL_MAX + 1], phc[PASSWORD_PHC_MAX];
 	const char	*why;
 	long long	 id;
-	cJSON		*details;
+	struct audit_details details = { 0 };
+	int		 rc;
 
 	if ((why = email_check(raw_email, email, sizeof(email))) != NULL) {
 		fprintf(stderr, "memberctl: %s\n", why);
@@ -165,19 +185,8 @@ admin_add(struct ctl *ctl, const char *raw_email, const char *name)
 		    "no control characters\n");
 		return 1;
 	}
-	if (read_password(pw, sizeof(pw)) != 0)
+	if (admin_password(ctl, phc) != 0)
 		return 1;
-	if ((why = password_check(pw)) != NULL) {
-		fprintf(stderr, "memberctl: %s\n", why);
-		explicit_bzero(pw, sizeof(pw));
-		return 1;
-	}
-	if (password_hash(&ctl->cfg, pw, phc) != 0) {
-		explicit_bzero(pw, sizeof(pw));
-		fprintf(stderr, "memberctl: cannot hash the password\n");
-		return 1;
-	}
-	explicit_bzero(pw, sizeof(pw));
 	if (db_begin(ctl->db) != 0)
 		goto fail;
 	res = DB_EXEC(ctl->db, &st_add, email, name ? name : "", phc);
@@ -192,12 +201,12 @@ admin_add(struct ctl *ctl, const char *raw_email, const char *name)
 	}
 	id = db_int(res, 0, 0);
 	db_res_free(res);
-	details = cJSON_CreateObject();
-	cJSON_AddStringToObject(details, "email", email);
-	json_add_int(details, "admin_id", id);
-	if (audit_write_as(ctl->db, "system", 0, "memberctl", NULL, 0,
-	    "admin_created", details) != 0 ||
-	    db_commit(ctl->db) != 0) {
+	audit_detail_str(&details, "email", email);
+	audit_detail_int(&details, "admin_id", id);
+	rc = audit_record(ctl->db, &(struct actor){ .kind = ACTOR_SYSTEM,
+	    .name = "memberctl" }, 0, "admin_created", &details);
+	audit_details_release(&details);
+	if (rc != 0 || db_commit(ctl->db) != 0) {
 		db_rollback(ctl->db);
 		goto fail;
 	}

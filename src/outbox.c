@@ -7,6 +7,32 @@
 #include "util.h"
 #include "banned.h"
 
+static const char *const state_names[] = {
+	[MAIL_QUEUED] = "queued",
+	[MAIL_SENDING] = "sending",
+	[MAIL_SENT] = "sent",
+	[MAIL_FAILED] = "failed",
+	[MAIL_DEAD] = "dead",
+};
+
+int
+mail_state_parse(const char *s, enum mail_state *out)
+{
+	int	i = str_index(state_names, sizeof(state_names) /
+	    sizeof(state_names[0]), s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum mail_state)i;
+	return 0;
+}
+
+const char *
+mail_state_name(enum mail_state st)
+{
+	return state_names[st];
+}
+
 static struct stmt st_claim = STMT(
     "UPDATE email_queue q SET state = 'sending', locked_by = $1,"
     " claim_lock = $5::bigint,"

@@ -1,24 +1,13 @@
-/* perms.c: permission keys, and their JSON and PostgreSQL forms. */
+/* perms.c: permission keys, and their PostgreSQL form and words. */
 #include <string.h>
 
 #include "perms.h"
 #include "banned.h"
 
 const struct perm_def perm_defs[PERM_COUNT] = {
-	{ "profile", "Modify master account profile" },
-	{ "contacts", "View and manage contacts" },
-	{ "products", "View products and services" },
-	{ "manageproducts", "View and modify product passwords" },
-	{ "productsso", "Perform single sign-on" },
-	{ "domains", "View domains" },
-	{ "managedomains", "Manage domain settings" },
-	{ "invoices", "View and pay invoices" },
-	{ "quotes", "View and accept quotes" },
-	{ "tickets", "View and open support tickets" },
-	{ "affiliates", "View and manage affiliate account" },
-	{ "emails", "View emails" },
-	{ "orders", "Place new orders, upgrades and cancellations" },
-	{ "users", "Manage users and invitations" },
+#define PERM_DEF(name, key, label) [PERM_I_##name] = { key, label },
+	PERM_TABLE(PERM_DEF)
+#undef PERM_DEF
 };
 
 perms_t
@@ -30,48 +19,6 @@ perm_bit(const char *key)
 		if (strcmp(perm_defs[i].key, key) == 0)
 			return (perms_t)1 << i;
 	return 0;
-}
-
-int
-perms_from_json(const cJSON *j, perms_t *out, const char **why)
-{
-	const cJSON	*e;
-	perms_t		 p = 0, bit;
-
-	if (cJSON_IsString(j) && strcmp(j->valuestring, "all") == 0) {
-		*out = PERMS_ALL;
-		return 0;
-	}
-	if (!cJSON_IsArray(j)) {
-		*why = "Permissions must be \"all\" or a list of keys.";
-		return -1;
-	}
-	cJSON_ArrayForEach(e, j) {
-		if (!cJSON_IsString(e) || (bit = perm_bit(e->valuestring)) == 0) {
-			*why = "Permissions hold an unknown key.";
-			return -1;
-		}
-		p |= bit;
-	}
-	if (p == 0) {
-		*why = "Choose at least one permission.";
-		return -1;
-	}
-	*out = p;
-	return 0;
-}
-
-cJSON *
-perms_to_json(perms_t p)
-{
-	cJSON	*a = cJSON_CreateArray();
-	int	 i;
-
-	for (i = 0; i < PERM_COUNT; i++)
-		if (p & ((perms_t)1 << i))
-			cJSON_AddItemToArray(a,
-			    cJSON_CreateString(perm_defs[i].key));
-	return a;
 }
 
 void

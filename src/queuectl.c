@@ -108,19 +108,6 @@ q_status(struct db *db)
 	return 0;
 }
 
-static bool
-state_ok(const char *s)
-{
-	static const char *states[] = { "queued", "sending", "failed",
-	    "sent", "dead" };
-	size_t	i;
-
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (strcmp(s, states[i]) == 0)
-			return true;
-	return false;
-}
-
 static int
 q_list(struct db *db, int argc, char **argv)
 {
@@ -128,11 +115,12 @@ q_list(struct db *db, int argc, char **argv)
 	const char	*state = NULL;
 	char		 slimit[24];
 	long		 limit = LIST_DEFAULT;
+	enum mail_state	 st;
 	int		 i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
-			if (!state_ok(argv[++i]))
+			if (mail_state_parse(argv[++i], &st) != 0)
 				return bad("no such state", argv[i]);
 			state = argv[i];
 		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {

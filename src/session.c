@@ -44,6 +44,9 @@ static struct stmt st_end_user = STMT(
 static struct stmt st_rotate = STMT(
     "UPDATE sessions SET token_hash = $2, last_seen_at = now()"
     " WHERE id = $1", 2);
+static struct stmt st_leave = STMT(
+    "UPDATE sessions SET active_client_id = NULL"
+    " WHERE user_id = $1 AND active_client_id = $2", 2);
 static struct stmt st_set_active = STMT(
     "UPDATE sessions SET active_client_id = $2 WHERE id = $1", 2);
 
@@ -193,4 +196,10 @@ session_cookie_clear(struct req *r, bool admin)
 	    "SameSite=Lax%s", admin ? COOKIE_ADMIN : COOKIE_USER,
 	    r->cfg->plain_http ? "" : "; Secure");
 	reply_header(r, "Set-Cookie", v);
+}
+
+int
+session_leave_account(struct db *db, long long user_id, long long client_id)
+{
+	return DB_DONE(db, &st_leave, DB_INT(user_id), DB_INT(client_id));
 }

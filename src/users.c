@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clients.h"
 #include "db.h"
-#include "json.h"
 #include "perms.h"
 #include "users.h"
 #include "banned.h"
@@ -24,84 +24,128 @@ static struct stmt st_membership = STMT(
     " LEFT JOIN client_users cu ON cu.client_id = c.id AND cu.user_id = $1"
     " WHERE c.id = $2", 2);
 
-static void
-add_nullable(cJSON *o, const char *key, const struct db_res *res, int row,
-    int col)
+#define REF_COLS "id, email, email_verified_at IS NOT NULL"
+static struct stmt st_ref = STMT(
+    "SELECT " REF_COLS " FROM users WHERE id = $1", 1);
+static struct stmt st_by_email = STMT(
+    "SELECT " REF_COLS " FROM users WHERE lower(email) = lower($1)", 1);
+static struct stmt st_create = STMT(
+    "INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)"
+    " ON CONFLICT DO NOTHING RETURNING " REF_COLS, 3);
+
+/* Row 0 of res into *out when there is one: 1, else 0. Frees res. */
+static int
+ref_of(struct db_res *res, struct user_ref *out)
 {
-	if (db_isnull(res, row, col))
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddStringToObject(o, key, db_str(res, row, col));
-}
+	int	found = db_rows(res) == 1;
 
-cJSON *
-user_json(const struct db_res *res, int row, int col)
-{
-	cJSON	*u = cJSON_CreateObject();
-
-	json_add_int(u, "id", db_int(res, row, col));
-	cJSON_AddStringToObject(u, "email", db_str(res, row, col + 1));
-	cJSON_AddStringToObject(u, "first_name", db_str(res, row, col + 2));
-	cJSON_AddStringToObject(u, "last_name", db_str(res, row, col + 3));
-	cJSON_AddBoolToObject(u, "email_verified", db_bool(res, row, col + 4));
-	cJSON_AddStringToObject(u, "created_at", db_str(res, row, col + 5));
-	add_nullable(u, "last_login_at", res, row, col + 6);
-	return u;
-}
-
-int
-users_get_json(struct db *db, long long id, cJSON **out)
-{
-	struct db_res	*res;
-	char		 sid[24];
-	int		 found;
-
-	if ((res = DB_EXEC(db, &st_user, db_fmt_int(sid, id))) == NULL)
-		return -1;
-	found = db_rows(res) == 1;
-	if (found)
-		*out = user_json(res, 0, 0);
+	if (found) {
+		out->id = db_int(res, 0, 0);
+		(void)str_copy(out->email, sizeof(out->email),
+		    db_str(res, 0, 1));
+		out->verified = db_bool(res, 0, 2);
+	}
 	db_res_free(res);
 	return found;
 }
 
 int
-accounts_json(struct db *db, long long user_id, cJSON **out,
-    long long *first_open)
+users_by_id(struct db *db, long long id, struct user_ref *out)
 {
 	struct db_res	*res;
-	cJSON		*a, *o;
-	char		 sid[24];
-	int		 i;
-	bool		 owner;
 
-	if ((res = DB_EXEC(db, &st_accounts, db_fmt_int(sid, user_id))) == NULL)
+	memset(out, 0, sizeof(*out));
+	if ((res = DB_EXEC(db, &st_ref, DB_INT(id))) == NULL)
 		return -1;
-	a = cJSON_CreateArray();
-	if (first_open != NULL)
-		*first_open = 0;
+	return ref_of(res, out);
+}
+
+int
+users_find_or_create(struct db *db, const char *email, const char *first,
+    const char *last, struct user_ref *out)
+{
+	struct db_res	*res;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		if ((res = DB_EXEC(db, &st_by_email, email)) == NULL)
+			return -1;
+		if (ref_of(res, out) == 1)
+			return 0;
+		/* a user by that email may appear meanwhile: then use it */
+		res = DB_EXEC(db, &st_create, email, first, last);
+		if (res == NULL)
+			return -1;
+		if (ref_of(res, out) == 1) {
+			out->created = true;
+			return 0;
+		}
+	}
+}
+
+void
+user_read(const struct db_res *res, int row, int col, struct user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = db_int(res, row, col);
+	(void)str_copy(u->email, sizeof(u->email), db_str(res, row, col + 1));
+	(void)str_copy(u->first_name, sizeof(u->first_name),
+	    db_str(res, row, col + 2));
+	(void)str_copy(u->last_name, sizeof(u->last_name),
+	    db_str(res, row, col + 3));
+	u->email_verified = db_bool(res, row, col + 4);
+	(void)str_copy(u->created_at, sizeof(u->created_at),
+	    db_str(res, row, col + 5));
+	if (!db_isnull(res, row, col + 6))
+		(void)str_copy(u->last_login_at, sizeof(u->last_login_at),
+		    db_str(res, row, col + 6));
+}
+
+int
+users_get(struct db *db, long long id, struct user *out)
+{
+	struct db_res	*res;
+	int		 found;
+
+	if ((res = DB_EXEC(db, &st_user, DB_INT(id))) == NULL)
+		return -1;
+	found = db_rows(res) == 1;
+	if (found)
+		user_read(res, 0, 0, out);
+	db_res_free(res);
+	return found;
+}
+
+int
+users_accounts(struct db *db, long long user_id,
+    void (*each)(const struct account *, void *), void *arg)
+{
+	struct db_res	*res;
+	struct account	 a;
+	int		 i;
+
+	if ((res = DB_EXEC(db, &st_accounts, DB_INT(user_id))) == NULL)
+		return -1;
 	for (i = 0; i < db_rows(res); i++) {
-		owner = db_bool(res, i, 2);
-		o = cJSON_CreateObject();
-		json_add_int(o, "client_id", db_int(res, i, 0));
-		cJSON_AddStringToObject(o, "company_name", db_str(res, i, 1));
-		cJSON_AddBoolToObject(o, "is_owner", owner);
-		cJSON_AddItemToObject(o, "permissions", perms_to_json(owner ?
-		    PERMS_ALL : perms_from_pg(db_str(res, i, 3))));
-		cJSON_AddStringToObject(o, "status", db_str(res, i, 4));
-		cJSON_AddItemToArray(a, o);
-		if (first_open != NULL && *first_open == 0 &&
-		    strcmp(db_str(res, i, 4), "closed") != 0)
-			*first_open = db_int(res, i, 0);
+		memset(&a, 0, sizeof(a));
+		a.client_id = db_int(res, i, 0);
+		(void)str_copy(a.company_name, sizeof(a.company_name),
+		    db_str(res, i, 1));
+		a.is_owner = db_bool(res, i, 2);
+		/* the owner holds every permission, whatever the row says */
+		a.perms = a.is_owner ? PERMS_ALL :
+		    perms_from_pg(db_str(res, i, 3));
+		if (client_status_parse(db_str(res, i, 4), &a.status) != 0)
+			a.status = CLIENT_CLOSED;	/* no other in the schema */
+		each(&a, arg);
 	}
 	db_res_free(res);
-	*out = a;
 	return 0;
 }
 
 int
 users_membership(struct db *db, long long user_id, long long client_id,
-    char *status)
+    enum client_status *status)
 {
 	struct db_res	*res;
 	char		 uid[24], cid[24];
@@ -114,8 +158,9 @@ users_membership(struct db *db, long long user_id, long long client_id,
 	if (db_rows(res) != 1)
 		rc = 2;
 	else {
-		snprintf(status, 16, "%s", db_str(res, 0, 0));
 		rc = db_bool(res, 0, 1) ? 1 : 0;
+		if (client_status_parse(db_str(res, 0, 0), status) != 0)
+			*status = CLIENT_CLOSED;	/* no other in the schema */
 	}
 	db_res_free(res);
 	return rc;

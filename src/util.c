@@ -11,6 +11,17 @@
 #include "util.h"
 #include "banned.h"
 
+int
+str_index(const char *const *names, size_t n, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
 static void
 buf_grow(struct buf *b, size_t extra)
 {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "message.h"
 #include "perms.h"
 #include "util.h"

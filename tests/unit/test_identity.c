@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "json.h"
 #include "password.h"
 #include "perms.h"
 #include "templates.h"

@@ -1,0 +1,147 @@
+/*
+ * model.h: the plain types of the access domain, free of HTTP, FastCGI
+ * and JSON: the states of each table's rows as enums, who acts, the
+ * objects the domain answers with, and why it failed.
+ * Each state enum is parsed from (and named as) its column text by the
+ * module that owns the table: client_status_parse() in clients.c,
+ * invite_status_parse() in invites.c, mail_state_parse() in outbox.c.
+ */
+#ifndef MEMBERD_MODEL_H
+#define MEMBERD_MODEL_H
+
+#include <stdbool.h>
+
+#include "errors.h"
+#include "perms.h"
+#include "validate.h"
+
+/* clients.status: an account reached by nobody once closed. */
+enum client_status {
+	CLIENT_ACTIVE,
+	CLIENT_INACTIVE,
+	CLIENT_CLOSED,
+};
+
+/*
+ * invites.status:
+ *   pending ──accept──> accepted
+ *   pending ──cancel, inviter lost "users", direct association──> cancelled
+ *   pending ──housekeeping after expires_at──> expired
+ *   pending, expired ──resend──> pending (new token, fresh validity)
+ * A pending invite past expires_at reads as expired before housekeeping
+ * marks it.
+ */
+enum invite_status {
+	INVITE_PENDING,
+	INVITE_ACCEPTED,
+	INVITE_CANCELLED,
+	INVITE_EXPIRED,
+};
+
+/* email_queue.state; outbox.h draws how a row moves between them. */
+enum mail_state {
+	MAIL_QUEUED,
+	MAIL_SENDING,
+	MAIL_SENT,
+	MAIL_FAILED,
+	MAIL_DEAD,
+};
+
+/* Who acts; audit_log.actor_kind names it (audit.c). */
+enum actor_kind {
+	ACTOR_ADMIN,		/* an administrator, by session or API token */
+	ACTOR_MEMBER,		/* a user, through the Client Area */
+	ACTOR_SYSTEM,		/* housekeeping, memberctl */
+	ACTOR_ANONYMOUS,	/* no one signed in (a failed login) */
+};
+
+/*
+ * The caller of a domain function: what the rules judge and the audit
+ * log records. Strings are borrowed for the call.
+ */
+struct actor {
+	enum actor_kind	 kind;
+	long long	 id;		/* admins.id or users.id; 0 for none */
+	const char	*name;		/* display name ("First Last" or email) */
+	const char	*email;		/* what the audit log names it by */
+	const char	*ip;		/* REMOTE_ADDR; NULL for none */
+};
+
+#define TEXT_EMAIL	(EMAIL_MAX + 1)
+#define TEXT_NAME	(4 * NAME_MAX_CHARS + 1)	/* UTF-8 */
+#define TEXT_TIME	40			/* an RFC 3339 time */
+
+/* An invitation as the API shows it (DESIGN.md section 4). */
+struct invite {
+	long long	 id;
+	long long	 client_id;
+	char		 email[TEXT_EMAIL];
+	perms_t		 perms;
+	enum invite_status status;	/* pending past expiry: expired */
+	char		 created_at[TEXT_TIME];
+	char		 expires_at[TEXT_TIME];
+	char		 last_sent_at[TEXT_TIME];
+	long long	 sent_count;
+	enum mail_state	 delivery;	/* of its latest email; sending: queued */
+	enum actor_kind	 inviter_kind;	/* ACTOR_ADMIN or ACTOR_MEMBER */
+	char		 inviter_name[DISPLAY_NAME_MAX + 1];
+};
+
+/* A member of an account. */
+struct member {
+	long long	 user_id;
+	char		 email[TEXT_EMAIL];
+	char		 first_name[TEXT_NAME];
+	char		 last_name[TEXT_NAME];
+	bool		 is_owner;
+	perms_t		 perms;		/* every one for the owner */
+	char		 last_login_at[TEXT_TIME];	/* "": never */
+	char		 added_at[TEXT_TIME];
+};
+
+/* A user as the API shows one. */
+struct user {
+	long long	 id;
+	char		 email[TEXT_EMAIL];
+	char		 first_name[TEXT_NAME];
+	char		 last_name[TEXT_NAME];
+	bool		 email_verified;
+	char		 created_at[TEXT_TIME];
+	char		 last_login_at[TEXT_TIME];	/* "": never */
+};
+
+/* An account a user reaches, as /me lists it. */
+struct account {
+	long long	 client_id;
+	char		 company_name[TEXT_NAME];
+	bool		 is_owner;
+	perms_t		 perms;		/* every one for the owner */
+	enum client_status status;
+};
+
+/* A client account. */
+struct client {
+	long long	 id;
+	char		 company_name[TEXT_NAME];
+	char		 first_name[TEXT_NAME];
+	char		 last_name[TEXT_NAME];
+	enum client_status status;
+	long long	 owner_user_id;
+	char		 created_at[TEXT_TIME];
+};
+
+/*
+ * Why a domain function failed, beside the error it returns: the
+ * sentence (NULL: the error's default), the input at fault, and what
+ * some errors carry.
+ */
+struct fault {
+	enum err	 err;
+	const char	*why;
+	const char	*field;
+	long long	 invite_id;	/* ERR_INVITE_PENDING */
+	long long	 retry_after;	/* seconds, for a 429; 0 for none */
+	bool		 from_db;	/* a database failure: the edge logs it */
+};
+
+#endif
