@@ -71,6 +71,8 @@ int	 str_index(const char *const *names, size_t n, const char *s);
  * text from users or the database lands in a fixed buffer.
  */
 size_t	 utf8_complete_len(const char *s, size_t n);
+/* The value of one hexadecimal digit, or -1 when c is none. */
+int	 hex_value(unsigned char c);
 size_t	 utf8_cut_len(const char *s, size_t max);
 bool	 str_copy(char *dst, size_t dstlen, const char *src);
 bool	 str_printf(char *dst, size_t dstlen, const char *fmt, ...)

@@ -473,18 +473,6 @@ http_handle(struct req *r, const struct route *routes, size_t nroutes)
 	}
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode n bytes of a query component. Caller frees; NULL if malformed. */
 static char *
 query_decode(const char *s, size_t n)
@@ -500,8 +488,8 @@ query_decode(const char *s, size_t n)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= n || (hi = hex_value(s[i + 1])) < 0 ||
+			    (lo = hex_value(s[i + 2])) < 0) {
 				buf_release(&b);
 				return NULL;
 			}

@@ -36,18 +36,6 @@ secretbox_key_source(const struct config *c, char *path, size_t len)
 	return false;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 secretbox_key_parse(const unsigned char *d, size_t n, struct secretbox_key *key,
     char *err, size_t errlen)
@@ -65,8 +53,8 @@ secretbox_key_parse(const unsigned char *d, size_t n, struct secretbox_key *key,
 		m--;
 	if (m == 2 * SECRETBOX_KEY_LEN) {
 		for (i = 0; i < SECRETBOX_KEY_LEN; i++) {
-			hi = hexval(d[2 * i]);
-			lo = hexval(d[2 * i + 1]);
+			hi = hex_value(d[2 * i]);
+			lo = hex_value(d[2 * i + 1]);
 			if (hi < 0 || lo < 0)
 				break;
 			key->k[i] = (unsigned char)(hi << 4 | lo);

@@ -333,3 +333,15 @@ str_printf(char *dst, size_t dstlen, const char *fmt, ...)
 	buf_release(&b);
 	return fit;
 }
+
+int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
