@@ -4,7 +4,7 @@
 CC	?= cc
 PKGS	 = libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# -lm: src/input.c calls floor(), which gcc inlines and clang does not.
+# -lm: src/api/input.c calls floor(), which gcc inlines and clang does not.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wpointer-arith \
@@ -12,16 +12,19 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wpointer-arith \
 CSTD	 = -std=c17 -D_GNU_SOURCE
 HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(HARDEN) -Iinclude $(PKG_CFLAGS) -MMD -MP
+# The layers (README, Architecture): src/LAYER/*.c with include/LAYER/*.h.
+LAYERS	 = core domain api mail hooks cli
+INC	 = $(addprefix -Iinclude/,$(LAYERS))
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(HARDEN) $(INC) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS	?=
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
-SAN_CFLAGS = $(CSTD) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
+SAN_CFLAGS = $(CSTD) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) -MMD -MP
 
-MAINS	 = src/memberd.c src/mailer.c src/webhooks.c src/memberctl.c
-LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
+MAINS	 = src/api/memberd.c src/mail/mailer.c src/hooks/webhooks.c src/cli/memberctl.c
+LIB_SRCS = $(filter-out $(MAINS),$(wildcard $(addsuffix /*.c,$(addprefix src/,$(LAYERS)))))
 SQL	 = $(sort $(wildcard sql/*.sql))
 GEN	 = build/gen/migrations.c build/gen/openapi.c
 GEN_OBJ	 = gen/migrations.o gen/openapi.o
@@ -70,22 +73,22 @@ build/libmemberd.a: $(OBJ)
 build/asan/libmemberd.a: $(SOBJ)
 	rm -f $@ && ar rcs $@ $^
 
-build/memberd: build/obj/memberd.o build/libmemberd.a
+build/memberd: build/obj/api/memberd.o build/libmemberd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-build/memberd-mailer: build/obj/mailer.o build/libmemberd.a
+build/memberd-mailer: build/obj/mail/mailer.o build/libmemberd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-build/memberd-webhooks: build/obj/webhooks.o build/libmemberd.a
+build/memberd-webhooks: build/obj/hooks/webhooks.o build/libmemberd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-build/memberctl: build/obj/memberctl.o build/libmemberd.a
+build/memberctl: build/obj/cli/memberctl.o build/libmemberd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/asan/memberd: build/asan/obj/memberd.o build/asan/libmemberd.a
+build/asan/memberd: build/asan/obj/api/memberd.o build/asan/libmemberd.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
-build/asan/memberd-mailer: build/asan/obj/mailer.o build/asan/libmemberd.a
+build/asan/memberd-mailer: build/asan/obj/mail/mailer.o build/asan/libmemberd.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
-build/asan/memberd-webhooks: build/asan/obj/webhooks.o build/asan/libmemberd.a
+build/asan/memberd-webhooks: build/asan/obj/hooks/webhooks.o build/asan/libmemberd.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
-build/asan/memberctl: build/asan/obj/memberctl.o build/asan/libmemberd.a
+build/asan/memberctl: build/asan/obj/cli/memberctl.o build/asan/libmemberd.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/tests/%: tests/unit/%.c build/libmemberd.a
@@ -101,22 +104,20 @@ unit-run: unit
 
 # The domain layer knows no HTTP, FastCGI or JSON: its files must compile
 # with http.h, fcgiapp.h and cJSON.h made empty (their guards predefined).
-DOMAIN_SRCS = src/access.c src/audit.c src/clients.c src/errors.c src/flow.c \
-	      src/members.c \
-	      src/invites.c src/policy.c src/users.c tests/unit/test_policy.c
+DOMAIN_SRCS = $(wildcard src/domain/*.c) tests/unit/test_policy.c
 NO_EDGE	 = -DMEMBERD_HTTP_H -D_FCGIAPP_H -DcJSON__h
 
 # The code must also be clean under clang's warnings.
 check-clang: $(GEN)
 	@set -e; for f in $(LIB_SRCS) $(MAINS) $(UNIT_SRCS); do \
-		clang $(CSTD) $(WARN) -Iinclude $(PKG_CFLAGS) -fsyntax-only $$f; \
+		clang $(CSTD) $(WARN) $(INC) $(PKG_CFLAGS) -fsyntax-only $$f; \
 	done; for f in $(DOMAIN_SRCS); do \
-		clang $(CSTD) $(WARN) $(NO_EDGE) -Iinclude $(PKG_CFLAGS) \
+		clang $(CSTD) $(WARN) $(NO_EDGE) $(INC) $(PKG_CFLAGS) \
 		    -fsyntax-only $$f; \
 	done; echo "clang: clean"
 
 # docs/openapi.json: a valid OpenAPI 3.1 document, with every route of
-# src/routes.c and nothing else (needs the npm packages: make deps).
+# src/api/routes.c and nothing else (needs the npm packages: make deps).
 check-openapi:
 	node tools/check-openapi.mjs
 
@@ -240,18 +241,18 @@ distclean: clean
 FUZZ_SECONDS ?= 10
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SAN  = -g -O1 -fsanitize=address,undefined
-FUZZ_OBJ  = $(patsubst src/%.c,build/fuzz/obj/%.o,$(filter-out src/fcgi.c,$(LIB_SRCS))) \
+FUZZ_OBJ  = $(patsubst src/%.c,build/fuzz/obj/%.o,$(filter-out src/api/fcgi.c,$(LIB_SRCS))) \
 	    $(addprefix build/fuzz/obj/,$(GEN_OBJ))
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 .PHONY: fuzz
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(INC) $(PKG_CFLAGS) -c -o $@ $<
 build/fuzz/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude $(PKG_CFLAGS) -c -o $@ $<
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(INC) $(PKG_CFLAGS) -c -o $@ $<
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
-	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+	clang $(CSTD) $(FUZZ_SAN) -fsanitize=fuzzer $(INC) $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 	@set -e; for b in $(FUZZ_BINS); do \
 		mkdir -p $$b.corpus; \

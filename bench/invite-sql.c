@@ -3,7 +3,7 @@
  * administrator to one of the accounts CLIENT_LO..CLIENT_HI at random,
  * with an email rendered by the same template:
  *   memberd: in one transaction, the very statements memberd runs to
- *     create it (include/access_sql.h: lock, then the insert that checks
+ *     create it (include/domain/access_sql.h: lock, then the insert that checks
  *     and writes the invitation, its email and its audit entry).
  *   minimal: what a durable invitation cannot do without: the three
  *     inserts (email, invitation, audit entry) and one commit.

@@ -17,7 +17,7 @@ command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -rV | head -1)
 make -C "$REPO" -s all
 LIBS=$(pkg-config --libs libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl)
-cc -std=c17 -O2 -D_GNU_SOURCE -I"$REPO/include" $(pkg-config --cflags libcjson) \
+cc -std=c17 -O2 -D_GNU_SOURCE $(for d in core domain api mail hooks cli; do printf -- "-I%s/include/%s " "$REPO" "$d"; done) $(pkg-config --cflags libcjson) \
 	-o "$REPO/build/invite-sql" "$REPO/bench/invite-sql.c" "$REPO/build/libmemberd.a" $LIBS -lm
 # the benchmark sends far more invitations a day than an account may
 # (read whole first: grep -q would end the pipe early, and pipefail)

@@ -10,7 +10,7 @@ WORKERS=${BENCH_WORKERS:-$(nproc)}
 export BENCH_WORKERS=$WORKERS
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 make -C "$REPO" -s all
-cc -std=c17 -O2 -D_GNU_SOURCE -I"$REPO/include" $(pkg-config --cflags libcjson) \
+cc -std=c17 -O2 -D_GNU_SOURCE $(for d in core domain api mail hooks cli; do printf -- "-I%s/include/%s " "$REPO" "$d"; done) $(pkg-config --cflags libcjson) \
 	-o "$REPO/build/argon2-rate" "$REPO/bench/argon2-rate.c" "$REPO/build/libmemberd.a" \
 	$(pkg-config --libs libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl)
 bench_up

@@ -3,7 +3,7 @@
 // - OpenAPI 3.1.x, every $ref resolves, every operation has responses
 //   (each with a description, under a real status code), every {param} of
 //   a path is declared, every schema compiles as JSON Schema 2020-12;
-// - every route of src/routes.c is documented with the same method, and
+// - every route of src/api/routes.c is documented with the same method, and
 //   nothing is documented that routes.c does not route; the route's flags
 //   agree with x-memberd-auth, x-memberd-csrf, security and the CSRF
 //   header parameter.
@@ -22,7 +22,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const docPath = opt('--doc', path.join(REPO, 'docs/openapi.json'));
-const routesPath = opt('--routes', path.join(REPO, 'src/routes.c'));
+const routesPath = opt('--routes', path.join(REPO, 'src/api/routes.c'));
 
 const problems = [];
 const bad = (m) => problems.push(m);

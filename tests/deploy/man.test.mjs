@@ -1,5 +1,5 @@
 // The man pages: clean under `mandoc -T lint`, and in step with the code:
-// memberd.conf(5) lists every key of src/config.c with its default, and
+// memberd.conf(5) lists every key of src/core/config.c with its default, and
 // memberctl(8) every command memberctl knows.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

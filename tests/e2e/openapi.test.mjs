@@ -1,5 +1,5 @@
 // The API's description: served by memberd as docs/openapi.json holds
-// it, checked as a document and against src/routes.c, and the checks
+// it, checked as a document and against src/api/routes.c, and the checks
 // that hold every other test's answers to it really refuse what is not
 // documented.
 import { after, before, test } from 'node:test';
@@ -46,7 +46,7 @@ test('the check fails on a route missing from the description, or documented and
     assert.match(r.stderr, /POST \/api\/v1\/admin\/clients\/\{\}\/owner \(h_admin_owner_change\) is in routes.c but not in the description/);
     assert.match(r.stderr, /GET \/api\/v1\/nowhere is in the description but routes.c has no such route/);
 
-    const routes = fs.readFileSync(path.join(REPO, 'src/routes.c'), 'utf8')
+    const routes = fs.readFileSync(path.join(REPO, 'src/api/routes.c'), 'utf8')
       .replace('V1 "/auth/logout", AUTH_USER | NEED_CSRF', 'V1 "/auth/logout", AUTH_USER');
     fs.writeFileSync(path.join(dir, 'routes.c'), routes);
     const r2 = checker('--routes', path.join(dir, 'routes.c'));
