@@ -30,6 +30,11 @@ struct principal {
 	 * "" when it has none: never shown to others as the email */
 	char		 name[DISPLAY_NAME_MAX + 1];
 	char		 token[64];	/* the cookie value, for rotation */
+	bool		 two_factor;	/* TOTP is on for this user or admin */
+	/* a user session made by "Login as User" (DESIGN §9): the
+	 * administrator's id and name; 0 and "" otherwise */
+	long long	 impersonated_by;
+	char		 impersonator[DISPLAY_NAME_MAX + 1];
 };
 
 struct req;

@@ -21,14 +21,19 @@ static struct stmt st_create = STMT(
 static struct stmt st_find_user = STMT(
     "SELECT s.id, s.user_id, COALESCE(s.active_client_id, 0), s.csrf_token,"
     " u.email, btrim(u.first_name || ' ' || u.last_name),"
-    " s.last_seen_at < now() - interval '" TOUCH_EVERY_S " seconds'"
+    " s.last_seen_at < now() - interval '" TOUCH_EVERY_S " seconds',"
+    " COALESCE(s.impersonated_by, 0), COALESCE(a.name, a.email, ''),"
+    " u.totp_enabled_at IS NOT NULL"
     " FROM sessions s JOIN users u ON u.id = s.user_id"
+    " LEFT JOIN admins a ON a.id = s.impersonated_by"
     " WHERE s.token_hash = $1 AND s.expires_at > now()"
+    " AND u.status = 'active'"
     " AND s.last_seen_at > now() - make_interval(secs => $2::int)", 2);
 
 static struct stmt st_find_admin = STMT(
     "SELECT s.id, s.admin_id, 0, s.csrf_token, a.email, a.name,"
-    " s.last_seen_at < now() - interval '" TOUCH_EVERY_S " seconds'"
+    " s.last_seen_at < now() - interval '" TOUCH_EVERY_S " seconds',"
+    " 0, '', a.totp_enabled_at IS NOT NULL"
     " FROM sessions s JOIN admins a ON a.id = s.admin_id"
     " WHERE s.token_hash = $1 AND s.expires_at > now()"
     " AND s.last_seen_at > now() - make_interval(secs => $2::int)", 2);
@@ -116,6 +121,10 @@ session_find(struct db *db, const struct config *cfg, bool admin,
 	(void)str_copy(who->name, sizeof(who->name), *db_str(res, 0, 5) ||
 	    admin ? db_str(res, 0, 5) : db_str(res, 0, 4));
 	(void)str_copy(who->token, sizeof(who->token), token);
+	who->impersonated_by = db_int(res, 0, 7);
+	(void)str_copy(who->impersonator, sizeof(who->impersonator),
+	    db_str(res, 0, 8));
+	who->two_factor = db_bool(res, 0, 9);
 	if (db_bool(res, 0, 6) &&
 	    done(DB_EXEC(db, &st_touch, db_fmt_int(sid, who->session_id))) != 0) {
 		db_res_free(res);
