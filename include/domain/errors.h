@@ -32,6 +32,12 @@ enum err {
 	ERR_TOO_MANY_ATTEMPTS,		/* 429, with Retry-After */
 	ERR_INVITE_LIMIT,		/* 429 */
 	ERR_RESEND_TOO_SOON,		/* 429, with Retry-After */
+	/* added with DESIGN §8–§11 */
+	ERR_USER_DISABLED,		/* 403 */
+	ERR_TWO_FACTOR_REQUIRED,	/* 403 */
+	ERR_INVALID_CODE,		/* 401 */
+	ERR_TOKEN_INVALID,		/* 410, a verification or SSO link */
+	ERR_IMPERSONATION_FORBIDDEN,	/* 403 */
 	ERR_INTERNAL,			/* 500 */
 	ERR_UNAVAILABLE,		/* 503 */
 	ERR__COUNT

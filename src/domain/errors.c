@@ -58,6 +58,19 @@ static const struct err_def defs[] = {
 	[ERR_RESEND_TOO_SOON] = { 429, "resend_too_soon",
 	    "This invitation was sent a moment ago; wait a little before "
 	    "resending it." },
+	[ERR_USER_DISABLED] = { 403, "user_disabled",
+	    "This user is disabled. Contact support." },
+	[ERR_TWO_FACTOR_REQUIRED] = { 403, "two_factor_required",
+	    "This account requires two-factor authentication: turn it on "
+	    "under Security first." },
+	[ERR_INVALID_CODE] = { 401, "invalid_code",
+	    "This code is not correct." },
+	[ERR_TOKEN_INVALID] = { 410, "token_invalid",
+	    "This link is no longer valid: it was used, it expired, or it "
+	    "is not one of ours." },
+	[ERR_IMPERSONATION_FORBIDDEN] = { 403, "impersonation_forbidden",
+	    "This cannot be changed while signed in as this user from the "
+	    "Admin Area." },
 	[ERR_INTERNAL] = { 500, "internal", "An internal error occurred." },
 	[ERR_UNAVAILABLE] = { 503, "unavailable",
 	    "The service is temporarily unavailable; try again." },
