@@ -25,9 +25,9 @@
  *
  * Who holds a claim, as PostgreSQL sees it: each mailer holds, on its
  * connection, the session advisory lock pg_advisory_lock(claim_lock),
- * a random key it stamps on every row it claims (outbox_lock, again after
- * every reconnect). When the mailer dies, its connection and thus the lock
- * go with it; outbox_sweep, run by any mailer every few seconds, requeues
+ * a random key it stamps on every row it claims (drain.h takes it, again
+ * after every reconnect). When the mailer dies, its connection and thus
+ * the lock go with it; outbox_sweep, run by any mailer every few seconds, requeues
  * the rows whose lock it can take. A live mailer, however slow, keeps its
  * lock and its rows. The lease stays the fallback for claims without a
  * lock (claim_lock NULL: behind transaction pooling a session lock means
@@ -61,6 +61,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "drain.h"
 #include "model.h"
 #include "util.h"
 
@@ -86,31 +87,26 @@ const char *mail_state_name(enum mail_state);
 
 enum outbox_outcome {
 	OUTBOX_SENT,
-	OUTBOX_FAILED,		/* retried after outbox_backoff_ms */
+	OUTBOX_FAILED,		/* retried after drain_backoff_ms */
 	OUTBOX_DEAD,
 };
 
-/* Who claims: stamped on the rows. lock_key 0: no claim lock. */
-struct outbox_claimer {
-	const char	*mailer_id;
-	long		 lease_s;
-	const char	*msgid_domain;
-	long long	 lock_key;
-};
-
 /*
- * Claim up to max rows that are due. Returns how many (msgs[] filled, the
- * caller releases each with outbox_msg_release), or -1 on a database error.
+ * Claim up to max rows that are due, for who (drain.h; its id goes to
+ * locked_by), giving a first claim a Message-ID in msgid_domain. Returns
+ * how many (msgs[] filled, the caller releases each with
+ * outbox_msg_release), or -1 on a database error.
  */
-int	outbox_claim(struct db *, const struct outbox_claimer *,
-	    struct outbox_msg *msgs, int max);
+int	outbox_claim(struct db *, const struct drain_claimer *who,
+	    const char *msgid_domain, struct outbox_msg *msgs, int max);
 /*
  * The same in two steps, so the next batch is claimed while the current
  * one is being sent: send the claim, then collect its rows (as above).
  * When the connection is lost in between, so is the answer: the rows may
  * be claimed all the same (see outbox_held).
  */
-int	outbox_claim_send(struct db *, const struct outbox_claimer *, int max);
+int	outbox_claim_send(struct db *, const struct drain_claimer *who,
+	    const char *msgid_domain, int max);
 int	outbox_claim_collect(struct db *, struct outbox_msg *msgs, int max);
 void	outbox_msg_release(struct outbox_msg *);
 
@@ -141,11 +137,6 @@ int	outbox_release(struct db *, const char *mailer_id, long long id,
 	    const char *error);
 
 /*
- * Take the claim lock key on this connection (pg_try_advisory_lock):
- * 1 taken (or already ours), 0 another session holds it, -1.
- */
-int	outbox_lock(struct db *, long long key);
-/*
  * The ids of the rows this mailer holds (state sending, locked_by me), in
  * *ids (the caller frees it, also when none). How many, or -1.
  */
@@ -173,12 +164,5 @@ int	outbox_purge_sent(struct db *, long age_s, int limit);
  * no reply) failed, or dead once attempts reached max_attempts.
  */
 enum outbox_outcome outbox_verdict(int code, int attempts, long max_attempts);
-/*
- * Delay before the next attempt after attempts failures: n^4 units,
- * +-10 % by unit_random in [0, 1], capped at 3600 units, at least 1 ms.
- * With the default unit of a second: 1 s, 16 s, 81 s, 4 min, 10 min, 22
- * min, 40 min, then an hour.
- */
-long	outbox_backoff_ms(int attempts, long unit_ms, double unit_random);
 
 #endif
