@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "errors.h"
+#include "outbox.h"	/* enum mail_state */
 #include "perms.h"
 #include "validate.h"
 
@@ -38,14 +39,7 @@ enum invite_status {
 	INVITE_EXPIRED,
 };
 
-/* email_queue.state; outbox.h draws how a row moves between them. */
-enum mail_state {
-	MAIL_QUEUED,
-	MAIL_SENDING,
-	MAIL_SENT,
-	MAIL_FAILED,
-	MAIL_DEAD,
-};
+/* email_queue.state, enum mail_state: the mail layer's (outbox.h). */
 
 /* Who acts; audit_log.actor_kind names it (audit.c). */
 enum actor_kind {

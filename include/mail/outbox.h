@@ -62,10 +62,18 @@
 #include <time.h>
 
 #include "drain.h"
-#include "model.h"
 #include "util.h"
 
 #define OUTBOX_CHANNEL	"memberd_mail"
+
+/* email_queue.state, drawn above; invites show it (model.h). */
+enum mail_state {
+	MAIL_QUEUED,
+	MAIL_SENDING,
+	MAIL_SENT,
+	MAIL_FAILED,
+	MAIL_DEAD,
+};
 
 struct db;
 
