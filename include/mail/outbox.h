@@ -166,6 +166,41 @@ long	outbox_next_due_ms(struct db *);
 int	outbox_purge_sent(struct db *, long age_s, int limit);
 
 /*
+ * The operator's side (memberctl queue, queuectl.h). The state names in
+ * the order status lists them, how many rows each has, the age of the
+ * oldest row waiting (-1: none) and the dead rows of the last 24 hours,
+ * into *out. 0, or -1.
+ */
+#define OUTBOX_STATES	5
+struct outbox_status {
+	const char	*state[OUTBOX_STATES];
+	long long	 count[OUTBOX_STATES];
+	long		 oldest_waiting_s;
+	long long	 dead_24h;
+};
+int	outbox_status(struct db *, struct outbox_status *out) MUST_CHECK;
+
+/* A row as memberctl queue list shows it; strings owned by the entry. */
+struct outbox_entry {
+	char		*id, *state, *attempts, *created, *last_attempt;
+	char		*template, *recipient;
+	char		*last_error;	/* "" for none */
+};
+/*
+ * The newest limit rows (in state, or all for NULL), newest first, into
+ * *out (the caller frees it with outbox_entries_free). How many, or -1.
+ */
+int	outbox_list(struct db *, const char *state, long limit,
+	    struct outbox_entry **out);
+void	outbox_entries_free(struct outbox_entry *, int n);
+/*
+ * Queue again, attempts from 0: row id when dead or failed (1, 0 when no
+ * such row, -1), or with id 0 every dead row (how many, or -1). The
+ * mailers are woken at once rather than at their next poll.
+ */
+int	outbox_retry(struct db *, long long id);
+
+/*
  * What a reply code means for a row on its attempts-th attempt: 2xx sent;
  * 5xx dead, except the AUTH replies 530, 534, 535 and 538, which are about
  * this mailer's credentials, not the message; anything else (4xx, 0 for

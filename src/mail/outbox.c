@@ -131,6 +131,41 @@ static struct stmt st_purge = STMT(
     "   AND sent_at < now() - make_interval(secs => $1::bigint)"
     "   LIMIT $2)", 2);
 
+/* The operator's statements (memberctl queue). */
+static struct stmt st_counts = STMT(
+    "SELECT s.state, count(q.id)"
+    " FROM unnest(ARRAY['queued', 'sending', 'failed', 'sent', 'dead'])"
+    "   WITH ORDINALITY AS s(state, ord)"
+    " LEFT JOIN email_queue q ON q.state = s.state"
+    " GROUP BY s.state, s.ord ORDER BY s.ord", 0);
+
+static struct stmt st_ages = STMT(
+    "SELECT (SELECT extract(epoch FROM now() - min(created_at))::bigint"
+    "   FROM email_queue WHERE state IN ('queued', 'sending', 'failed')),"
+    " (SELECT count(*) FROM email_queue WHERE state = 'dead'"
+    "   AND coalesce(last_attempt_at, created_at)"
+    "     > now() - interval '24 hours')", 0);
+
+static struct stmt st_list = STMT(
+    "SELECT id, state, attempts, rfc3339(created_at),"
+    " coalesce(rfc3339(last_attempt_at), '-'), template, recipient,"
+    " coalesce(last_error, '')"
+    " FROM email_queue WHERE ($1::text IS NULL OR state = $1)"
+    " ORDER BY id DESC LIMIT $2", 2);
+
+static struct stmt st_retry_one = STMT(
+    "UPDATE email_queue SET state = 'queued', attempts = 0,"
+    " next_attempt_at = now(), locked_by = NULL, lease_until = NULL"
+    " WHERE id = $1 AND state IN ('dead', 'failed')", 1);
+
+static struct stmt st_retry_dead = STMT(
+    "UPDATE email_queue SET state = 'queued', attempts = 0,"
+    " next_attempt_at = now(), locked_by = NULL, lease_until = NULL"
+    " WHERE state = 'dead'", 0);
+
+static struct stmt st_wake = STMT(
+    "SELECT pg_notify('" OUTBOX_CHANNEL "', '')", 0);
+
 /* Fill msgs[] from a claim's rows; frees res. How many. */
 static int
 claim_rows(struct db_res *res, struct outbox_msg *msgs, int max)
@@ -341,4 +376,90 @@ outbox_verdict(int code, int attempts, long max_attempts)
 	    code != 535 && code != 538)
 		return OUTBOX_DEAD;
 	return attempts >= max_attempts ? OUTBOX_DEAD : OUTBOX_FAILED;
+}
+
+int
+outbox_status(struct db *db, struct outbox_status *out)
+{
+	/* the order of st_counts */
+	static const char *const order[OUTBOX_STATES] = { "queued",
+	    "sending", "failed", "sent", "dead" };
+	struct db_res	*res;
+	int		 i;
+
+	memset(out, 0, sizeof(*out));
+	if ((res = db_exec(db, &st_counts, NULL)) == NULL)
+		return -1;
+	for (i = 0; i < OUTBOX_STATES; i++) {
+		out->state[i] = order[i];
+		out->count[i] = i < db_rows(res) ? db_int(res, i, 1) : 0;
+	}
+	db_res_free(res);
+	if ((res = db_exec(db, &st_ages, NULL)) == NULL)
+		return -1;
+	out->oldest_waiting_s = db_isnull(res, 0, 0) ? -1 :
+	    (long)db_int(res, 0, 0);
+	out->dead_24h = db_int(res, 0, 1);
+	db_res_free(res);
+	return 0;
+}
+
+int
+outbox_list(struct db *db, const char *state, long limit,
+    struct outbox_entry **out)
+{
+	struct db_res		*res;
+	struct outbox_entry	*e;
+	int			 i, n;
+
+	*out = NULL;
+	if ((res = DB_EXEC(db, &st_list, state, DB_INT(limit))) == NULL)
+		return -1;
+	n = db_rows(res);
+	e = xcalloc((size_t)n + 1, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		e[i].id = xstrdup(db_str(res, i, 0));
+		e[i].state = xstrdup(db_str(res, i, 1));
+		e[i].attempts = xstrdup(db_str(res, i, 2));
+		e[i].created = xstrdup(db_str(res, i, 3));
+		e[i].last_attempt = xstrdup(db_str(res, i, 4));
+		e[i].template = xstrdup(db_str(res, i, 5));
+		e[i].recipient = xstrdup(db_str(res, i, 6));
+		e[i].last_error = xstrdup(db_str(res, i, 7));
+	}
+	db_res_free(res);
+	*out = e;
+	return n;
+}
+
+void
+outbox_entries_free(struct outbox_entry *e, int n)
+{
+	int	i;
+
+	for (i = 0; e != NULL && i < n; i++) {
+		free(e[i].id);
+		free(e[i].state);
+		free(e[i].attempts);
+		free(e[i].created);
+		free(e[i].last_attempt);
+		free(e[i].template);
+		free(e[i].recipient);
+		free(e[i].last_error);
+	}
+	free(e);
+}
+
+int
+outbox_retry(struct db *db, long long id)
+{
+	struct db_res	*res;
+	int		 n;
+
+	n = id == 0 ? db_affected_free(db_exec(db, &st_retry_dead, NULL)) :
+	    db_touched(DB_EXEC(db, &st_retry_one, DB_INT(id)));
+	/* without it, the mailers see the rows at their next poll */
+	if (n > 0 && (res = db_exec(db, &st_wake, NULL)) != NULL)
+		db_res_free(res);
+	return n;
 }
