@@ -64,9 +64,8 @@ static struct stmt st_expire_stale = STMT(
  * $8-$11 the actor's kind, id, name and IP. Answers the invitation.
  */
 static struct stmt st_resend = STMT(
-    "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
-    "   body_text, body_html) VALUES ('invite', $3, $4, $5, $6)"
-    "   RETURNING id, state),"
+    "WITH e AS (" SQL_EMAIL_INSERT
+    "   VALUES ('invite', $3, '', $4, $5, $6)" SQL_EMAIL_RETURNING "),"
     " i AS (UPDATE invites SET token_hash = $2, status = 'pending',"
     "   ended_at = NULL, expires_at = now() + make_interval(secs => $7::int),"
     "   last_sent_at = now(), sent_count = sent_count + 1,"
