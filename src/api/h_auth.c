@@ -8,6 +8,7 @@
 #include "enqueue.h"
 #include "handlers.h"
 #include "http.h"
+#include "identity.h"
 #include "input.h"
 #include "login.h"
 #include "password.h"
@@ -163,7 +164,8 @@ registration_insert_or_reply(struct req *r, const struct registration *reg,
 
 /*
  * POST /api/v1/auth/register {email, password, first_name, last_name}
- * 201 {user, accounts, csrf_token} and a session cookie;
+ * 201 {user, accounts, csrf_token} and a session cookie; an Email
+ * Address Verification is queued in the same transaction.
  * 409 email_taken; 422 invalid_input.
  */
 void
@@ -171,6 +173,7 @@ h_register(struct req *r)
 {
 	struct principal	who;
 	struct registration	reg;
+	struct flow		f;
 	long long		id;
 
 	if (registration_prepare_or_reply(r, r->json, "", &reg) != 0)
@@ -179,8 +182,14 @@ h_register(struct req *r)
 		return;
 	if (registration_insert_or_reply(r, &reg, false, &id) != 0)
 		return;
+	req_flow(r, &f);
+	if (identity_verification_queue(&f, id, reg.email, reg.first) !=
+	    ERR_NONE) {
+		reply_fault(r, &f.fault);
+		return;
+	}
 	if (session_end_presented(r, false) != 0 ||
-	    session_create(r->db, r->cfg, false, id, 0, &who) != 0) {
+	    session_start(r, false, id, 0, &who) != 0) {
 		tx_fail(r);
 		return;
 	}
@@ -223,7 +232,7 @@ h_login(struct req *r)
 	if (tx_begin_or_reply(r) != 0)
 		return;
 	if (session_end_presented(r, false) != 0 ||
-	    session_create(r->db, r->cfg, false, id, first_open, &who) != 0) {
+	    session_start(r, false, id, first_open, &who) != 0) {
 		tx_fail(r);
 		return;
 	}
