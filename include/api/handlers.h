@@ -63,6 +63,16 @@ int	registration_insert_or_reply(struct req *,
 void	h_me(struct req *);
 void	h_me_active_account(struct req *);
 
+/* h_identity.c: the user's own profile, password, email and sessions */
+void	h_me_update(struct req *);
+void	h_me_password(struct req *);
+void	h_me_email(struct req *);
+void	h_verify_email(struct req *);
+void	h_verify_email_resend(struct req *);
+void	h_me_sessions(struct req *);
+void	h_me_session_end(struct req *);
+void	h_me_sessions_revoke_others(struct req *);
+
 /* h_admin.c: the Admin Area's sign-in, clients and user search */
 void	h_admin_login(struct req *);
 void	h_admin_logout(struct req *);

@@ -24,8 +24,11 @@ cJSON	*member_to_json(const struct member *);
 cJSON	*client_to_json(const struct client *);
 
 /* {id, email, first_name, last_name, email_verified, created_at,
- * last_login_at} */
+ * last_login_at, status, two_factor} */
 cJSON	*user_to_json(const struct user *);
+struct session_info;
+/* {id, created_at, last_seen_at, ip, user_agent, current, impersonated} */
+cJSON	*session_to_json(const struct session_info *);
 /* {client_id, company_name, is_owner, permissions, status} */
 cJSON	*account_to_json(const struct account *);
 

@@ -102,6 +102,8 @@ struct user {
 	bool		 email_verified;
 	char		 created_at[TEXT_TIME];
 	char		 last_login_at[TEXT_TIME];	/* "": never */
+	char		 status[16];	/* users.status: "active", "disabled" */
+	bool		 two_factor;	/* totp_enabled_at is set */
 };
 
 /* An account a user reaches, as /me lists it. */

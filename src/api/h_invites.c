@@ -13,6 +13,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "identity.h"
 #include "input.h"
 #include "invites.h"
 #include "members.h"
@@ -268,6 +269,7 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	struct principal	who;
 	struct found		f;
 	struct registration	reg;
+	struct flow		vf;
 	long long		id;
 	cJSON			*body;
 
@@ -291,7 +293,15 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	if (registration_insert_or_reply(r, &reg,
 	    strcasecmp(reg.email, f.email) == 0, &id) != 0)
 		return;
-	if (session_create(r->db, r->cfg, false, id, f.client_id, &who) != 0) {
+	/* another address than the invited one is not proven: verify it */
+	req_flow(r, &vf);
+	if (strcasecmp(reg.email, f.email) != 0 &&
+	    identity_verification_queue(&vf, id, reg.email, reg.first) !=
+	    ERR_NONE) {
+		reply_fault(r, &vf.fault);
+		return;
+	}
+	if (session_start(r, false, id, f.client_id, &who) != 0) {
 		tx_fail(r);
 		return;
 	}

@@ -26,6 +26,19 @@ const struct route routes[] = {
 	{ "POST", V1 "/me/active-account", AUTH_USER | NEED_CSRF,
 	  h_me_active_account },
 
+	/* the user's own identity (DESIGN §8.1, §8.2) */
+	{ "PATCH", V1 "/me", AUTH_USER | NEED_CSRF, h_me_update },
+	{ "POST", V1 "/me/password", AUTH_USER | NEED_CSRF, h_me_password },
+	{ "POST", V1 "/me/email", AUTH_USER | NEED_CSRF, h_me_email },
+	{ "POST", V1 "/auth/verify-email", AUTH_ANYONE, h_verify_email },
+	{ "POST", V1 "/me/verify-email/resend", AUTH_USER | NEED_CSRF,
+	  h_verify_email_resend },
+	{ "GET",  V1 "/me/sessions", AUTH_USER, h_me_sessions },
+	{ "DELETE", V1 "/me/sessions/{id}", AUTH_USER | NEED_CSRF,
+	  h_me_session_end },
+	{ "POST", V1 "/me/sessions/revoke-others", AUTH_USER | NEED_CSRF,
+	  h_me_sessions_revoke_others },
+
 	{ "GET",  V1 "/account/users", AUTH_USER, h_account_users },
 	{ "POST", V1 "/account/invites", AUTH_USER | NEED_CSRF,
 	  h_account_invite_create },

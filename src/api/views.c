@@ -1,6 +1,7 @@
 /* views.c: JSON from the domain's structs, and answers; see views.h. */
 #include "clients.h"
 #include "flow.h"
+#include "identity.h"
 #include "http.h"
 #include "invites.h"
 #include "json.h"
@@ -87,6 +88,29 @@ user_to_json(const struct user *u)
 	cJSON_AddBoolToObject(o, "email_verified", u->email_verified);
 	cJSON_AddStringToObject(o, "created_at", u->created_at);
 	add_time(o, "last_login_at", u->last_login_at);
+	cJSON_AddStringToObject(o, "status", u->status);
+	cJSON_AddBoolToObject(o, "two_factor", u->two_factor);
+	return o;
+}
+
+cJSON *
+session_to_json(const struct session_info *s)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	json_add_int(o, "id", s->id);
+	cJSON_AddStringToObject(o, "created_at", s->created_at);
+	cJSON_AddStringToObject(o, "last_seen_at", s->last_seen_at);
+	if (s->has_ip)
+		cJSON_AddStringToObject(o, "ip", s->ip);
+	else
+		cJSON_AddNullToObject(o, "ip");
+	if (s->has_user_agent)
+		cJSON_AddStringToObject(o, "user_agent", s->user_agent);
+	else
+		cJSON_AddNullToObject(o, "user_agent");
+	cJSON_AddBoolToObject(o, "current", s->current);
+	cJSON_AddBoolToObject(o, "impersonated", s->impersonated);
 	return o;
 }
 

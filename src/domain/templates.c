@@ -1,4 +1,7 @@
-/* templates.c: Password Reset and Account Access Invitation emails. */
+/*
+ * templates.c: Password Reset, Email Address Verification, Email Address
+ * Changed and Account Access Invitation emails.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -113,6 +116,105 @@ template_password_reset(const struct config *cfg, const char *to,
 	out->to = to;
 	out->to_name = first_name;
 	out->subject = xstrdup("Password Reset");
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+}
+
+void
+template_email_verify(const struct config *cfg, const char *to,
+    const char *first_name, const char *changing_from, const char *link,
+    long ttl, struct email *out)
+{
+	struct buf	 t = { 0 }, h = { 0 };
+	char		 valid[32];
+	const char	*hello = first_name && *first_name ? first_name : to;
+
+	duration_words(ttl, valid, sizeof(valid));
+	if (changing_from != NULL)
+		buf_printf(&t, "Hello %s,\n\n"
+		    "Someone asked to change the email address of the account "
+		    "%s at %s to this one, %s.\nTo confirm the change, open "
+		    "this link:\n\n%s\n\n", hello, changing_from,
+		    cfg->public_url, to, link);
+	else
+		buf_printf(&t, "Hello %s,\n\n"
+		    "Please confirm that %s is your email address at %s by "
+		    "opening this link:\n\n%s\n\n", hello, to,
+		    cfg->public_url, link);
+	buf_printf(&t, "The link works once and for %s. If you did not ask "
+	    "for it, ignore this email: nothing changes.\n\n-- \n%s\n",
+	    valid, cfg->mail_from_name);
+
+	html_open(&h, "Email Address Verification");
+	buf_puts(&h, "<p>Hello ");
+	html_escape(&h, hello);
+	buf_puts(&h, ",</p>\n");
+	if (changing_from != NULL) {
+		buf_puts(&h, "<p>Someone asked to change the email address of "
+		    "the account <strong>");
+		html_escape(&h, changing_from);
+		buf_puts(&h, "</strong> to this one, <strong>");
+		html_escape(&h, to);
+		buf_puts(&h, "</strong>.</p>\n");
+		html_button(&h, link, "Confirm the new address");
+	} else {
+		buf_puts(&h, "<p>Please confirm that <strong>");
+		html_escape(&h, to);
+		buf_puts(&h, "</strong> is your email address.</p>\n");
+		html_button(&h, link, "Verify my email address");
+	}
+	buf_puts(&h, "<p>The link works once and for ");
+	html_escape(&h, valid);
+	buf_puts(&h, ". If you did not ask for it, ignore this email: nothing "
+	    "changes.</p>\n");
+	html_close(&h, cfg);
+
+	out->template = "email_verification";
+	out->to = to;
+	out->to_name = first_name;
+	out->subject = xstrdup("Email Address Verification");
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+}
+
+void
+template_email_changed(const struct config *cfg, const char *to,
+    const char *first_name, const char *new_email, const char *when,
+    struct email *out)
+{
+	struct buf	 t = { 0 }, h = { 0 };
+	const char	*hello = first_name && *first_name ? first_name : to;
+
+	buf_printf(&t, "Hello %s,\n\n"
+	    "The email address of your account at %s was changed on %s\n"
+	    "from %s to %s. Notices and sign-in now go to the new address.\n\n"
+	    "If you did not make this change, someone may have your password: "
+	    "reply to this email or write to %s at once, and we will help you "
+	    "get the account back.\n\n-- \n%s\n", hello, cfg->public_url,
+	    when, to, new_email, cfg->mail_from, cfg->mail_from_name);
+
+	html_open(&h, "Email Address Changed");
+	buf_puts(&h, "<p>Hello ");
+	html_escape(&h, hello);
+	buf_puts(&h, ",</p>\n<p>The email address of your account was "
+	    "changed on ");
+	html_escape(&h, when);
+	buf_puts(&h, " from <strong>");
+	html_escape(&h, to);
+	buf_puts(&h, "</strong> to <strong>");
+	html_escape(&h, new_email);
+	buf_puts(&h, "</strong>. Notices and sign-in now go to the new "
+	    "address.</p>\n<p>If you did not make this change, someone may "
+	    "have your password: reply to this email or write to ");
+	html_escape(&h, cfg->mail_from);
+	buf_puts(&h, " at once, and we will help you get the account "
+	    "back.</p>\n");
+	html_close(&h, cfg);
+
+	out->template = "email_changed";
+	out->to = to;
+	out->to_name = first_name;
+	out->subject = xstrdup("Email Address Changed");
 	out->text = buf_detach(&t);
 	out->html = buf_detach(&h);
 }

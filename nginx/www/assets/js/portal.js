@@ -1,4 +1,5 @@
-// /portal/: the Client Area. "Hello, Name!" with the account switcher, and
+// /portal/: the Client Area. "Hello, Name!" with the account switcher (its
+// menu leads to the Security page, security.js, at #security), and
 // User Management of the active account: its users (Manage Permissions,
 // Remove Access), Invite New User, and Pending Invites (Resend Invite,
 // Cancel Invite). Someone without the right to manage users gets a plain
@@ -115,15 +116,23 @@ function renderUserMenu() {
       h('div', { class: 'menu-head' }, me.user.email),
       h('ul', null,
         h('li', null, h('a', { class: 'menu-item', href: '#users', id: 'menu-user-management' }, 'User Management')),
-        h('li', null, h('a', { class: 'menu-item', href: '/reset-password' }, 'Change password')),
+        h('li', null, h('a', { class: 'menu-item', href: '#security', id: 'menu-security' }, 'Security')),
+        h('li', null, h('a', { class: 'menu-item', href: '#change-password', id: 'menu-change-password' }, 'Change password')),
         h('li', { class: 'menu-sep', 'aria-hidden': 'true' }),
         h('li', null, signOut))));
-  menu.querySelector('a[href="#users"]').addEventListener('click', (e) => {
+  menu.querySelector('a[href="#users"]').addEventListener('click', async (e) => {
     e.preventDefault();
     closeMenus();
+    if (onSecurity()) {
+      history.pushState(null, '', location.pathname + location.search);
+      await render();
+    }
     ($('#users-title') || $('#main')).scrollIntoView({ block: 'start' });
     $('#main').focus();
   });
+  for (const a of menu.querySelectorAll('a[href="#security"], a[href="#change-password"]')) {
+    a.addEventListener('click', () => closeMenus());
+  }
   menu.addEventListener('toggle', () => menu.open && closeMenus(menu));
   fill($('#user-menu'), menu);
 }
@@ -344,10 +353,40 @@ function watchInvites(data) {
   watchDelivery(invitesOf(data), async () => invitesOf(await call('GET', '/account/users')));
 }
 
+// The Security page (security.js): #security, or #change-password for
+// its password form.
+const SECURITY_HASHES = ['#security', '#change-password'];
+const onSecurity = () => SECURITY_HASHES.includes(location.hash);
+
+async function renderSecurityPage() {
+  const { renderSecurity } = await import('./security.js');
+  renderSecurity({
+    view, flashBox, me, reloadMe,
+    onChanged: () => {
+      renderSwitcher();
+      renderUserMenu();
+    },
+  });
+  const target = location.hash === '#change-password' ? $('#current-password') : $('#page-title');
+  if (location.hash === '#change-password') $('#change-password').scrollIntoView({ block: 'start' });
+  if (target) {
+    if (!target.matches('input')) target.setAttribute('tabindex', '-1');
+    target.focus({ preventScroll: location.hash === '#change-password' });
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  if (me && (onSecurity() || !location.hash)) render();
+});
+
 async function render() {
   renderSwitcher();
   renderUserMenu();
   clearFlash(flashBox);
+  if (onSecurity()) {
+    await renderSecurityPage();
+    return;
+  }
   const a = activeAccount();
   if (!a) {
     noAccount();
