@@ -13,7 +13,9 @@
  * runs in the same statement and touches the row only when its
  * last_seen_at is a minute old; otherwise the statement writes nothing
  * (no transaction id, no WAL). Its snapshot is the SELECT's, so the row
- * read is the row before the refresh.
+ * read is the row before the refresh. When many requests of one session
+ * find it stale at once, one refreshes it and the others skip the row
+ * locked by it rather than wait to write it again.
  */
 static struct stmt st_authz = STMT(
     "WITH s AS (SELECT s.id AS session_id, s.user_id, u.email,"
@@ -30,7 +32,9 @@ static struct stmt st_authz = STMT(
     "  WHERE s.token_hash = $1 AND s.expires_at > now()"
     "  AND s.last_seen_at > now() - make_interval(secs => $2::int)),"
     " touch AS (UPDATE sessions SET last_seen_at = now()"
-    "  WHERE id = (SELECT session_id FROM s WHERE stale))"
+    "  WHERE id = (SELECT t.id FROM sessions t"
+    "   WHERE t.id = (SELECT session_id FROM s WHERE stale)"
+    "   FOR UPDATE SKIP LOCKED))"
     " SELECT * FROM s", 3);
 
 enum col {
