@@ -97,6 +97,16 @@ n=${reqs[authz_count,stmts]}
 per_req=$(awk -v a="$x0" -v b="$x1" -v n="$n" 'BEGIN { printf "%.3f", (b - a) / n }')
 upd_req=$(awk -v a="$u0" -v b="$u1" -v n="$n" 'BEGIN { printf "%.5f", (b - a) / n }')
 
+# memberd's own time per request (its duration histogram: sum / count),
+# which the load of the machine disturbs less than the rates
+metrics=$(curl -s "$URL/metrics")
+own_us() {
+	printf '%s\n' "$metrics" | awk -v r="$1" '
+		index($0, "memberd_http_request_duration_seconds_sum{method=\"GET\",route=\"" r "\"}") == 1 { s = $2 }
+		index($0, "memberd_http_request_duration_seconds_count{method=\"GET\",route=\"" r "\"}") == 1 { n = $2 }
+		END { if (n > 0) printf "%.0f", s / n * 1e6; else print "-" }'
+}
+
 mean() { local name=$1 arr=$2 r list=(); for r in $(seq 1 "$ROUNDS"); do eval "list+=(\"\${$arr[$name,$r]}\")"; done
 	printf '%s\n' "${list[@]}" | awk '{ s += $1 } END { printf "%.2f", s / NR }'; }
 ratio() { awk -v a="$(mean "$1" rps)" -v b="$(mean "$2" rps)" 'BEGIN { printf "%.3f", a / b }'; }
@@ -114,6 +124,7 @@ line "GET /api/v1/authz alone" authz
 echo "auth_request / health:          $(ratio billing health)   (target >= 0.8)"
 echo "auth_request / no auth_request: $(ratio billing echo)"
 echo "authz alone / health:           $(ratio authz health)"
+echo "memberd's own time per request: authz $(own_us /api/v1/authz) us, health $(own_us /api/v1/health) us (mean, /metrics)"
 echo "statements per authz request:   $per_req   (pg_stat_database.xact_commit over $n requests)"
 echo "sessions rows updated per authz request: $upd_req"
 for n in "${NAMES[@]}"; do echo "  $n rounds: $(rounds_of "$n")"; done
