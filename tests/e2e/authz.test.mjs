@@ -68,7 +68,23 @@ describe('who gets through to /billing/', () => {
       'x-memberd-owner': '1',
       'x-memberd-permissions': ALL,
     });
-    assert.ok(b.h.cookie.includes('memberd_session='), 'the service sees the request as the browser sent it');
+    assert.equal(b.h.cookie, undefined, 'memberd\'s session cookie is not passed on, and there was no other');
+  });
+
+  test('the service gets the browser\'s other cookies, never memberd\'s sessions', async () => {
+    const c = new Client(s.url);
+    c.cookies.set('theme', 'dark');
+    c.cookies.set('memberd_session', acct.owner.cookies.get('memberd_session'));
+    c.cookies.set('lang', 'en');
+    c.cookies.set('memberd_admin', admin.cookies.get('memberd_admin'));
+    c.cookies.set('xmemberd_session', 'kept');
+    const b = await billing(c);
+    assert.equal(b.status, 200);
+    assert.equal(b.h['x-memberd-user-id'], String(acct.user.id));
+    const names = b.h.cookie.split(';').map((x) => x.trim()).filter(Boolean).map((x) => x.split('=')[0]);
+    assert.deepEqual(names, ['theme', 'lang', 'xmemberd_session']);
+    assert.ok(!b.h.cookie.includes(acct.owner.cookies.get('memberd_session')));
+    assert.ok(!b.h.cookie.includes(admin.cookies.get('memberd_admin')));
   });
 
   test('a member with invoices passes with its own permissions, in the order of DESIGN §3', async () => {
