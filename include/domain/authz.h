@@ -2,10 +2,11 @@
  * authz.h: may the caller of a session cookie act on a client account,
  * with a permission? The question nginx's auth_request asks on every
  * request to another service of the portal (DESIGN §10.1), so it is
- * answered by one statement: the session, its user, the account and the
- * membership joined, and the session's last-seen time refreshed in the
- * same statement only when it is a minute old. Nothing is allocated;
- * the answer is a plain struct the caller owns.
+ * answered by one read: the session, its user, the account and the
+ * membership joined. The session's last-seen time is written by a second
+ * statement only when it is a minute old, so nearly every request is
+ * one statement and writes nothing. Nothing is allocated; the answer is
+ * a plain struct the caller owns.
  */
 #ifndef MEMBERD_AUTHZ_H
 #define MEMBERD_AUTHZ_H
