@@ -1,4 +1,4 @@
-/* authz.c: the one statement behind GET /api/v1/authz; see authz.h. */
+/* authz.c: the read behind GET /api/v1/authz, and its refresh; see authz.h. */
 #include <string.h>
 
 #include "authz.h"
