@@ -20,6 +20,9 @@ extern const size_t		nroutes;
 /* h_health.c */
 void	h_health(struct req *);
 
+/* h_authz.c: nginx auth_request for the other services of the portal */
+void	h_authz(struct req *);
+
 /* h_meta.c: what describes and measures the API */
 void	h_openapi(struct req *);
 void	h_metrics(struct req *);

@@ -11,6 +11,8 @@
 
 const struct route routes[] = {
 	{ "GET",  V1 "/health", AUTH_ANYONE, h_health },
+	/* nginx auth_request (DESIGN §10.1): its own one statement */
+	{ "GET",  V1 "/authz", AUTH_SELF, h_authz },
 	{ "GET",  V1 "/openapi.json", AUTH_ANYONE, h_openapi },
 	/* Prometheus; the production site lets only loopback reach it */
 	{ "GET",  "/metrics", AUTH_ANYONE, h_metrics },

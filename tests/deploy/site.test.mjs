@@ -77,6 +77,22 @@ test('nginx -t accepts the production site as installed', () => {
   assert.match(r.stderr, /test is successful/);
 });
 
+test('the site\'s commented auth_request example, uncommented, is a site nginx -t accepts', () => {
+  const text = fs.readFileSync(site.sitePath, 'utf8');
+  const example = text.replace(/^(\t?)#(?=[a-z}\t])/gm, '$1');
+  assert.match(example, /^\tinclude \S+\/memberd-authz-endpoint\.conf;$/m);
+  assert.match(example, /^\t\tauth_request \/_memberd_authz\/invoices;$/m);
+  assert.match(example, /^\t\tinclude \S+\/memberd-authz\.conf;$/m);
+  const alt = path.join(dir, 'memberd-site-authz.conf');
+  fs.writeFileSync(alt, example);
+  const conf = path.join(dir, 'nginx-authz.conf');
+  fs.writeFileSync(conf, fs.readFileSync(site.conf, 'utf8').split(site.sitePath).join(alt));
+  assert.ok(fs.readFileSync(conf, 'utf8').includes(alt), 'nginx reads the uncommented site');
+  const r = nginx(dir, conf, '-t');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /test is successful/);
+});
+
 test('the first request starts memberd on the passed socket; it answers and says READY=1', async () => {
   assert.equal(notify.messages().length, 0, 'nothing before the first connection');
   const r = await https('/api/v1/health');
