@@ -54,6 +54,25 @@ enum err	access_invite_resend(struct flow *, long long scope,
 enum err	access_invite_cancel(struct flow *, long long scope,
 		    long long invite_id, struct invite *out) MUST_CHECK;
 /*
+ * New permissions for a pending invitation, within the actor's rights
+ * (a delegate edits only invitations within its own permissions, and
+ * grants only what it holds); the token, its link and its validity stay
+ * as they are, and no email is sent. ERR_NOT_FOUND, ERR_FORBIDDEN,
+ * ERR_INVITE_USED, ERR_INVITE_CANCELLED (cancelled or declined),
+ * ERR_INVITE_EXPIRED (resend it first).
+ */
+enum err	access_invite_update(struct flow *, long long scope,
+		    long long invite_id, perms_t, struct invite *out) MUST_CHECK;
+/*
+ * Take an ended invitation off the Pending Invites list: an expired one
+ * is cancelled, a declined one stays declined; both are marked
+ * dismissed (a dismissed one comes back unchanged). ERR_NOT_FOUND,
+ * ERR_FORBIDDEN, ERR_INVITE_PENDING (still usable: cancel it),
+ * ERR_INVITE_USED.
+ */
+enum err	access_invite_dismiss(struct flow *, long long scope,
+		    long long invite_id, struct invite *out) MUST_CHECK;
+/*
  * Associate a user at once (Admin Area, Send Invite: no): by user_id, or
  * by email (an unknown email becomes a user without a password; a user
  * whose address is not verified is ERR_EMAIL_UNVERIFIED: anyone can

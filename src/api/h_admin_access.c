@@ -20,7 +20,6 @@
 #include "views.h"
 #include "banned.h"
 
-#define ACTIVITY_PER_PAGE	50
 
 
 /*
@@ -189,30 +188,6 @@ h_admin_invite_cancel(struct req *r)
 	reply_invite(r, 200, e, &f, &inv);
 }
 
-/* One activity entry into the JSON array arg. */
-static void
-entry_into(const struct audit_entry *a, void *arg)
-{
-	cJSON	*e = cJSON_CreateObject(), *actor;
-
-	json_add_int(e, "id", a->id);
-	cJSON_AddStringToObject(e, "at", a->at);
-	actor = cJSON_AddObjectToObject(e, "actor");
-	cJSON_AddStringToObject(actor, "kind", a->actor_kind);
-	if (a->actor_id == 0)
-		cJSON_AddNullToObject(actor, "id");
-	else
-		json_add_int(actor, "id", a->actor_id);
-	cJSON_AddStringToObject(actor, "name", a->actor_name);
-	cJSON_AddStringToObject(e, "action", a->action);
-	cJSON_AddItemToObject(e, "details", cJSON_Parse(a->details));
-	if (a->ip == NULL)
-		cJSON_AddNullToObject(e, "ip");
-	else
-		cJSON_AddStringToObject(e, "ip", a->ip);
-	cJSON_AddItemToArray(arg, e);
-}
-
 /*
  * GET /api/v1/admin/clients/{id}/activity?page=
  * 200 {entries:[{id, at, actor:{kind, id, name}, action, details, ip}],
@@ -239,7 +214,8 @@ h_admin_activity(struct req *r)
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "entries");
 	if (audit_list(r->db, r->ids[0], ACTIVITY_PER_PAGE,
-	    (page - 1) * ACTIVITY_PER_PAGE, &total, entry_into, list) != 0) {
+	    (page - 1) * ACTIVITY_PER_PAGE, &total, audit_entry_into, list) !=
+	    0) {
 		cJSON_Delete(body);
 		reply_db_error(r);
 		return;

@@ -101,11 +101,16 @@ lock_client(struct flow *f, long long client_id, struct locked *lc)
 	return ERR_NONE;
 }
 
-/* The rules' verdict e: rolled back and recorded unless it allows. */
+/*
+ * The rules' verdict e: rolled back and recorded unless it allows. why is
+ * where the rule left its sentence, read only now: as a plain argument it
+ * could be read before the rule wrote it (the order in which a call's
+ * arguments are evaluated is unspecified).
+ */
 static enum err
-verdict(struct flow *f, enum err e, const char *why)
+verdict(struct flow *f, enum err e, const char *const *why)
 {
-	return e == ERR_NONE ? ERR_NONE : flow_fail(f, e, NULL, why);
+	return e == ERR_NONE ? ERR_NONE : flow_fail(f, e, NULL, *why);
 }
 
 /*
@@ -120,7 +125,7 @@ standing_from(struct flow *f, const struct locked *lc, bool member,
 
 	policy_standing(f->who.kind, member, lc->owner == f->who.id,
 	    perms_from_pg(perms), s);
-	return verdict(f, policy_manage(s, lc->status, &why), why);
+	return verdict(f, policy_manage(s, lc->status, &why), &why);
 }
 
 /* The actor's standing on the locked account, read under the lock. */
@@ -345,7 +350,7 @@ invite_allowed(struct flow *f, const struct invite_new *in,
 	policy_standing(f->who.kind, lc->actor_member, lc->owner == f->who.id,
 	    perms_from_pg(lc->actor_perms), &st);
 	return verdict(f, policy_check(OP_INVITE, &st, lc->status, NULL,
-	    in->perms, &why), why);
+	    in->perms, &why), &why);
 }
 
 static void
@@ -514,12 +519,14 @@ locked_invite_read(const struct db_res *res, struct locked_invite *li)
 
 /*
  * Begin, lock the invitation's account, then the invitation, and judge
- * the actor (op: OP_RESEND or OP_CANCEL) under the lock. An invitation
+ * the actor (op: OP_RESEND, OP_CANCEL, OP_EDIT granting grant, or
+ * OP_DISMISS) under the lock. An invitation
  * outside scope (a member's active account) is ERR_NOT_FOUND.
  */
 static enum err
 lock_invite(struct flow *f, enum access_op op, long long scope,
-    long long invite_id, struct locked *lc, struct locked_invite *li)
+    long long invite_id, perms_t grant, struct locked *lc,
+    struct locked_invite *li)
 {
 	struct db_res	*res;
 	struct standing	 st;
@@ -550,7 +557,8 @@ lock_invite(struct flow *f, enum access_op op, long long scope,
 	    ERR_NONE)
 		return e;
 	t.perms = li->perms;
-	return verdict(f, policy_check(op, &st, lc->status, &t, 0, &why), why);
+	return verdict(f, policy_check(op, &st, lc->status, &t, grant, &why),
+	    &why);
 }
 
 /* Reviving an expired invitation: the same checks as a new one. */
@@ -617,7 +625,7 @@ access_invite_resend(struct flow *f, long long scope, long long invite_id,
 	const char		*why = NULL;
 	enum err		 e;
 
-	if ((e = lock_invite(f, OP_RESEND, scope, invite_id, &lc, &li)) !=
+	if ((e = lock_invite(f, OP_RESEND, scope, invite_id, 0, &lc, &li)) !=
 	    ERR_NONE)
 		return e;
 	if ((e = policy_resend_state(li.status, li.wait_s, &why)) !=
@@ -644,14 +652,85 @@ access_invite_cancel(struct flow *f, long long scope, long long invite_id,
 	const char		*why = NULL;
 	enum err		 e;
 
-	if ((e = lock_invite(f, OP_CANCEL, scope, invite_id, &lc, &li)) !=
+	if ((e = lock_invite(f, OP_CANCEL, scope, invite_id, 0, &lc, &li)) !=
 	    ERR_NONE ||
-	    (e = verdict(f, policy_cancel_state(li.status, &why), why)) !=
+	    (e = verdict(f, policy_cancel_state(li.status, &why), &why)) !=
 	    ERR_NONE)
 		return e;
 	if (invites_cancel(f->db, invite_id, &f->who, out) != 0)
 		return flow_db_fail(f);
 	return flow_commit(f);
+}
+
+/* Commit, then read the invitation back for the answer. */
+static enum err
+commit_invite(struct flow *f, long long invite_id, struct invite *out)
+{
+	enum err	e;
+
+	if ((e = flow_commit(f)) != ERR_NONE)
+		return e;
+	return invites_get(f->db, invite_id, out) == 1 ? ERR_NONE :
+	    flow_db_fail(f);
+}
+
+enum err
+access_invite_update(struct flow *f, long long scope, long long invite_id,
+    perms_t perms, struct invite *out)
+{
+	struct locked		 lc;
+	struct locked_invite	 li;
+	struct audit_details	 d = { 0 };
+	const char		*why = NULL;
+	enum err		 e;
+
+	if ((e = lock_invite(f, OP_EDIT, scope, invite_id, perms, &lc, &li)) !=
+	    ERR_NONE ||
+	    (e = verdict(f, policy_edit_state(li.status, li.past, &why),
+	    &why)) != ERR_NONE)
+		return e;
+	if (li.perms != perms) {
+		if (invites_set_perms(f->db, invite_id, perms) != 0)
+			return flow_db_fail(f);
+		audit_detail_int(&d, "invite_id", invite_id);
+		audit_detail_str(&d, "email", li.email);
+		audit_detail_perms(&d, "from", li.perms);
+		audit_detail_perms(&d, "to", perms);
+		if ((e = audit(f, lc.id, "invite_permissions_changed", &d)) !=
+		    ERR_NONE)
+			return e;
+	}
+	return commit_invite(f, invite_id, out);
+}
+
+enum err
+access_invite_dismiss(struct flow *f, long long scope, long long invite_id,
+    struct invite *out)
+{
+	struct locked		 lc;
+	struct locked_invite	 li;
+	struct audit_details	 d = { 0 };
+	const char		*why = NULL;
+	int			 changed;
+	enum err		 e;
+
+	if ((e = lock_invite(f, OP_DISMISS, scope, invite_id, 0, &lc, &li)) !=
+	    ERR_NONE ||
+	    (e = verdict(f, policy_dismiss_state(li.status, li.past, &why),
+	    &why)) != ERR_NONE)
+		return e;
+	if ((changed = invites_dismiss(f->db, invite_id)) < 0)
+		return flow_db_fail(f);
+	if (changed) {
+		audit_detail_int(&d, "invite_id", invite_id);
+		audit_detail_str(&d, "email", li.email);
+		audit_detail_str(&d, "was", li.status == INVITE_DECLINED ?
+		    "declined" : li.status == INVITE_CANCELLED ? "cancelled" :
+		    "expired");
+		if ((e = audit(f, lc.id, "invite_dismissed", &d)) != ERR_NONE)
+			return e;
+	}
+	return commit_invite(f, invite_id, out);
 }
 
 /* Commit, then read the member back for the answer. */
@@ -758,7 +837,7 @@ member_judge(struct flow *f, enum access_op op, long long client_id,
 	t.owner = user_id == lc->owner;
 	t.perms = *current;
 	return verdict(f, policy_check(op, &st, lc->status, &t, grant, &why),
-	    why);
+	    &why);
 }
 
 enum err
