@@ -34,10 +34,12 @@ int	 members_list(struct db *, long long client_id,
 /*
  * A page of them: *total members whose name or address matches pat (a
  * LIKE pattern, matched case-insensitively, wildcards of the search
- * escaped; ""
- * for everyone), and each() of those from offset on, at most limit, in
- * the order of members_list. 0 or -1.
+ * escaped), and each() of those from offset on, at most limit, in the
+ * order of members_list. With pat "" (everyone) a page is always
+ * MEMBERS_PER_PAGE long (limit is ignored) and costs the same in a large
+ * account as in a small one. 0 or -1.
  */
+#define MEMBERS_PER_PAGE	50
 int	 members_page(struct db *, long long client_id, const char *pat,
 	    long limit, long offset, long long *total,
 	    void (*each)(const struct member *, void *), void *arg) MUST_CHECK;

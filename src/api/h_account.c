@@ -24,7 +24,6 @@
 #include "views.h"
 #include "banned.h"
 
-#define USERS_PER_PAGE	50
 #define BULK_MAX	50
 
 static struct stmt st_rights = STMT(
@@ -141,8 +140,8 @@ h_account_users(struct req *r)
 	p.expired = cJSON_AddArrayToObject(body, "expired_invites");
 	p.declined = cJSON_AddArrayToObject(body, "declined_invites");
 	if (paged == 1 || *pat != '\0')
-		rc = members_page(r->db, id, pat, paged == 1 ? USERS_PER_PAGE :
-		    INT32_MAX, paged == 1 ? (page - 1) * USERS_PER_PAGE : 0,
+		rc = members_page(r->db, id, pat, paged == 1 ? MEMBERS_PER_PAGE :
+		    INT32_MAX, paged == 1 ? (page - 1) * MEMBERS_PER_PAGE : 0,
 		    &total, member_onto, &p);
 	else
 		rc = members_list(r->db, id, member_onto, &p);
@@ -156,7 +155,7 @@ h_account_users(struct req *r)
 	}
 	if (paged == 1) {
 		json_add_int(body, "page", page);
-		json_add_int(body, "per_page", USERS_PER_PAGE);
+		json_add_int(body, "per_page", MEMBERS_PER_PAGE);
 		json_add_int(body, "total", total);
 	}
 	reply_json(r, 200, body);
