@@ -38,6 +38,10 @@
  */
 enum err	access_invite_create(struct flow *, long long client_id,
 		    const char *email, perms_t, struct invite *out) MUST_CHECK;
+/* The same, the email greeting to_name ("Hello Erin,"; NULL: "Hello,"). */
+enum err	access_invite_create_to(struct flow *, long long client_id,
+		    const char *email, const char *to_name, perms_t,
+		    struct invite *out) MUST_CHECK;
 /*
  * A new token and a fresh validity for a pending or expired invitation.
  * scope: the only account it may be in (0 for an administrator: any).
@@ -81,6 +85,10 @@ enum err	access_invite_dismiss(struct flow *, long long scope,
 enum err	access_member_add(struct flow *, long long client_id,
 		    long long user_id, const char *email, perms_t,
 		    struct member *out) MUST_CHECK;
+/* The same, a user created for email taking first and last (NULL: ""). */
+enum err	access_member_add_named(struct flow *, long long client_id,
+		    long long user_id, const char *email, const char *first,
+		    const char *last, perms_t, struct member *out) MUST_CHECK;
 /* New permissions for a member. ERR_NOT_FOUND, ERR_FORBIDDEN,
  * ERR_OWNER_PROTECTED. */
 enum err	access_member_update(struct flow *, long long client_id,

@@ -196,8 +196,8 @@ cancel_invites(struct flow *f, long long client_id, long long by,
 /* The invitation email for token. out is filled (email_release). */
 static void
 invite_mail(struct flow *f, const struct locked *lc, const char *to,
-    const char *inviter, bool by_admin, perms_t perms, const char *token,
-    struct email *out)
+    const char *to_name, const char *inviter, bool by_admin, perms_t perms,
+    const char *token, struct email *out)
 {
 	struct buf		link = { 0 }, words = { 0 };
 	struct invite_mail	m;
@@ -206,6 +206,7 @@ invite_mail(struct flow *f, const struct locked *lc, const char *to,
 	perms_words(perms, &words);
 	memset(&m, 0, sizeof(m));
 	m.to = to;
+	m.to_name = to_name;
 	m.account_name = lc->name;
 	m.inviter_name = inviter;
 	m.by_admin = by_admin;
@@ -220,14 +221,14 @@ invite_mail(struct flow *f, const struct locked *lc, const char *to,
 /* A fresh token into the email of an invitation; its hash into hash. */
 static enum err
 invite_token_mail(struct flow *f, const struct locked *lc, const char *to,
-    const char *inviter, bool by_admin, perms_t perms, struct email *mail,
-    char *hash)
+    const char *to_name, const char *inviter, bool by_admin, perms_t perms,
+    struct email *mail, char *hash)
 {
 	char	token[TOKEN_LEN + 1];
 
 	if (token_new(token) != 0)
 		return flow_fail(f, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
-	invite_mail(f, lc, to, inviter, by_admin, perms, token, mail);
+	invite_mail(f, lc, to, to_name, inviter, by_admin, perms, token, mail);
 	token_hash_param(token, hash);
 	explicit_bzero(token, sizeof(token));
 	return ERR_NONE;
@@ -332,6 +333,7 @@ struct invite_facts {
 /* One invitation's creation. */
 struct invite_new {
 	const char	*email;
+	const char	*to_name;	/* whom the email greets; NULL: nobody */
 	char		 inviter[DISPLAY_NAME_MAX + 1];
 	perms_t		 perms;
 	struct buf	 pg;		/* perms as text[] */
@@ -449,7 +451,7 @@ invite_write(struct flow *f, struct invite_new *in, struct locked *lc,
 	inviter_name(f, f->who.kind == ACTOR_ADMIN, f->who.name, in->inviter,
 	    sizeof(in->inviter));
 	if ((e = invite_allowed(f, in, lc)) != ERR_NONE ||
-	    (e = invite_token_mail(f, lc, in->email, in->inviter,
+	    (e = invite_token_mail(f, lc, in->email, in->to_name, in->inviter,
 	    f->who.kind == ACTOR_ADMIN, in->perms, &in->mail, in->hash)) !=
 	    ERR_NONE ||
 	    /* serialises sends to one address across accounts */
@@ -474,11 +476,19 @@ enum err
 access_invite_create(struct flow *f, long long client_id, const char *email,
     perms_t perms, struct invite *out)
 {
+	return access_invite_create_to(f, client_id, email, NULL, perms, out);
+}
+
+enum err
+access_invite_create_to(struct flow *f, long long client_id,
+    const char *email, const char *to_name, perms_t perms, struct invite *out)
+{
 	struct locked		 lc;
 	struct invite_new	 in = { 0 };
 	enum err		 e;
 
 	in.email = email;
+	in.to_name = to_name;
 	in.perms = perms;
 	perms_to_pg(perms, &in.pg);
 	if ((e = lock_client(f, client_id, &lc)) == ERR_NONE)
@@ -601,8 +611,8 @@ resend_write(struct flow *f, const struct locked *lc,
 
 	/* the invitation keeps naming whoever sent it first */
 	inviter_name(f, li->by_admin, li->inviter, inviter, sizeof(inviter));
-	if ((e = invite_token_mail(f, lc, li->email, inviter, li->by_admin,
-	    li->perms, &mail, hash)) != ERR_NONE)
+	if ((e = invite_token_mail(f, lc, li->email, NULL, inviter,
+	    li->by_admin, li->perms, &mail, hash)) != ERR_NONE)
 		return e;
 	rc = invites_resend(f->db, &(struct invite_resend){ .id = invite_id,
 	    .token_hash = hash, .mail = &mail, .ttl = f->cfg->invite_ttl },
@@ -754,7 +764,7 @@ commit_member(struct flow *f, long long client_id, long long user_id,
  */
 static enum err
 member_user(struct flow *f, long long user_id, const char *email,
-    struct user_ref *u)
+    const char *first, const char *last, struct user_ref *u)
 {
 	int	rc;
 
@@ -764,7 +774,8 @@ member_user(struct flow *f, long long user_id, const char *email,
 		return rc == 1 ? ERR_NONE : flow_fail(f, ERR_NOT_FOUND,
 		    "user_id", MSG_NO_USER);
 	}
-	if (users_find_or_create(f->db, email, "", "", u) != 0)
+	if (users_find_or_create(f->db, email, first ? first : "",
+	    last ? last : "", u) != 0)
 		return flow_db_fail(f);
 	if (!u->created && !u->verified)
 		return flow_fail(f, ERR_EMAIL_UNVERIFIED, "email", "A user has "
@@ -778,6 +789,15 @@ enum err
 access_member_add(struct flow *f, long long client_id, long long user_id,
     const char *email, perms_t perms, struct member *out)
 {
+	return access_member_add_named(f, client_id, user_id, email, NULL, NULL,
+	    perms, out);
+}
+
+enum err
+access_member_add_named(struct flow *f, long long client_id,
+    long long user_id, const char *email, const char *first,
+    const char *last, perms_t perms, struct member *out)
+{
 	struct locked		 lc;
 	struct user_ref		 u;
 	struct audit_details	 d = { 0 };
@@ -785,7 +805,7 @@ access_member_add(struct flow *f, long long client_id, long long user_id,
 	enum err		 e;
 
 	if ((e = lock_client(f, client_id, &lc)) != ERR_NONE ||
-	    (e = member_user(f, user_id, email, &u)) != ERR_NONE)
+	    (e = member_user(f, user_id, email, first, last, &u)) != ERR_NONE)
 		return e;
 	if ((added = members_add(f->db, client_id, u.id, perms)) < 0)
 		return flow_db_fail(f);

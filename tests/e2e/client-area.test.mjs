@@ -443,3 +443,31 @@ describe('GET /me: whom a member asks', () => {
     assert.equal(again.owner_name, bare);
   });
 });
+
+describe('Admin Area: Create new user takes a name', () => {
+  test('the user created at once has it, and the invitation greets it', async () => {
+    const acct = await ownedAccount('Named Hosting');
+    const nora = uniqueEmail('nora');
+    const r = await admin.post(`${API}/admin/clients/${acct.client.id}/users`,
+      { email: nora, first_name: 'Nora', last_name: 'New', permissions: ['domains'], send_invite: false });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.member.first_name, 'Nora');
+    assert.equal(r.json.member.last_name, 'New');
+    // the reset link she needs first greets her by name, not "Hello nora@..."
+    assert.equal((await new Client(s.url).post(`${API}/auth/password-reset`, { email: nora })).status, 202);
+    const reset = await s.waitForMail((raw) => raw.includes(nora) && raw.includes('Password Reset'));
+    assert.match(reset.raw, /Hello Nora,/);
+
+    const ivan = uniqueEmail('ivan');
+    const inv = await admin.post(`${API}/admin/clients/${acct.client.id}/users`,
+      { email: ivan, first_name: 'Ivan', last_name: 'Invitee', permissions: ['domains'], send_invite: true });
+    assert.equal(inv.status, 201, inv.text);
+    const mail = await s.waitForMail((raw) => raw.includes(ivan) && raw.includes('Account Access Invitation'));
+    assert.match(mail.raw, /Hello Ivan,/);
+    assert.doesNotMatch(mail.raw, /^Hello,/m);
+    const bad = await admin.post(`${API}/admin/clients/${acct.client.id}/users`,
+      { email: uniqueEmail('x'), first_name: 'x'.repeat(101), permissions: ['domains'], send_invite: false });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.json.error.field, 'first_name');
+  });
+});
