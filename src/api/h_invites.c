@@ -63,12 +63,13 @@ h_invite_lookup(struct req *r)
 }
 
 /*
- * POST /api/v1/invites/decline {token}
+ * POST /api/v1/invites/decline {token}       (signed in or not)
  * 200 {invite: {client_name, inviter_name, inviter_kind, email,
  * permissions, expires_at, status: "declined"}}: the link is dead from
  * now on (lookup and accept answer 410 invite_cancelled), the inviter
  * sees it declined in Pending Invites and the Activity; 404
  * invite_not_found; 410 invite_used | invite_cancelled | invite_expired.
+ * The audit entry names the signed-in user, else the invited address.
  */
 void
 h_invite_decline(struct req *r)

@@ -49,7 +49,8 @@ const struct route routes[] = {
 	{ "POST", V1 "/invites/lookup", AUTH_ANYONE, h_invite_lookup },
 	{ "POST", V1 "/invites/accept", AUTH_OPTIONAL | NEED_CSRF,
 	  h_invite_accept },
-	{ "POST", V1 "/invites/decline", AUTH_ANYONE, h_invite_decline },
+	{ "POST", V1 "/invites/decline", AUTH_OPTIONAL | NEED_CSRF,
+	  h_invite_decline },
 
 	{ "POST", V1 "/admin/auth/login", AUTH_ANYONE, h_admin_login },
 	{ "POST", V1 "/admin/auth/logout", AUTH_ADMIN | NEED_CSRF,

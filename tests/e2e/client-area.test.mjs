@@ -413,6 +413,21 @@ describe('POST /invites/decline', () => {
     assert.equal((await acct.owner.post(`${API}/account/invites`, { email, permissions: ['domains'] })).status, 201);
   });
 
+  test('a signed-in invitee declines as themselves, with the CSRF token', async () => {
+    const acct = await ownedAccount('Decline Signed In');
+    const email = uniqueEmail('signed');
+    assert.equal((await acct.owner.post(`${API}/account/invites`, { email, permissions: ['domains'] })).status, 201);
+    const token = await mailLink(email);
+    const [c, u] = await registerUser(s, { email });
+    const noCsrf = await c.post(`${API}/invites/decline`, { token }, { csrf: false });
+    assert.equal(noCsrf.status, 403);
+    assert.equal(noCsrf.json.error.code, 'csrf_failed');
+    assert.equal((await c.post(`${API}/invites/decline`, { token })).status, 200);
+    const act = (await acct.owner.get(`${API}/account/activity`)).json.entries[0];
+    assert.equal(act.action, 'invite_declined');
+    assert.deepEqual(act.actor, { kind: 'user', id: u.id, name: email });
+  });
+
   test('unknown, malformed, accepted and expired links', async () => {
     const anon = new Client(s.url);
     assert.equal((await anon.post(`${API}/invites/decline`, { token: 'A'.repeat(43) })).json.error.code, 'invite_not_found');
