@@ -92,10 +92,15 @@ void	h_account_invite_resend(struct req *);
 void	h_account_invite_cancel(struct req *);
 void	h_account_user_update(struct req *);
 void	h_account_user_remove(struct req *);
+void	h_account_activity(struct req *);
+void	h_account_invite_bulk(struct req *);
+void	h_account_invite_update(struct req *);
+void	h_account_invite_dismiss(struct req *);
 
 /* h_invites.c: the invitation link */
 void	h_invite_lookup(struct req *);
 void	h_invite_accept(struct req *);
+void	h_invite_decline(struct req *);
 
 /* h_admin_access.c: the Users tab of a client's profile (Admin Area) */
 void	h_admin_associate(struct req *);

@@ -61,6 +61,7 @@ struct req {
 	const char	*authorization;
 	const char	*remote_addr;
 	const char	*user_agent;
+	const char	*accept;		/* the Accept header, or NULL */
 	char		 request_id[40];
 	long		 content_length;	/* -1 when absent */
 	const char	*body;

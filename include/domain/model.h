@@ -27,16 +27,21 @@ enum client_status {
  * invites.status:
  *   pending ──accept──> accepted
  *   pending ──cancel, inviter lost "users", direct association──> cancelled
+ *   pending ──the invitee declines (POST /invites/decline)──> declined
  *   pending ──housekeeping after expires_at──> expired
  *   pending, expired ──resend──> pending (new token, fresh validity)
+ *   expired ──dismiss──> cancelled (and dismissed_at: off the list)
+ *   declined ──dismiss──> declined (dismissed_at: off the list)
  * A pending invite past expires_at reads as expired before housekeeping
- * marks it.
+ * marks it. Accepted, cancelled and declined ones are final: their link
+ * is dead.
  */
 enum invite_status {
 	INVITE_PENDING,
 	INVITE_ACCEPTED,
 	INVITE_CANCELLED,
 	INVITE_EXPIRED,
+	INVITE_DECLINED,
 };
 
 /* email_queue.state, enum mail_state: the mail layer's (outbox.h). */
@@ -113,6 +118,8 @@ struct account {
 	bool		 is_owner;
 	perms_t		 perms;		/* every one for the owner */
 	enum client_status status;
+	/* whom a member asks for access: "First Last", else the address */
+	char		 owner_name[DISPLAY_NAME_MAX + 1];
 };
 
 /* A client account. */

@@ -42,6 +42,7 @@ struct invite_mail {
 	const char	*link;
 	long		 ttl;		/* seconds the link stays valid */
 	const char	*permissions;	/* "View domains, View invoices" */
+	const char	*to_name;	/* greeted by it; NULL or "": "Hello," */
 };
 
 /*

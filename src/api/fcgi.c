@@ -126,6 +126,7 @@ serve_one(FCGX_Request *fr, struct db *db, const struct config *cfg)
 	r.authorization = param(fr, "HTTP_AUTHORIZATION");
 	r.remote_addr = param(fr, "REMOTE_ADDR");
 	r.user_agent = param(fr, "HTTP_USER_AGENT");
+	r.accept = param(fr, "HTTP_ACCEPT");
 	request_id_set(&r, param(fr, "MEMBERD_REQUEST_ID"));
 	cl = param(fr, "CONTENT_LENGTH");
 	if (cl != NULL && *cl != '\0') {

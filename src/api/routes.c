@@ -52,10 +52,20 @@ const struct route routes[] = {
 	  h_account_user_update },
 	{ "DELETE", V1 "/account/users/{id}", AUTH_USER | NEED_CSRF,
 	  h_account_user_remove },
+	/* DESIGN section 11 */
+	{ "GET",  V1 "/account/activity", AUTH_USER, h_account_activity },
+	{ "POST", V1 "/account/invites/bulk", AUTH_USER | NEED_CSRF,
+	  h_account_invite_bulk },
+	{ "PATCH", V1 "/account/invites/{id}", AUTH_USER | NEED_CSRF,
+	  h_account_invite_update },
+	{ "POST", V1 "/account/invites/{id}/dismiss", AUTH_USER | NEED_CSRF,
+	  h_account_invite_dismiss },
 
 	{ "POST", V1 "/invites/lookup", AUTH_ANYONE, h_invite_lookup },
 	{ "POST", V1 "/invites/accept", AUTH_OPTIONAL | NEED_CSRF,
 	  h_invite_accept },
+	{ "POST", V1 "/invites/decline", AUTH_OPTIONAL | NEED_CSRF,
+	  h_invite_decline },
 
 	{ "POST", V1 "/admin/auth/login", AUTH_ANYONE, h_admin_login },
 	{ "POST", V1 "/admin/auth/logout", AUTH_ADMIN | NEED_CSRF,

@@ -1,8 +1,10 @@
 /* views.c: JSON from the domain's structs, and answers; see views.h. */
+#include "audit.h"
 #include "clients.h"
 #include "flow.h"
 #include "identity.h"
 #include "http.h"
+#include "invite_link.h"
 #include "invites.h"
 #include "json.h"
 #include "members.h"
@@ -42,6 +44,21 @@ invite_to_json(const struct invite *inv)
 	cJSON_AddStringToObject(by, "kind", inv->inviter_kind == ACTOR_ADMIN ?
 	    "admin" : "user");
 	cJSON_AddStringToObject(by, "name", inv->inviter_name);
+	return o;
+}
+
+cJSON *
+invite_link_to_json(const struct invite_link *l)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "client_name", l->client_name);
+	cJSON_AddStringToObject(o, "inviter_name", l->inviter);
+	cJSON_AddStringToObject(o, "inviter_kind", l->inviter_kind ==
+	    ACTOR_ADMIN ? "admin" : "user");
+	cJSON_AddStringToObject(o, "email", l->email);
+	cJSON_AddItemToObject(o, "permissions", perms_to_json(l->perms));
+	cJSON_AddStringToObject(o, "expires_at", l->expires_at);
 	return o;
 }
 
@@ -124,6 +141,7 @@ account_to_json(const struct account *a)
 	cJSON_AddBoolToObject(o, "is_owner", a->is_owner);
 	cJSON_AddItemToObject(o, "permissions", perms_to_json(a->perms));
 	cJSON_AddStringToObject(o, "status", client_status_name(a->status));
+	cJSON_AddStringToObject(o, "owner_name", a->owner_name);
 	return o;
 }
 
@@ -267,4 +285,27 @@ reply_member(struct req *r, int status, enum err e, const struct flow *f,
 		reply_fault(r, &f->fault);
 	else
 		reply_wrapped_json(r, status, "member", member_to_json(m));
+}
+
+void
+audit_entry_into(const struct audit_entry *a, void *arg)
+{
+	cJSON	*e = cJSON_CreateObject(), *actor;
+
+	json_add_int(e, "id", a->id);
+	cJSON_AddStringToObject(e, "at", a->at);
+	actor = cJSON_AddObjectToObject(e, "actor");
+	cJSON_AddStringToObject(actor, "kind", a->actor_kind);
+	if (a->actor_id == 0)
+		cJSON_AddNullToObject(actor, "id");
+	else
+		json_add_int(actor, "id", a->actor_id);
+	cJSON_AddStringToObject(actor, "name", a->actor_name);
+	cJSON_AddStringToObject(e, "action", a->action);
+	cJSON_AddItemToObject(e, "details", cJSON_Parse(a->details));
+	if (a->ip == NULL)
+		cJSON_AddNullToObject(e, "ip");
+	else
+		cJSON_AddStringToObject(e, "ip", a->ip);
+	cJSON_AddItemToArray(arg, e);
 }

@@ -240,7 +240,7 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 {
 	struct buf	 t = { 0 }, h = { 0 }, subj = { 0 };
 	char		 valid[32], who[DISPLAY_NAME_MAX + 1];
-	bool		 unnamed;
+	bool		 unnamed, greet = m->to_name != NULL && *m->to_name != '\0';
 
 	duration_words(m->ttl, valid, sizeof(valid));
 	buf_printf(&subj, "Account Access Invitation: %s", m->account_name);
@@ -250,19 +250,24 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 	if (unnamed)
 		who[0] = 'A';
 
-	buf_printf(&t, "Hello,\n\n"
+	buf_printf(&t, "Hello%s%s,\n\n"
 	    "%s%s has invited you to access the account \"%s\" at %s.\n\n"
 	    "Access granted: %s\n\n"
 	    "To accept, open this link and log in or register (with any "
 	    "email address you like):\n\n%s\n\n"
 	    "The invitation is valid for %s and can be used once. If you "
 	    "were not expecting it, you can ignore this email.\n\n-- \n%s\n",
-	    who, m->by_admin && !unnamed ? " (an administrator)" : "",
-	    m->account_name, cfg->public_url, m->permissions, m->link, valid,
+	    greet ? " " : "", greet ? m->to_name : "", who,
+	    m->by_admin && !unnamed ? " (an administrator)" : "", m->account_name, cfg->public_url, m->permissions, m->link, valid,
 	    cfg->mail_from_name);
 
 	html_open(&h, "Account Access Invitation");
-	buf_puts(&h, "<p>Hello,</p>\n<p><strong>");
+	buf_puts(&h, "<p>Hello");
+	if (greet) {
+		buf_putc(&h, ' ');
+		html_escape(&h, m->to_name);
+	}
+	buf_puts(&h, ",</p>\n<p><strong>");
 	html_escape(&h, who);
 	buf_puts(&h, "</strong>");
 	if (m->by_admin && !unnamed)
@@ -283,7 +288,7 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 
 	out->template = "invite";
 	out->to = m->to;
-	out->to_name = NULL;
+	out->to_name = greet ? m->to_name : NULL;
 	out->subject = buf_detach(&subj);
 	out->text = buf_detach(&t);
 	out->html = buf_detach(&h);
