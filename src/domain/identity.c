@@ -256,9 +256,13 @@ identity_verification_resend(struct flow *f, bool *sent)
 	return flow_commit(f);
 }
 
-/* ERR_EMAIL_TAKEN when another user has email, in the flow's transaction. */
+/*
+ * ERR_EMAIL_TAKEN (on field, NULL for none) when another user has email,
+ * in the flow's transaction.
+ */
 static enum err
-refuse_taken(struct flow *f, const char *email, long long user_id)
+refuse_taken(struct flow *f, const char *email, long long user_id,
+    const char *field)
 {
 	struct db_res	*res;
 	int		 taken;
@@ -268,7 +272,7 @@ refuse_taken(struct flow *f, const char *email, long long user_id)
 		return flow_db_fail(f);
 	taken = db_rows(res);
 	db_res_free(res);
-	return taken ? flow_fail(f, ERR_EMAIL_TAKEN, "email", NULL) : ERR_NONE;
+	return taken ? flow_fail(f, ERR_EMAIL_TAKEN, field, NULL) : ERR_NONE;
 }
 
 enum err
@@ -291,7 +295,7 @@ identity_email_change(struct flow *f, const char *new_email)
 	if (same)
 		return flow_fail(f, ERR_INVALID_INPUT, "email", "This is "
 		    "already your email address.");
-	if ((e = refuse_taken(f, new_email, f->who.id)) != ERR_NONE ||
+	if ((e = refuse_taken(f, new_email, f->who.id, "email")) != ERR_NONE ||
 	    (e = flow_exec(f, DB_EXEC(f->db, &st_changes_dead,
 	    DB_INT(f->who.id)))) != ERR_NONE ||
 	    (e = verification_send(f, f->who.id, new_email, first,
@@ -315,13 +319,13 @@ email_move(struct flow *f, long long user_id, const char *old,
 	long long		 email_id;
 	enum err		 e;
 
-	if ((e = refuse_taken(f, new_email, user_id)) != ERR_NONE)
+	/* the request names no address: the link's is at fault */
+	if ((e = refuse_taken(f, new_email, user_id, NULL)) != ERR_NONE)
 		return e;
 	res = DB_EXEC(f->db, &st_move, DB_INT(user_id), new_email);
 	if (res == NULL)
 		return db_error(f->db) == DB_UNIQUE ?
-		    flow_fail(f, ERR_EMAIL_TAKEN, "email", NULL) :
-		    flow_db_fail(f);
+		    flow_fail(f, ERR_EMAIL_TAKEN, NULL, NULL) : flow_db_fail(f);
 	(void)str_copy(when, sizeof(when), db_str(res, 0, 0));
 	db_res_free(res);
 	template_email_changed(f->cfg, old, first, new_email, when, &mail);

@@ -206,6 +206,7 @@ describe('email change', () => {
     const r = await new Client(s.url).post(`${API}/auth/verify-email`, { token: tokenOf(link) });
     assert.equal(r.status, 409);
     assert.equal(r.json.error.code, 'email_taken');
+    assert.equal(r.json.error.field, undefined, 'the request named no address');
     assert.equal((await c.get(`${API}/me`)).json.user.email, u.email);
     assert.equal(mailsTo(u.email, 'Email Address Changed').length, 0, 'no notice');
     const taken = await c.post(`${API}/me/email`, { email: next.toUpperCase(), current_password: PASSWORD });
