@@ -17,6 +17,15 @@ static volatile sig_atomic_t	stopping;
 static struct stmt st_lock = STMT(
     "SELECT pg_try_advisory_lock($1::bigint)", 1);
 
+/* sql/015_wake_when_idle.sql: awake, asleep, and no producer in flight */
+static struct stmt st_awake = STMT(
+    "SELECT pg_advisory_lock_shared($1::int, 1)", 1);
+static struct stmt st_asleep = STMT(
+    "SELECT pg_advisory_unlock_shared($1::int, 1)", 1);
+static struct stmt st_settled = STMT(
+    "SELECT CASE WHEN pg_try_advisory_lock($1::int, 2)"
+    " THEN pg_advisory_unlock($1::int, 2) ELSE false END", 1);
+
 static void
 on_term(int sig)
 {
@@ -165,6 +174,7 @@ drain_attach(struct drain *d, struct db *db, void *ctx)
 		return false;
 	if (gen == d->attached_gen)
 		return true;
+	d->awake = false;	/* session locks go with the connection */
 	if (d->listening_gen != gen) {
 		if (db_listen(db, d->ops->channel) != 0)
 			return false;
@@ -208,6 +218,41 @@ drain_idle_ms(struct drain *d, struct db *db)
 	return due < 20 ? 20 : due;
 }
 
+/* Hold (wake_key, 1): producers need not wake us. False on an error. */
+static bool
+awake_mark(struct drain *d, struct db *db)
+{
+	if (d->ops->wake_key == 0 || d->awake)
+		return true;
+	if (DB_DONE(db, &st_awake, DB_INT(d->ops->wake_key)) != 0)
+		return false;
+	d->awake = true;
+	return true;
+}
+
+/*
+ * Release (wake_key, 1) before sleeping. True when no producer that saw
+ * us awake is in flight any more: then a NOTIFY wakes us for every row
+ * still to come.
+ */
+static bool
+asleep_mark(struct drain *d, struct db *db)
+{
+	struct db_res	*res;
+	bool		 settled;
+
+	if (d->ops->wake_key == 0)
+		return true;
+	if (d->awake && DB_DONE(db, &st_asleep, DB_INT(d->ops->wake_key)) != 0)
+		return false;
+	d->awake = false;
+	if ((res = DB_EXEC(db, &st_settled, DB_INT(d->ops->wake_key))) == NULL)
+		return false;
+	settled = db_bool(res, 0, 0);
+	db_res_free(res);
+	return settled;
+}
+
 static void
 sweep_if_due(struct drain *d, struct db *db)
 {
@@ -233,7 +278,7 @@ turn(struct drain *d, struct db *db, long *wait_ms)
 		*wait_ms = 1000;
 		return 0;
 	}
-	if (!drain_attach(d, db, NULL)) {
+	if (!drain_attach(d, db, NULL) || !awake_mark(d, db)) {
 		*wait_ms = d->listening_gen == db_generation(db) ? 200 : 1000;
 		return 0;
 	}
@@ -265,7 +310,8 @@ drain_run(struct drain *d, struct db *db)
 		/* a notification read along with the claim's reply */
 		if (db_drain_notifications(db) > 0)
 			continue;
-		drain_wait(d, db, drain_idle_ms(d, db));
+		drain_wait(d, db, asleep_mark(d, db) ? drain_idle_ms(d, db) :
+		    DRAIN_SETTLE_MS);
 	}
 }
 

@@ -401,6 +401,7 @@ on_batch(struct drain *d, struct db *db)
 
 static const struct drain_ops webhooks_ops = {
 	.channel = HOOKQ_CHANNEL,
+	.wake_key = HOOKQ_WAKE_KEY,
 	.reattach = on_reattach,
 	.housekeeping = on_housekeeping,
 	.hold_ms = on_hold,

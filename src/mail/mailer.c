@@ -676,6 +676,7 @@ on_housekeeping(struct drain *d, struct db *db)
 
 static const struct drain_ops mailer_ops = {
 	.channel = OUTBOX_CHANNEL,
+	.wake_key = OUTBOX_WAKE_KEY,
 	.reattach = on_reattach,
 	.housekeeping = on_housekeeping,
 	.hold_ms = on_hold,
