@@ -50,6 +50,7 @@
 
 #include "util.h"
 
+struct config;
 struct db;
 struct drain;
 
@@ -106,6 +107,17 @@ struct drain {
 	sigset_t		 waitmask;
 };
 
+/*
+ * A drainer's start: "prog [-c file] [-1 | -t]" parsed (else the usage on
+ * stderr, once_what saying what -1 does, and exit 2), logging begun, the
+ * configuration loaded into cfg and checked by check (NULL: none;
+ * at_check: this is -t). Then exit 0 after -t, saying it is ok, or 1 with
+ * the error on stderr; or return, *once telling -1.
+ */
+void	drain_start(int argc, char **argv, const char *prog,
+	    const char *once_what, struct config *cfg,
+	    int (*check)(struct config *, bool at_check, char *err,
+	    size_t errlen), bool *once);
 /*
  * Set up d: a fresh worker id and claim lock key (none unless
  * claim_lock), random() seeded, the signals blocked (see above).

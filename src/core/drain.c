@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "db.h"
 #include "drain.h"
 #include "log.h"
@@ -50,6 +51,52 @@ signals_init(struct drain *d)
 	sigprocmask(SIG_BLOCK, &block, &d->waitmask);
 	sigdelset(&d->waitmask, SIGTERM);
 	sigdelset(&d->waitmask, SIGINT);
+}
+
+static void
+usage(const char *prog, const char *once_what)
+{
+	fprintf(stderr, "usage: %s [-c file] [-1 | -t]\n"
+	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
+	    "  -1       %s once, then exit\n"
+	    "  -t       check the configuration and exit\n", prog, once_what);
+	exit(2);
+}
+
+void
+drain_start(int argc, char **argv, const char *prog, const char *once_what,
+    struct config *cfg, int (*check)(struct config *, bool, char *, size_t),
+    bool *once)
+{
+	const char	*path = NULL;
+	char		 err[1024];
+	bool		 at_check = false;
+	int		 ch;
+
+	*once = false;
+	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case '1': *once = true; break;
+		case 't': at_check = true; break;
+		default: usage(prog, once_what);
+		}
+	}
+	if (optind != argc)
+		usage(prog, once_what);
+	log_init(prog, LOG_LVL_INFO);
+	if (config_load(cfg, path, err, sizeof(err)) != 0 ||
+	    (check != NULL && check(cfg, at_check, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		config_release(cfg);
+		exit(1);
+	}
+	log_set_level((enum log_level)cfg->log_level);
+	if (at_check) {
+		printf("%s: configuration ok\n", prog);
+		config_release(cfg);
+		exit(0);
+	}
 }
 
 /* A fresh claim lock key: random, positive, never 0; 0 without locks. */
