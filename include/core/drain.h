@@ -20,7 +20,8 @@
  *     if so it sleeps as above; if not, it looks again in
  *     DRAIN_SETTLE_MS. A producer that rolls back after another one saw
  *     the drainer asleep in the same instant leaves the other's row to
- *     the poll.
+ *     the poll. Without claim locks (transaction pooling, where a session
+ *     lock stays on a server connection) a drainer takes no awake lock.
  *   - Signals: SIGTERM and SIGINT stay blocked except inside that ppoll,
  *     so no database, SMTP or HTTP call is interrupted; a pending one is
  *     seen by drain_stop_requested() (sigpending) between steps.

@@ -265,11 +265,22 @@ drain_idle_ms(struct drain *d, struct db *db)
 	return due < 20 ? 20 : due;
 }
 
+/*
+ * Without claim locks (behind transaction pooling) a session lock would
+ * stay on whichever server connection took it: no awake lock either, and
+ * every commit notifies.
+ */
+static bool
+wake_locks(const struct drain *d)
+{
+	return d->ops->wake_key != 0 && d->claim_lock;
+}
+
 /* Hold (wake_key, 1): producers need not wake us. False on an error. */
 static bool
 awake_mark(struct drain *d, struct db *db)
 {
-	if (d->ops->wake_key == 0 || d->awake)
+	if (!wake_locks(d) || d->awake)
 		return true;
 	if (DB_DONE(db, &st_awake, DB_INT(d->ops->wake_key)) != 0)
 		return false;
@@ -288,7 +299,7 @@ asleep_mark(struct drain *d, struct db *db)
 	struct db_res	*res;
 	bool		 settled;
 
-	if (d->ops->wake_key == 0)
+	if (!wake_locks(d))
 		return true;
 	if (d->awake && DB_DONE(db, &st_asleep, DB_INT(d->ops->wake_key)) != 0)
 		return false;
