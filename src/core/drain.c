@@ -20,7 +20,7 @@ static struct stmt st_lock = STMT(
 
 /* sql/015_wake_when_idle.sql: awake, asleep, and no producer in flight */
 static struct stmt st_awake = STMT(
-    "SELECT pg_advisory_lock_shared($1::int, 1)", 1);
+    "SELECT pg_try_advisory_lock_shared($1::int, 1)", 1);
 static struct stmt st_asleep = STMT(
     "SELECT pg_advisory_unlock_shared($1::int, 1)", 1);
 static struct stmt st_settled = STMT(
@@ -276,15 +276,23 @@ wake_locks(const struct drain *d)
 	return d->ops->wake_key != 0 && d->claim_lock;
 }
 
-/* Hold (wake_key, 1): producers need not wake us. False on an error. */
+/*
+ * Hold (wake_key, 1): producers need not wake us. Never waits: a producer
+ * holds it for an instant only, and should one ever be left with it, we
+ * would rather be notified than blocked; taken again at the next turn.
+ * False on an error.
+ */
 static bool
 awake_mark(struct drain *d, struct db *db)
 {
+	struct db_res	*res;
+
 	if (!wake_locks(d) || d->awake)
 		return true;
-	if (DB_DONE(db, &st_awake, DB_INT(d->ops->wake_key)) != 0)
+	if ((res = DB_EXEC(db, &st_awake, DB_INT(d->ops->wake_key))) == NULL)
 		return false;
-	d->awake = true;
+	d->awake = db_bool(res, 0, 0);
+	db_res_free(res);
 	return true;
 }
 
