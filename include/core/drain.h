@@ -10,6 +10,18 @@
  *     ppoll on the database socket, so the first message of a quiet
  *     spell goes out within milliseconds; the poll interval, the next
  *     due row and the sweep's cadence bound the sleep (drain_idle_ms).
+ *     A NOTIFY serialises the commits of the transactions that send one,
+ *     so producers send it only when no drainer is awake
+ *     (sql/015_wake_when_idle.sql, ops->wake_key): while awake (from a
+ *     new connection, or from a wake-up, until it finds nothing to
+ *     claim) a drainer holds the session advisory lock (wake_key, 1)
+ *     shared. Going to sleep, it releases it, then checks that no
+ *     producer that saw it awake is still in flight ((wake_key, 2) free):
+ *     if so it sleeps as above; if not, it looks again in
+ *     DRAIN_SETTLE_MS. A producer that rolls back after another one saw
+ *     the drainer asleep in the same instant leaves the other's row to
+ *     the poll. Without claim locks (transaction pooling, where a session
+ *     lock stays on a server connection) a drainer takes no awake lock.
  *   - Signals: SIGTERM and SIGINT stay blocked except inside that ppoll,
  *     so no database, SMTP or HTTP call is interrupted; a pending one is
  *     seen by drain_stop_requested() (sigpending) between steps.
@@ -39,6 +51,7 @@
 
 #include "util.h"
 
+struct config;
 struct db;
 struct drain;
 
@@ -46,6 +59,8 @@ struct drain;
 #define DRAIN_SWEEP_US		(2 * 1000000LL)
 /* After the server starts, live workers get this long to lock again. */
 #define DRAIN_RESTART_GRACE_S	5
+/* Going to sleep while producers that saw us awake are in flight. */
+#define DRAIN_SETTLE_MS		20
 
 /* Who claims: stamped on every row a claim takes. */
 struct drain_claimer {
@@ -57,6 +72,7 @@ struct drain_claimer {
 /* What one queue's process does at each step of drain_run. */
 struct drain_ops {
 	const char	*channel;	/* LISTEN */
+	int		 wake_key;	/* memberd_wake()'s, 0: none */
 	/*
 	 * On a new connection, after the lock is taken: settle what was
 	 * held under the old one (first: this is the process's first
@@ -87,10 +103,22 @@ struct drain {
 	char			 id[128];
 	/* the connection on which we LISTEN, and hold the lock and rows */
 	unsigned long		 listening_gen, attached_gen;
+	bool			 awake;		/* (wake_key, 1) held */
 	int64_t			 last_sweep;
 	sigset_t		 waitmask;
 };
 
+/*
+ * A drainer's start: "prog [-c file] [-1 | -t]" parsed (else the usage on
+ * stderr, once_what saying what -1 does, and exit 2), logging begun, the
+ * configuration loaded into cfg and checked by check (NULL: none;
+ * at_check: this is -t). Then exit 0 after -t, saying it is ok, or 1 with
+ * the error on stderr; or return, *once telling -1.
+ */
+void	drain_start(int argc, char **argv, const char *prog,
+	    const char *once_what, struct config *cfg,
+	    int (*check)(struct config *, bool at_check, char *err,
+	    size_t errlen), bool *once);
 /*
  * Set up d: a fresh worker id and claim lock key (none unless
  * claim_lock), random() seeded, the signals blocked (see above).

@@ -42,6 +42,8 @@
 #include "util.h"
 
 #define HOOKQ_CHANNEL	"memberd_webhooks"
+/* memberd_wake()'s key for webhook_deliveries (sql/015, drain.h) */
+#define HOOKQ_WAKE_KEY	72854
 
 struct db;
 

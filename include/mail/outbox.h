@@ -36,7 +36,8 @@
  * every half lease (outbox_extend).
  *
  * Code that queues mail inserts rows in its own transaction; a trigger
- * NOTIFYs OUTBOX_CHANNEL when that transaction commits.
+ * NOTIFYs OUTBOX_CHANNEL when that transaction commits, if no mailer is
+ * awake to see the rows without it (drain.h, sql/015).
  *
  * What another reader (an invite listing through its last_email_id) may
  * rely on, reading state from email_queue by id:
@@ -65,6 +66,8 @@
 #include "util.h"
 
 #define OUTBOX_CHANNEL	"memberd_mail"
+/* memberd_wake()'s key for email_queue (sql/015, drain.h) */
+#define OUTBOX_WAKE_KEY	72853
 
 /* email_queue.state, drawn above; invites show it (model.h). */
 enum mail_state {

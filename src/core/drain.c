@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "db.h"
 #include "drain.h"
 #include "log.h"
@@ -16,6 +17,15 @@ static volatile sig_atomic_t	stopping;
 
 static struct stmt st_lock = STMT(
     "SELECT pg_try_advisory_lock($1::bigint)", 1);
+
+/* sql/015_wake_when_idle.sql: awake, asleep, and no producer in flight */
+static struct stmt st_awake = STMT(
+    "SELECT pg_try_advisory_lock_shared($1::int, 1)", 1);
+static struct stmt st_asleep = STMT(
+    "SELECT pg_advisory_unlock_shared($1::int, 1)", 1);
+static struct stmt st_settled = STMT(
+    "SELECT CASE WHEN pg_try_advisory_lock($1::int, 2)"
+    " THEN pg_advisory_unlock($1::int, 2) ELSE false END", 1);
 
 static void
 on_term(int sig)
@@ -41,6 +51,52 @@ signals_init(struct drain *d)
 	sigprocmask(SIG_BLOCK, &block, &d->waitmask);
 	sigdelset(&d->waitmask, SIGTERM);
 	sigdelset(&d->waitmask, SIGINT);
+}
+
+static void
+usage(const char *prog, const char *once_what)
+{
+	fprintf(stderr, "usage: %s [-c file] [-1 | -t]\n"
+	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
+	    "  -1       %s once, then exit\n"
+	    "  -t       check the configuration and exit\n", prog, once_what);
+	exit(2);
+}
+
+void
+drain_start(int argc, char **argv, const char *prog, const char *once_what,
+    struct config *cfg, int (*check)(struct config *, bool, char *, size_t),
+    bool *once)
+{
+	const char	*path = NULL;
+	char		 err[1024];
+	bool		 at_check = false;
+	int		 ch;
+
+	*once = false;
+	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case '1': *once = true; break;
+		case 't': at_check = true; break;
+		default: usage(prog, once_what);
+		}
+	}
+	if (optind != argc)
+		usage(prog, once_what);
+	log_init(prog, LOG_LVL_INFO);
+	if (config_load(cfg, path, err, sizeof(err)) != 0 ||
+	    (check != NULL && check(cfg, at_check, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		config_release(cfg);
+		exit(1);
+	}
+	log_set_level((enum log_level)cfg->log_level);
+	if (at_check) {
+		printf("%s: configuration ok\n", prog);
+		config_release(cfg);
+		exit(0);
+	}
 }
 
 /* A fresh claim lock key: random, positive, never 0; 0 without locks. */
@@ -165,6 +221,7 @@ drain_attach(struct drain *d, struct db *db, void *ctx)
 		return false;
 	if (gen == d->attached_gen)
 		return true;
+	d->awake = false;	/* session locks go with the connection */
 	if (d->listening_gen != gen) {
 		if (db_listen(db, d->ops->channel) != 0)
 			return false;
@@ -208,6 +265,60 @@ drain_idle_ms(struct drain *d, struct db *db)
 	return due < 20 ? 20 : due;
 }
 
+/*
+ * Without claim locks (behind transaction pooling) a session lock would
+ * stay on whichever server connection took it: no awake lock either, and
+ * every commit notifies.
+ */
+static bool
+wake_locks(const struct drain *d)
+{
+	return d->ops->wake_key != 0 && d->claim_lock;
+}
+
+/*
+ * Hold (wake_key, 1): producers need not wake us. Never waits: a producer
+ * holds it for an instant only, and should one ever be left with it, we
+ * would rather be notified than blocked; taken again at the next turn.
+ * False on an error.
+ */
+static bool
+awake_mark(struct drain *d, struct db *db)
+{
+	struct db_res	*res;
+
+	if (!wake_locks(d) || d->awake)
+		return true;
+	if ((res = DB_EXEC(db, &st_awake, DB_INT(d->ops->wake_key))) == NULL)
+		return false;
+	d->awake = db_bool(res, 0, 0);
+	db_res_free(res);
+	return true;
+}
+
+/*
+ * Release (wake_key, 1) before sleeping. True when no producer that saw
+ * us awake is in flight any more: then a NOTIFY wakes us for every row
+ * still to come.
+ */
+static bool
+asleep_mark(struct drain *d, struct db *db)
+{
+	struct db_res	*res;
+	bool		 settled;
+
+	if (!wake_locks(d))
+		return true;
+	if (d->awake && DB_DONE(db, &st_asleep, DB_INT(d->ops->wake_key)) != 0)
+		return false;
+	d->awake = false;
+	if ((res = DB_EXEC(db, &st_settled, DB_INT(d->ops->wake_key))) == NULL)
+		return false;
+	settled = db_bool(res, 0, 0);
+	db_res_free(res);
+	return settled;
+}
+
 static void
 sweep_if_due(struct drain *d, struct db *db)
 {
@@ -233,7 +344,7 @@ turn(struct drain *d, struct db *db, long *wait_ms)
 		*wait_ms = 1000;
 		return 0;
 	}
-	if (!drain_attach(d, db, NULL)) {
+	if (!drain_attach(d, db, NULL) || !awake_mark(d, db)) {
 		*wait_ms = d->listening_gen == db_generation(db) ? 200 : 1000;
 		return 0;
 	}
@@ -265,7 +376,8 @@ drain_run(struct drain *d, struct db *db)
 		/* a notification read along with the claim's reply */
 		if (db_drain_notifications(db) > 0)
 			continue;
-		drain_wait(d, db, drain_idle_ms(d, db));
+		drain_wait(d, db, asleep_mark(d, db) ? drain_idle_ms(d, db) :
+		    DRAIN_SETTLE_MS);
 	}
 }
 

@@ -71,16 +71,6 @@ struct batch {
 	int64_t			 next_extend;
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: memberd-webhooks [-c file] [-1 | -t]\n"
-	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
-	    "  -1       deliver what is due once, then exit\n"
-	    "  -t       check the configuration and exit\n");
-	exit(2);
-}
-
 /* The host of a URL, for logs (paths and user:password may be secret). */
 static void
 url_host(const char *url, char *out, size_t len)
@@ -401,6 +391,7 @@ on_batch(struct drain *d, struct db *db)
 
 static const struct drain_ops webhooks_ops = {
 	.channel = HOOKQ_CHANNEL,
+	.wake_key = HOOKQ_WAKE_KEY,
 	.reattach = on_reattach,
 	.housekeeping = on_housekeeping,
 	.hold_ms = on_hold,
@@ -408,48 +399,19 @@ static const struct drain_ops webhooks_ops = {
 	.next_due_ms = hookq_next_due_ms,
 };
 
-/* At -t: a configured key must load. Without one, endpoints need it. */
+/* drain_start's check: a configured key must load (at -t, and wiped). */
 static int
-check_key(bool at_check, char *err, size_t errlen)
+check_key(struct config *c, bool at_check, char *err, size_t errlen)
 {
 	char	path[4096];
 
-	if (!secretbox_key_source(&cfg, path, sizeof(path)))
+	if (!secretbox_key_source(c, path, sizeof(path)))
 		return 0;
-	if (secretbox_key_load(&cfg, &key, err, errlen) != 0)
+	if (secretbox_key_load(c, &key, err, errlen) != 0)
 		return -1;
 	if (at_check)
 		secretbox_key_wipe(&key);
 	return 0;
-}
-
-/* Configuration, key and HTTP client, or exit: 1 on an error, 0 after -t. */
-static struct hook_http *
-setup(const char *path, bool check)
-{
-	struct hook_http	*http;
-	char			 err[1024];
-
-	log_init("memberd-webhooks", LOG_LVL_INFO);
-	if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
-	    check_key(check, err, sizeof(err)) != 0) {
-		fprintf(stderr, "memberd-webhooks: %s\n", err);
-		config_release(&cfg);
-		exit(1);
-	}
-	log_set_level((enum log_level)cfg.log_level);
-	if (check) {
-		printf("memberd-webhooks: configuration ok\n");
-		config_release(&cfg);
-		exit(0);
-	}
-	if ((http = hook_http_new(HOOK_HTTP_TIMEOUT_MS, err,
-	    sizeof(err))) == NULL) {
-		fprintf(stderr, "memberd-webhooks: %s\n", err);
-		config_release(&cfg);
-		exit(1);
-	}
-	return http;
 }
 
 int
@@ -457,21 +419,17 @@ main(int argc, char **argv)
 {
 	struct hook_http *http;
 	struct db	*db;
-	const char	*path = NULL;
-	bool		 once = false, check = false;
-	int		 ch;
+	char		 err[1024];
+	bool		 once;
 
-	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case '1': once = true; break;
-		case 't': check = true; break;
-		default: usage();
-		}
+	drain_start(argc, argv, "memberd-webhooks", "deliver what is due",
+	    &cfg, check_key, &once);
+	if ((http = hook_http_new(HOOK_HTTP_TIMEOUT_MS, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "memberd-webhooks: %s\n", err);
+		config_release(&cfg);
+		return 1;
 	}
-	if (optind != argc)
-		usage();
-	http = setup(path, check);
 	drain_init(&drainer, &webhooks_ops, http, cfg.webhooks_lease,
 	    cfg.webhooks_claim_lock, cfg.webhooks_poll_interval * 1000);
 	drainer.once = once;

@@ -103,16 +103,6 @@ struct batch {
 	int64_t		 next_extend;
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: memberd-mailer [-c file] [-1 | -t]\n"
-	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
-	    "  -1       send what is due once, then exit\n"
-	    "  -t       check the configuration and exit\n");
-	exit(2);
-}
-
 /* The domain part of an address, for logs that must not name people. */
 static const char *
 domain_of(const char *addr)
@@ -676,6 +666,7 @@ on_housekeeping(struct drain *d, struct db *db)
 
 static const struct drain_ops mailer_ops = {
 	.channel = OUTBOX_CHANNEL,
+	.wake_key = OUTBOX_WAKE_KEY,
 	.reattach = on_reattach,
 	.housekeeping = on_housekeeping,
 	.hold_ms = on_hold,
@@ -683,34 +674,11 @@ static const struct drain_ops mailer_ops = {
 	.next_due_ms = outbox_next_due_ms,
 };
 
-/* Configuration and relay, or exit: 1 on an error, 0 after -t. */
-static struct smtp_client *
-setup(const char *path, bool check)
+/* drain_start's check: the mailer's keys. */
+static int
+check_config(struct config *c, bool at_check, char *err, size_t errlen)
 {
-	struct smtp_client	*smtp;
-	char			 err[1024];
-
-	log_init("memberd-mailer", LOG_LVL_INFO);
-	if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
-	    config_check_mailer(&cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "memberd-mailer: %s\n", err);
-		config_release(&cfg);
-		exit(1);
-	}
-	log_set_level((enum log_level)cfg.log_level);
-	if (check) {
-		printf("memberd-mailer: configuration ok\n");
-		config_release(&cfg);
-		exit(0);
-	}
-	snprintf(msgid_domain, sizeof(msgid_domain), "%s",
-	    strrchr(cfg.mail_from, '@') + 1);
-	if ((smtp = smtp_client_new(&cfg, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "memberd-mailer: %s\n", err);
-		config_release(&cfg);
-		exit(1);
-	}
-	return smtp;
+	return config_check_mailer(c, err, errlen);
 }
 
 int
@@ -720,21 +688,18 @@ main(int argc, char **argv)
 	    "opportunistic", "off" };
 	struct smtp_client *smtp;
 	struct db	*db;
-	const char	*path = NULL;
-	bool		 once = false, check = false;
-	int		 ch;
+	char		 err[1024];
+	bool		 once;
 
-	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case '1': once = true; break;
-		case 't': check = true; break;
-		default: usage();
-		}
+	drain_start(argc, argv, "memberd-mailer", "send what is due", &cfg,
+	    check_config, &once);
+	snprintf(msgid_domain, sizeof(msgid_domain), "%s",
+	    strrchr(cfg.mail_from, '@') + 1);
+	if ((smtp = smtp_client_new(&cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "memberd-mailer: %s\n", err);
+		config_release(&cfg);
+		return 1;
 	}
-	if (optind != argc)
-		usage();
-	smtp = setup(path, check);
 	drain_init(&drainer, &mailer_ops, smtp, cfg.mailer_lease,
 	    cfg.mailer_claim_lock, cfg.mailer_poll_interval * 1000);
 	drainer.once = once;
