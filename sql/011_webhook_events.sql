@@ -1,0 +1,355 @@
+-- 011_webhook_events: every event of DESIGN §10.2, written by triggers on
+-- users, clients, client_users and invites in the transaction of the
+-- change, so that every flow that changes those rows announces it, the
+-- ones written later included, and a rollback takes the events with it.
+--
+-- Each trigger asks memberd_webhook_wanted() first: with no enabled
+-- endpoint whose filter matches, it builds nothing and writes nothing.
+-- The WHEN clauses keep the triggers of invisible changes (a login's
+-- last_login_at, a password, the TOTP columns, the pending_invites
+-- counter) from running at all.
+--
+-- The data are the objects of DESIGN §4, built here as views.c builds
+-- them for the API (keep the two in step): {"user"}, {"client"},
+-- {"member"} (with client_id), {"invite"}. An update says which visible
+-- fields changed, with their old values, in "previous".
+
+-- Is any enabled endpoint listening for event_type?
+CREATE FUNCTION memberd_webhook_wanted(event_type text)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT EXISTS (SELECT 1 FROM webhook_endpoints e
+		WHERE e.enabled AND memberd_webhook_matches(e.events, event_type))
+$$;
+
+-- The NOTIFY of 010 ran for every emit, rows or none; a transaction that
+-- notifies takes a database-wide lock at commit, so emits that matched
+-- no endpoint serialised commits for nothing. Now only rows notify.
+CREATE OR REPLACE FUNCTION webhook_deliveries_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM new_rows) THEN
+		PERFORM pg_notify('memberd_webhooks', '');
+	END IF;
+	RETURN NULL;
+END
+$$;
+DROP TRIGGER webhook_deliveries_notify ON webhook_deliveries;
+CREATE TRIGGER webhook_deliveries_notify AFTER INSERT ON webhook_deliveries
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION webhook_deliveries_notify();
+
+-- The same, for an emit with no matching endpoint: return before the
+-- body is built.
+CREATE OR REPLACE FUNCTION memberd_webhook_emit(event_type text, data jsonb)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	eid	text := 'msg_' || replace(gen_random_uuid()::text, '-', '');
+	body	jsonb;
+BEGIN
+	IF event_type IS NULL OR event_type !~ '^[a-z][a-z_]*\.[a-z][a-z_]*$'
+	THEN
+		RAISE EXCEPTION 'webhook event type "%" is not kind.action',
+			event_type USING ERRCODE = '22023';
+	END IF;
+	IF NOT memberd_webhook_wanted(event_type) THEN
+		RETURN eid;
+	END IF;
+	body := jsonb_build_object('id', eid, 'type', event_type,
+		'created_at', rfc3339(now()),
+		'data', COALESCE(data, '{}'::jsonb));
+	INSERT INTO webhook_deliveries (event_id, type, payload, endpoint_id)
+	SELECT eid, event_type, body, e.id FROM webhook_endpoints e
+	WHERE e.enabled AND memberd_webhook_matches(e.events, event_type);
+	RETURN eid;
+END
+$$;
+
+-- Permission keys as the API lists them: in the order of §3.
+CREATE FUNCTION memberd_webhook_perms(p text[])
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+	SELECT COALESCE(jsonb_agg(k ORDER BY n), '[]'::jsonb)
+	FROM unnest(memberd_permission_keys()) WITH ORDINALITY AS t (k, n)
+	WHERE k = ANY (p)
+$$;
+
+-- The user object (§4, with §8's status and two_factor).
+CREATE FUNCTION memberd_webhook_user(u users)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', u.id, 'email', u.email,
+		'first_name', u.first_name, 'last_name', u.last_name,
+		'email_verified', u.email_verified_at IS NOT NULL,
+		'created_at', rfc3339(u.created_at),
+		'last_login_at', rfc3339(u.last_login_at),
+		'status', u.status,
+		'two_factor', u.totp_enabled_at IS NOT NULL)
+$$;
+
+CREATE FUNCTION memberd_webhook_client(c clients)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', c.id, 'company_name', c.company_name,
+		'first_name', c.first_name, 'last_name', c.last_name,
+		'status', c.status, 'owner_user_id', c.owner_user_id,
+		'created_at', rfc3339(c.created_at))
+$$;
+
+-- The member object of a client_users row, with its client_id; NULL when
+-- its user or its client is gone (a cascade: see the DELETE triggers).
+-- The owner holds every permission, whatever the row says.
+CREATE FUNCTION memberd_webhook_member(m client_users)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('client_id', m.client_id,
+		'user_id', m.user_id, 'email', u.email,
+		'first_name', u.first_name, 'last_name', u.last_name,
+		'is_owner', c.owner_user_id = m.user_id,
+		'permissions', memberd_webhook_perms(CASE
+			WHEN c.owner_user_id = m.user_id
+			THEN memberd_permission_keys() ELSE m.permissions END),
+		'last_login_at', rfc3339(u.last_login_at),
+		'added_at', rfc3339(m.added_at))
+	FROM users u, clients c WHERE u.id = m.user_id AND c.id = m.client_id
+$$;
+
+-- The invite object; its status and delivery as INVITE_COLS reads them.
+CREATE FUNCTION memberd_webhook_invite(i invites)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', i.id, 'client_id', i.client_id,
+		'email', i.email,
+		'permissions', memberd_webhook_perms(i.permissions),
+		'status', CASE WHEN i.status = 'pending' AND i.expires_at <= now()
+			THEN 'expired' ELSE i.status END,
+		'created_at', rfc3339(i.created_at),
+		'expires_at', rfc3339(i.expires_at),
+		'last_sent_at', rfc3339(i.last_sent_at),
+		'sent_count', i.sent_count,
+		'delivery', COALESCE((SELECT CASE WHEN e.state = 'sending'
+			THEN 'queued' ELSE e.state END FROM email_queue e
+			WHERE e.id = i.last_email_id), 'sent'),
+		'invited_by', jsonb_build_object('kind', i.created_by_kind,
+			'name', i.inviter_name))
+$$;
+
+-- The old values of the keys whose values differ between two objects.
+CREATE FUNCTION memberd_webhook_previous(old jsonb, new jsonb)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+	SELECT COALESCE(jsonb_object_agg(o.key, o.value), '{}'::jsonb)
+	FROM jsonb_each(old) o
+	WHERE new -> o.key IS DISTINCT FROM o.value
+$$;
+
+-- users: user.created, user.updated (a visible field: email, names,
+-- email_verified, status, two_factor; not a login's last_login_at),
+-- user.deleted. Deleting a user takes its memberships by cascade, when
+-- its user row is gone already: their member.removed are emitted before,
+-- while both are there.
+CREATE FUNCTION users_webhook() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	obj	jsonb;
+	m	client_users;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		IF memberd_webhook_wanted('user.created') THEN
+			PERFORM memberd_webhook_emit('user.created',
+				jsonb_build_object('user', memberd_webhook_user(NEW)));
+		END IF;
+	ELSIF TG_OP = 'UPDATE' THEN
+		IF memberd_webhook_wanted('user.updated') THEN
+			obj := memberd_webhook_user(NEW);
+			PERFORM memberd_webhook_emit('user.updated',
+				jsonb_build_object('user', obj, 'previous',
+				memberd_webhook_previous(
+				memberd_webhook_user(OLD) - 'last_login_at', obj)));
+		END IF;
+	ELSIF TG_WHEN = 'BEFORE' THEN
+		IF memberd_webhook_wanted('member.removed') THEN
+			FOR m IN SELECT * FROM client_users WHERE user_id = OLD.id
+			    ORDER BY client_id LOOP
+				PERFORM memberd_webhook_emit('member.removed',
+					jsonb_build_object('member',
+					memberd_webhook_member(m)));
+			END LOOP;
+		END IF;
+		RETURN OLD;
+	ELSE
+		IF memberd_webhook_wanted('user.deleted') THEN
+			PERFORM memberd_webhook_emit('user.deleted',
+				jsonb_build_object('user', memberd_webhook_user(OLD)));
+		END IF;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER users_webhook_insert AFTER INSERT ON users
+	FOR EACH ROW EXECUTE FUNCTION users_webhook();
+CREATE TRIGGER users_webhook_update AFTER UPDATE ON users FOR EACH ROW
+	WHEN (OLD.email IS DISTINCT FROM NEW.email
+	    OR OLD.first_name IS DISTINCT FROM NEW.first_name
+	    OR OLD.last_name IS DISTINCT FROM NEW.last_name
+	    OR (OLD.email_verified_at IS NULL) <> (NEW.email_verified_at IS NULL)
+	    OR OLD.status IS DISTINCT FROM NEW.status
+	    OR (OLD.totp_enabled_at IS NULL) <> (NEW.totp_enabled_at IS NULL))
+	EXECUTE FUNCTION users_webhook();
+CREATE TRIGGER users_webhook_members BEFORE DELETE ON users
+	FOR EACH ROW EXECUTE FUNCTION users_webhook();
+CREATE TRIGGER users_webhook_delete AFTER DELETE ON users
+	FOR EACH ROW EXECUTE FUNCTION users_webhook();
+
+-- clients: client.created; client.owner_changed when the owner changes
+-- (with the previous owner's id), client.updated when another visible
+-- field does (both when both do). Deleting a client (no flow does)
+-- emits member.removed for its members, as deleting a user does.
+CREATE FUNCTION clients_webhook() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	obj	jsonb;
+	prev	jsonb;
+	m	client_users;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		IF memberd_webhook_wanted('client.created') THEN
+			PERFORM memberd_webhook_emit('client.created',
+				jsonb_build_object('client',
+				memberd_webhook_client(NEW)));
+		END IF;
+	ELSIF TG_OP = 'UPDATE' THEN
+		obj := memberd_webhook_client(NEW);
+		IF OLD.owner_user_id <> NEW.owner_user_id AND
+		    memberd_webhook_wanted('client.owner_changed') THEN
+			PERFORM memberd_webhook_emit('client.owner_changed',
+				jsonb_build_object('client', obj,
+				'previous_owner_user_id', OLD.owner_user_id));
+		END IF;
+		prev := memberd_webhook_previous(
+			memberd_webhook_client(OLD) - 'owner_user_id', obj);
+		IF prev <> '{}'::jsonb AND
+		    memberd_webhook_wanted('client.updated') THEN
+			PERFORM memberd_webhook_emit('client.updated',
+				jsonb_build_object('client', obj,
+				'previous', prev));
+		END IF;
+	ELSE
+		IF memberd_webhook_wanted('member.removed') THEN
+			FOR m IN SELECT * FROM client_users
+			    WHERE client_id = OLD.id ORDER BY user_id LOOP
+				PERFORM memberd_webhook_emit('member.removed',
+					jsonb_build_object('member',
+					memberd_webhook_member(m)));
+			END LOOP;
+		END IF;
+		RETURN OLD;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER clients_webhook_insert AFTER INSERT ON clients
+	FOR EACH ROW EXECUTE FUNCTION clients_webhook();
+CREATE TRIGGER clients_webhook_update AFTER UPDATE ON clients FOR EACH ROW
+	WHEN (OLD.company_name IS DISTINCT FROM NEW.company_name
+	    OR OLD.first_name IS DISTINCT FROM NEW.first_name
+	    OR OLD.last_name IS DISTINCT FROM NEW.last_name
+	    OR OLD.status IS DISTINCT FROM NEW.status
+	    OR OLD.owner_user_id IS DISTINCT FROM NEW.owner_user_id)
+	EXECUTE FUNCTION clients_webhook();
+CREATE TRIGGER clients_webhook_members BEFORE DELETE ON clients
+	FOR EACH ROW EXECUTE FUNCTION clients_webhook();
+
+-- client_users: member.added, member.updated (permissions), member.removed.
+-- member.updated waits for the commit, to see the account as the
+-- transaction leaves it: an owner change first grants the new owner
+-- every permission, which is no change for an owner (who holds them all
+-- whatever the row says), and client.owner_changed tells it.
+CREATE FUNCTION client_users_webhook() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	obj	jsonb;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		IF memberd_webhook_wanted('member.added') THEN
+			PERFORM memberd_webhook_emit('member.added',
+				jsonb_build_object('member',
+				memberd_webhook_member(NEW)));
+		END IF;
+	ELSIF TG_OP = 'UPDATE' THEN
+		IF memberd_webhook_wanted('member.updated') THEN
+			SELECT memberd_webhook_member(cu) INTO obj
+			FROM client_users cu WHERE cu.client_id = NEW.client_id
+			AND cu.user_id = NEW.user_id;
+			IF NOT (obj ->> 'is_owner')::boolean AND
+			    obj -> 'permissions' <>
+			    memberd_webhook_perms(OLD.permissions) THEN
+				PERFORM memberd_webhook_emit('member.updated',
+					jsonb_build_object('member', obj,
+					'previous', jsonb_build_object(
+					'permissions',
+					memberd_webhook_perms(OLD.permissions))));
+			END IF;
+		END IF;
+	ELSE
+		-- NULL: its user or client is being deleted, whose trigger
+		-- emitted member.removed while the rows were there
+		IF memberd_webhook_wanted('member.removed') THEN
+			obj := memberd_webhook_member(OLD);
+			IF obj IS NOT NULL THEN
+				PERFORM memberd_webhook_emit('member.removed',
+					jsonb_build_object('member', obj));
+			END IF;
+		END IF;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER client_users_webhook_insert AFTER INSERT ON client_users
+	FOR EACH ROW EXECUTE FUNCTION client_users_webhook();
+CREATE CONSTRAINT TRIGGER client_users_webhook_update
+	AFTER UPDATE OF permissions ON client_users
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+	WHEN (OLD.permissions IS DISTINCT FROM NEW.permissions)
+	EXECUTE FUNCTION client_users_webhook();
+CREATE TRIGGER client_users_webhook_delete AFTER DELETE ON client_users
+	FOR EACH ROW EXECUTE FUNCTION client_users_webhook();
+
+-- invites: invite.created; a change of status to accepted, cancelled,
+-- expired or declined gives that event (accepted with the user's id); a
+-- new token or sending while pending (a resend, an expired one's revival
+-- included) gives invite.resent. A change of permissions alone (PATCH
+-- /account/invites/{id}) has no event type in §10.2 and emits none.
+CREATE FUNCTION invites_webhook() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	t	text;
+	data	jsonb;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		t := CASE WHEN NEW.status = 'pending' THEN 'invite.created' END;
+	ELSIF NEW.status IS DISTINCT FROM OLD.status AND
+	    NEW.status <> 'pending' THEN
+		t := CASE NEW.status WHEN 'accepted' THEN 'invite.accepted'
+			WHEN 'cancelled' THEN 'invite.cancelled'
+			WHEN 'expired' THEN 'invite.expired'
+			WHEN 'declined' THEN 'invite.declined' END;
+	ELSIF NEW.status = 'pending' THEN
+		t := 'invite.resent';
+	END IF;
+	IF t IS NULL OR NOT memberd_webhook_wanted(t) THEN
+		RETURN NULL;
+	END IF;
+	data := jsonb_build_object('invite', memberd_webhook_invite(NEW));
+	IF t = 'invite.accepted' THEN
+		data := data || jsonb_build_object('accepted_by_user_id',
+			NEW.accepted_by_user_id);
+	END IF;
+	PERFORM memberd_webhook_emit(t, data);
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER invites_webhook_insert AFTER INSERT ON invites
+	FOR EACH ROW EXECUTE FUNCTION invites_webhook();
+CREATE TRIGGER invites_webhook_update AFTER UPDATE ON invites FOR EACH ROW
+	WHEN (OLD.status IS DISTINCT FROM NEW.status
+	    OR OLD.token_hash IS DISTINCT FROM NEW.token_hash
+	    OR OLD.last_sent_at IS DISTINCT FROM NEW.last_sent_at)
+	EXECUTE FUNCTION invites_webhook();
