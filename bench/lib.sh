@@ -17,7 +17,8 @@ bench_up() {
 	BENCH_DIR=$(mktemp -d /tmp/memberd-bench-XXXXXX)
 	chmod 755 "$BENCH_DIR"
 	export STACK_DIR=$BENCH_DIR STACK_BIN=${BENCH_BIN:-$REPO/build} STACK_WORKERS=${BENCH_WORKERS:-2}
-	export STACK_MAILER=${BENCH_MAILER:-0} STACK_EXTRA_CONF="log_level = warn
+	export STACK_MAILER=${BENCH_MAILER:-0} STACK_WEBHOOKS=${BENCH_WEBHOOKS:-0} STACK_RECEIVER=0
+	export STACK_EXTRA_CONF="log_level = warn
 ${1:-}"
 	export MEMBERD_HTTP_PORT=$(free_port) MEMBERD_PG_PORT=$(free_port) MEMBERD_SMTP_PORT=$(free_port)
 	"$REPO/tools/stack.sh" up >/dev/null
