@@ -375,3 +375,63 @@ describe('what rolls back emits nothing', () => {
     }
   });
 });
+
+describe('Admin Area: GET /admin/webhooks, read only', () => {
+  test('the endpoints with their counts, never a secret; an endpoint\'s deliveries newest first, by state', async () => {
+    const gone = await receiver((req, res) => { res.writeHead(410, { 'content-type': 'text/plain' }); res.end('unsubscribed'); });
+    const g = addEndpoint(s, gone.url + '/gone', 'client.*');
+    try {
+      const acct = await ownedAccount('Omicron');
+      await take(['user.created', 'client.created', 'member.added']);
+      await waitFor('the dead one', () => s.sql(`SELECT state FROM webhook_deliveries WHERE endpoint_id = ${g.id}`)[0]?.[0] === 'dead');
+
+      const list = await admin.get(`${API}/admin/webhooks`);
+      assert.equal(list.status, 200, list.text);
+      for (const secret of [ep.secret, g.secret]) {
+        assert.ok(!list.text.includes(secret.slice(6, 26)), 'no secret');
+      }
+      assert.ok(!/secret/i.test(list.text));
+      const mine = list.json.endpoints.find((e) => e.id === ep.id);
+      assert.equal(mine.url, rx.url + '/events');
+      assert.deepEqual(mine.events, ['*']);
+      assert.equal(mine.enabled, true);
+      assert.equal(mine.failing_since, null);
+      assert.equal(mine.dead, 0);
+      assert.match(mine.last_delivered_at, RFC3339);
+      const dead = list.json.endpoints.find((e) => e.id === g.id);
+      assert.deepEqual([dead.events, dead.dead, dead.waiting, dead.last_delivered_at], [['client.*'], 1, 0, null]);
+
+      const all = await admin.get(`${API}/admin/webhooks/${ep.id}/deliveries?limit=3`);
+      assert.equal(all.status, 200, all.text);
+      assert.deepEqual(all.json.deliveries.map((x) => x.type), ['member.added', 'client.created', 'user.created'], 'newest first');
+      const [m] = all.json.deliveries;
+      assert.equal(m.state, 'delivered');
+      assert.equal(m.attempts, 1);
+      assert.equal(m.last_status, 204);
+      assert.equal(m.next_attempt_at, null);
+      assert.match(m.event_id, /^msg_[0-9a-f]{32}$/);
+      assert.equal(m.event_id, rx.got.at(-1).headers['webhook-id']);
+
+      const d = await admin.get(`${API}/admin/webhooks/${g.id}/deliveries?state=dead`);
+      assert.equal(d.status, 200, d.text);
+      assert.equal(d.json.deliveries.length, 1);
+      assert.deepEqual([d.json.deliveries[0].type, d.json.deliveries[0].last_status, d.json.deliveries[0].last_error],
+        ['client.created', 410, 'unsubscribed']);
+      assert.deepEqual((await admin.get(`${API}/admin/webhooks/${g.id}/deliveries?state=queued`)).json.deliveries, []);
+      assert.equal((await admin.get(`${API}/admin/webhooks/${g.id}/deliveries?state=`)).json.deliveries.length, 1);
+
+      const bad = await admin.get(`${API}/admin/webhooks/${g.id}/deliveries?state=lost`);
+      assert.deepEqual([bad.status, bad.json.error.code, bad.json.error.field], [422, 'invalid_input', 'state']);
+      const big = await admin.get(`${API}/admin/webhooks/${g.id}/deliveries?limit=201`);
+      assert.deepEqual([big.status, big.json.error.field], [422, 'limit']);
+      const none = await admin.get(`${API}/admin/webhooks/999999/deliveries`);
+      assert.deepEqual([none.status, none.json.error.code], [404, 'not_found']);
+      /* a user's session is no administrator's */
+      assert.equal((await acct.owner.get(`${API}/admin/webhooks`)).status, 401);
+      assert.equal((await new Client(s.url).get(`${API}/admin/webhooks/${ep.id}/deliveries`)).status, 401);
+    } finally {
+      assert.equal(s.memberctl(['webhook', 'remove', String(g.id)]).status, 0);
+      await gone.close();
+    }
+  });
+});
