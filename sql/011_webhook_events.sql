@@ -4,7 +4,9 @@
 -- ones written later included, and a rollback takes the events with it.
 --
 -- Each trigger asks memberd_webhook_wanted() first: with no enabled
--- endpoint whose filter matches, it builds nothing and writes nothing.
+-- endpoint whose filter matches, it builds nothing and writes nothing;
+-- otherwise it builds the data and calls memberd_webhook_send(), the
+-- part of memberd_webhook_emit() after its checks.
 -- The WHEN clauses keep the triggers of invisible changes (a login's
 -- last_login_at, a password, the TOTP columns, the pending_invites
 -- counter) from running at all.
@@ -47,12 +49,32 @@ $$;
 DROP TRIGGER webhook_deliveries_notify ON webhook_deliveries;
 DROP FUNCTION webhook_deliveries_notify();
 
-CREATE OR REPLACE FUNCTION memberd_webhook_emit(event_type text, data jsonb)
+-- The rows and the NOTIFY of an event whose type is checked and wanted:
+-- what emit does after its checks, and what the triggers below call
+-- after asking memberd_webhook_wanted() themselves. The event's id.
+CREATE FUNCTION memberd_webhook_send(event_type text, data jsonb)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	eid	text := 'msg_' || replace(gen_random_uuid()::text, '-', '');
-	body	jsonb;
 	n	bigint;
+BEGIN
+	INSERT INTO webhook_deliveries (event_id, type, payload, endpoint_id)
+	SELECT eid, event_type, jsonb_build_object('id', eid,
+		'type', event_type, 'created_at', rfc3339(now()),
+		'data', COALESCE(data, '{}'::jsonb)), e.id
+	FROM webhook_endpoints e
+	WHERE e.enabled AND memberd_webhook_matches(e.events, event_type);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF n > 0 THEN
+		-- sent at commit, once however many events asked
+		PERFORM pg_notify('memberd_webhooks', '');
+	END IF;
+	RETURN eid;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION memberd_webhook_emit(event_type text, data jsonb)
+RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
 	IF event_type IS NULL OR event_type !~ '^[a-z][a-z_]*\.[a-z][a-z_]*$'
 	THEN
@@ -60,20 +82,9 @@ BEGIN
 			event_type USING ERRCODE = '22023';
 	END IF;
 	IF NOT memberd_webhook_wanted(event_type) THEN
-		RETURN eid;
+		RETURN 'msg_' || replace(gen_random_uuid()::text, '-', '');
 	END IF;
-	body := jsonb_build_object('id', eid, 'type', event_type,
-		'created_at', rfc3339(now()),
-		'data', COALESCE(data, '{}'::jsonb));
-	INSERT INTO webhook_deliveries (event_id, type, payload, endpoint_id)
-	SELECT eid, event_type, body, e.id FROM webhook_endpoints e
-	WHERE e.enabled AND memberd_webhook_matches(e.events, event_type);
-	GET DIAGNOSTICS n = ROW_COUNT;
-	IF n > 0 THEN
-		-- sent at commit, once however many emits asked
-		PERFORM pg_notify('memberd_webhooks', '');
-	END IF;
-	RETURN eid;
+	RETURN memberd_webhook_send(event_type, data);
 END
 $$;
 
@@ -191,13 +202,13 @@ DECLARE
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		IF memberd_webhook_wanted('user.created') THEN
-			PERFORM memberd_webhook_emit('user.created',
+			PERFORM memberd_webhook_send('user.created',
 				jsonb_build_object('user', memberd_webhook_user(NEW)));
 		END IF;
 	ELSIF TG_OP = 'UPDATE' THEN
 		IF memberd_webhook_wanted('user.updated') THEN
 			obj := memberd_webhook_user(NEW);
-			PERFORM memberd_webhook_emit('user.updated',
+			PERFORM memberd_webhook_send('user.updated',
 				jsonb_build_object('user', obj, 'previous',
 				memberd_webhook_previous(
 				memberd_webhook_user(OLD) - 'last_login_at', obj)));
@@ -206,7 +217,7 @@ BEGIN
 		IF memberd_webhook_wanted('member.removed') THEN
 			FOR m IN SELECT * FROM client_users WHERE user_id = OLD.id
 			    ORDER BY client_id LOOP
-				PERFORM memberd_webhook_emit('member.removed',
+				PERFORM memberd_webhook_send('member.removed',
 					jsonb_build_object('member',
 					memberd_webhook_member(m)));
 			END LOOP;
@@ -214,7 +225,7 @@ BEGIN
 		RETURN OLD;
 	ELSE
 		IF memberd_webhook_wanted('user.deleted') THEN
-			PERFORM memberd_webhook_emit('user.deleted',
+			PERFORM memberd_webhook_send('user.deleted',
 				jsonb_build_object('user', memberd_webhook_user(OLD)));
 		END IF;
 	END IF;
@@ -250,7 +261,7 @@ DECLARE
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		IF memberd_webhook_wanted('client.created') THEN
-			PERFORM memberd_webhook_emit('client.created',
+			PERFORM memberd_webhook_send('client.created',
 				jsonb_build_object('client',
 				memberd_webhook_client(NEW)));
 		END IF;
@@ -258,7 +269,7 @@ BEGIN
 		obj := memberd_webhook_client(NEW);
 		IF OLD.owner_user_id <> NEW.owner_user_id AND
 		    memberd_webhook_wanted('client.owner_changed') THEN
-			PERFORM memberd_webhook_emit('client.owner_changed',
+			PERFORM memberd_webhook_send('client.owner_changed',
 				jsonb_build_object('client', obj,
 				'previous_owner_user_id', OLD.owner_user_id));
 		END IF;
@@ -266,7 +277,7 @@ BEGIN
 			memberd_webhook_client(OLD) - 'owner_user_id', obj);
 		IF prev <> '{}'::jsonb AND
 		    memberd_webhook_wanted('client.updated') THEN
-			PERFORM memberd_webhook_emit('client.updated',
+			PERFORM memberd_webhook_send('client.updated',
 				jsonb_build_object('client', obj,
 				'previous', prev));
 		END IF;
@@ -274,7 +285,7 @@ BEGIN
 		IF memberd_webhook_wanted('member.removed') THEN
 			FOR m IN SELECT * FROM client_users
 			    WHERE client_id = OLD.id ORDER BY user_id LOOP
-				PERFORM memberd_webhook_emit('member.removed',
+				PERFORM memberd_webhook_send('member.removed',
 					jsonb_build_object('member',
 					memberd_webhook_member(m)));
 			END LOOP;
@@ -309,7 +320,7 @@ DECLARE
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		IF memberd_webhook_wanted('member.added') THEN
-			PERFORM memberd_webhook_emit('member.added',
+			PERFORM memberd_webhook_send('member.added',
 				jsonb_build_object('member',
 				memberd_webhook_member(NEW)));
 		END IF;
@@ -321,7 +332,7 @@ BEGIN
 			IF NOT (obj ->> 'is_owner')::boolean AND
 			    obj -> 'permissions' <>
 			    memberd_webhook_perms(OLD.permissions) THEN
-				PERFORM memberd_webhook_emit('member.updated',
+				PERFORM memberd_webhook_send('member.updated',
 					jsonb_build_object('member', obj,
 					'previous', jsonb_build_object(
 					'permissions',
@@ -334,7 +345,7 @@ BEGIN
 		IF memberd_webhook_wanted('member.removed') THEN
 			obj := memberd_webhook_member(OLD);
 			IF obj IS NOT NULL THEN
-				PERFORM memberd_webhook_emit('member.removed',
+				PERFORM memberd_webhook_send('member.removed',
 					jsonb_build_object('member', obj));
 			END IF;
 		END IF;
@@ -383,7 +394,7 @@ BEGIN
 		data := data || jsonb_build_object('accepted_by_user_id',
 			NEW.accepted_by_user_id);
 	END IF;
-	PERFORM memberd_webhook_emit(t, data);
+	PERFORM memberd_webhook_send(t, data);
 	RETURN NULL;
 END
 $$;
