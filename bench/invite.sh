@@ -136,6 +136,40 @@ p99=$(awk '$1 == "99%" { print $2 }' "$BENCH_DIR/wrk.txt")
 ratio=$(awk -v a="$http" -v b="$pgb" 'BEGIN { printf "%.3f", a / b }')
 ratio_min=$(awk -v a="$http" -v b="$minimal" 'BEGIN { printf "%.3f", a / b }')
 
+# The cost one webhook endpoint matching invite.* adds to an invitation's
+# creation: the same SQL (pgbench) and the same request (wrk), alternating
+# with the endpoint disabled and enabled. memberd-webhooks is not running
+# (bench_up starts none): this is the emit in the transaction (the
+# trigger, the delivery row, the NOTIFY at commit), not the delivery.
+HOOK_ROUNDS=${HOOK_ROUNDS:-3}
+hook_none=() ; hook_off=() ; hook_on=() ; hook_off_http=() ; hook_on_http=()
+if [ "$HOOK_ROUNDS" -gt 0 ]; then
+	hook_id=$("$REPO/build/memberctl" -c "$CONF" webhook add http://127.0.0.1:9/bench --events 'invite.*' |
+		sed -nE 's/.*endpoint ([0-9]+).*/\1/p')
+	hook() { "$REPO/build/memberctl" -c "$CONF" webhook "$1" "$hook_id" >/dev/null; }
+	rows0=$(psql_memberd -c "SELECT count(*) FROM webhook_deliveries")
+	# and the SQL with the invitation's trigger off: the cost of 011
+	# itself when no endpoint listens
+	trig() { psql_memberd -c "ALTER TABLE invites $1 TRIGGER invites_webhook_insert" >/dev/null; }
+	# the invitation's own statement (the one whose trigger emits), as
+	# pgbench -r timed it in the last run (it prints a statement's start): ms
+	stmt_ms() { awk '$3 == "WITH" && $4 == "sa" { print $1; exit }' "$BENCH_DIR/pgbench-invite.txt"; }
+	sql_off() { hook disable; analyze; hook_off+=("$(run_pgbench invite "$BENCH_WORKERS" "$SECS")"); lat_off+=("$(stmt_ms)"); }
+	sql_on() { hook enable; analyze; hook_on+=("$(run_pgbench invite "$BENCH_WORKERS" "$SECS")"); lat_on+=("$(stmt_ms)"); }
+	http_off() { hook disable; analyze; hook_off_http+=("$(run_wrk "$SECS")"); }
+	http_on() { hook enable; analyze; hook_on_http+=("$(run_wrk "$SECS")"); }
+	lat_none=() ; lat_off=() ; lat_on=()
+	for r in $(seq 1 "$HOOK_ROUNDS"); do
+		hook disable; trig DISABLE; analyze; hook_none+=("$(run_pgbench invite "$BENCH_WORKERS" "$SECS")")
+		lat_none+=("$(stmt_ms)"); trig ENABLE
+		# ABBA: the later of a pair sees a bigger table; alternate who
+		if [ $((r % 2)) = 1 ]; then sql_off; sql_on; http_off; http_on
+		else sql_on; sql_off; http_on; http_off; fi
+	done
+	hook disable
+	hook_rows=$(( $(psql_memberd -c "SELECT count(*) FROM webhook_deliveries") - rows0 ))
+fi
+
 # an account with 1,000 members and 50 pending invitations
 psql_memberd <<SQL >/dev/null
 INSERT INTO users (email, first_name, last_name)
@@ -173,3 +207,16 @@ done
 cat <<REPORT
 GET /api/v1/account/users:        ${users} /s   (${members} members + 50 invites, ${bytes} bytes; p50 ${up50}, p99 ${up99})
 REPORT
+if [ "$HOOK_ROUNDS" -gt 0 ]; then
+	mean2() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.2f", s / NR }'; }
+	cost() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f %%", (b - a) / a * 100 }'; }
+	z=$(mean "${hook_none[@]}"); o=$(mean "${hook_off[@]}"); n=$(mean "${hook_on[@]}")
+	oh=$(mean "${hook_off_http[@]}"); nh=$(mean "${hook_on_http[@]}")
+	cat <<REPORT
+one webhook endpoint on invite.* (deliverer stopped; $hook_rows delivery rows written), $HOOK_ROUNDS alternating rounds:
+  pgbench, memberd's invite SQL:  none ${o} tx/s, one ${n} tx/s: $(cost "$o" "$n")   (rounds: ${hook_off[*]} / ${hook_on[*]})
+  the trigger with no endpoint:   trigger off ${z} tx/s, on ${o} tx/s: $(cost "$z" "$o")   (rounds: ${hook_none[*]})
+  the invitation's statement:     $(mean2 "${lat_none[@]}") ms trigger off, $(mean2 "${lat_off[@]}") ms no endpoint, $(mean2 "${lat_on[@]}") ms one endpoint   (pgbench -r, mean of rounds: ${lat_none[*]} / ${lat_off[*]} / ${lat_on[*]})
+  POST .../users over HTTP:       none ${oh} /s, one ${nh} /s: $(cost "$oh" "$nh")   (rounds: ${hook_off_http[*]} / ${hook_on_http[*]}; target: no worse than -10 %)
+REPORT
+fi

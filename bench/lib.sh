@@ -17,7 +17,8 @@ bench_up() {
 	BENCH_DIR=$(mktemp -d /tmp/memberd-bench-XXXXXX)
 	chmod 755 "$BENCH_DIR"
 	export STACK_DIR=$BENCH_DIR STACK_BIN=${BENCH_BIN:-$REPO/build} STACK_WORKERS=${BENCH_WORKERS:-2}
-	export STACK_MAILER=${BENCH_MAILER:-0} STACK_EXTRA_CONF="log_level = warn
+	export STACK_MAILER=${BENCH_MAILER:-0} STACK_WEBHOOKS=${BENCH_WEBHOOKS:-0} STACK_RECEIVER=0
+	export STACK_EXTRA_CONF="log_level = warn
 ${1:-}"
 	# a port free when picked may be taken by the time its server binds it
 	# (another stack, or the local end of someone's connection): try again

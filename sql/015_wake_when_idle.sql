@@ -36,10 +36,24 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION webhook_deliveries_notify() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- Events (sql/011): memberd_webhook_send notifies only when it wrote
+-- rows; now also only when no deliverer is awake.
+CREATE OR REPLACE FUNCTION memberd_webhook_send(event_type text, data jsonb)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	eid	text := 'msg_' || replace(gen_random_uuid()::text, '-', '');
+	n	bigint;
 BEGIN
-	PERFORM memberd_wake('memberd_webhooks', 72854);
-	RETURN NULL;
+	INSERT INTO webhook_deliveries (event_id, type, payload, endpoint_id)
+	SELECT eid, event_type, jsonb_build_object('id', eid,
+		'type', event_type, 'created_at', rfc3339(now()),
+		'data', COALESCE(data, '{}'::jsonb)), e.id
+	FROM webhook_endpoints e
+	WHERE e.enabled AND memberd_webhook_matches(e.events, event_type);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF n > 0 THEN
+		PERFORM memberd_wake('memberd_webhooks', 72854);
+	END IF;
+	RETURN eid;
 END
 $$;

@@ -111,4 +111,8 @@ void	h_admin_invite_resend(struct req *);
 void	h_admin_invite_cancel(struct req *);
 void	h_admin_activity(struct req *);
 
+/* h_admin_webhooks.c: webhook endpoints and deliveries, read only */
+void	h_admin_webhooks(struct req *);
+void	h_admin_webhook_deliveries(struct req *);
+
 #endif

@@ -90,6 +90,10 @@ const struct route routes[] = {
 	  h_admin_invite_resend },
 	{ "POST", V1 "/admin/invites/{id}/cancel", AUTH_ADMIN | NEED_CSRF,
 	  h_admin_invite_cancel },
+	/* webhooks (§10.2), read only: memberctl webhook changes them */
+	{ "GET",  V1 "/admin/webhooks", AUTH_ADMIN, h_admin_webhooks },
+	{ "GET",  V1 "/admin/webhooks/{id}/deliveries", AUTH_ADMIN,
+	  h_admin_webhook_deliveries },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -2,13 +2,15 @@
 // client (#/clients?search=, admin-clients.js); create one
 // (#/clients/new, admin-clients.js); a client's profile with its Users
 // tab (#/clients/ID, admin-client.js and admin-associate.js) and its
-// Activity tab (#/clients/ID/activity, admin-activity.js).
+// Activity tab (#/clients/ID/activity, admin-activity.js); the webhook
+// endpoints and their deliveries (#/webhooks, admin-webhooks.js).
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { $, clearFlash, clearFlashOnAction, fill, flash, h } from './dom.js';
 import { requireFilled, submitting, values } from './forms.js';
 import { flashBox, setRouter, showNextFlash, view } from './admin-common.js';
 import { clientsView, newClientView } from './admin-clients.js';
 import { profileView } from './admin-client.js';
+import { deliveriesView, webhooksView } from './admin-webhooks.js';
 
 let admin = null;
 
@@ -77,7 +79,13 @@ async function route() {
   const hash = location.hash.replace(/^#/, '') || '/clients';
   const [path, query] = hash.split('?');
   const m = path.match(/^\/clients\/(\d+)(\/activity)?$/);
-  if (path === '/clients/new') newClientView();
+  const hook = path.match(/^\/webhooks(?:\/(\d+))?$/);
+  $('#nav-webhooks').removeAttribute('aria-current');
+  if (hook) {
+    $('#nav-webhooks').setAttribute('aria-current', 'page');
+    if (hook[1]) await deliveriesView(Number(hook[1]), query);
+    else await webhooksView();
+  } else if (path === '/clients/new') newClientView();
   else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users', query);
   else await clientsView(query);
   showNextFlash();
