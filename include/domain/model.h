@@ -97,6 +97,7 @@ struct member {
 	perms_t		 perms;		/* every one for the owner */
 	char		 last_login_at[TEXT_TIME];	/* "": never */
 	char		 added_at[TEXT_TIME];
+	bool		 two_factor;	/* 2FA is on for this user */
 };
 
 /* A user as the API shows one. */
@@ -108,6 +109,7 @@ struct user {
 	bool		 email_verified;
 	char		 created_at[TEXT_TIME];
 	char		 last_login_at[TEXT_TIME];	/* "": never */
+	bool		 two_factor;	/* 2FA is on */
 };
 
 /* An account a user reaches, as /me lists it. */
@@ -117,6 +119,7 @@ struct account {
 	bool		 is_owner;
 	perms_t		 perms;		/* every one for the owner */
 	enum client_status status;
+	bool		 require_2fa;	/* members need 2FA to make it active */
 };
 
 /* A client account. */

@@ -30,7 +30,8 @@
 #define FIND_SQL \
     "SELECT i.id, i.client_id, i.email, i.permissions, i.status," \
     " i.expires_at <= now(), c.status, c.company_name, c.first_name," \
-    " c.last_name, i.inviter_name, i.created_by_kind, rfc3339(i.expires_at)" \
+    " c.last_name, i.inviter_name, i.created_by_kind, rfc3339(i.expires_at)," \
+    " c.require_2fa" \
     " FROM invites i JOIN clients c ON c.id = i.client_id" \
     " WHERE i.token_hash = $1"
 
@@ -52,6 +53,7 @@ struct found {
 	char		inviter[DISPLAY_NAME_MAX + 1];
 	char		inviter_kind[8];
 	char		expires_at[32];
+	bool		require_2fa;	/* the account's (DESIGN §8.3) */
 };
 
 /* The row of FIND_SQL into f. */
@@ -78,6 +80,7 @@ found_read(struct req *r, const struct db_res *res, struct found *f)
 		    db_str(res, 0, 10));
 	(void)str_copy(f->expires_at, sizeof(f->expires_at),
 	    db_str(res, 0, 12));
+	f->require_2fa = db_bool(res, 0, 13);
 }
 
 /*
@@ -241,6 +244,11 @@ accept_as_user(struct req *r, const char *token)
 		    "for another email address: sign in with that address.");
 		return;
 	}
+	if (f.require_2fa && !r->who.two_factor) {
+		db_rollback(r->db);
+		reply_err(r, ERR_TWO_FACTOR_REQUIRED, NULL);
+		return;
+	}
 	if (accept_write_or_reply(r, &f, r->who.id, r->who.email) != 0)
 		return;
 	/* a privilege change: a new session token, the new account active */
@@ -278,6 +286,13 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 	}
 	if (!invite_find_or_reply(r, token, false, &f))
 		return;
+	/* a new user has no 2FA: register, set it up, then accept */
+	if (f.require_2fa) {
+		reply_err_msg(r, ERR_TWO_FACTOR_REQUIRED, NULL, "This account "
+		    "requires two-factor authentication: register, turn it on "
+		    "under Security, then open this link again.");
+		return;
+	}
 	if (registration_prepare_or_reply(r, reg_in, "register.", &reg) != 0)
 		return;
 	if (!email_may_accept(r, &f, reg.email)) {
@@ -320,7 +335,8 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
  * made active; or 201 {user, accounts, csrf_token, client_id, permissions}
  * for a new user. 401 without a session or register; 403 (a closed
  * account, or invite_accept = matching_verified_email and another
- * address); 404 invite_not_found; 409 already_member | email_taken; 410
+ * address; two_factor_required for an account that requires 2FA of a
+ * user without it); 404 invite_not_found; 409 already_member | email_taken; 410
  * invite_used | invite_cancelled | invite_expired; 422.
  */
 void

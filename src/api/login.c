@@ -34,16 +34,23 @@ static struct stmt st_reserve = STMT(
     " RETURNING id", 3);
 static struct stmt st_forgive = STMT(
     "DELETE FROM login_failures WHERE login_key = $1", 1);
+/* a right password with 2FA on: this attempt only is not a failure */
+static struct stmt st_unreserve = STMT(
+    "DELETE FROM login_failures WHERE id = $1", 1);
+static struct stmt st_fail = STMT(
+    "INSERT INTO login_failures (login_key) VALUES ($1)", 1);
 /*
  * The user (or administrator) an address reaches, found by the database's
  * own folding, and that folding of the address: one row either way, so an
  * unknown address costs the statement a known one does.
  */
 static struct stmt st_user = STMT(
-    "SELECT u.id, u.password_hash, lower($1) FROM (VALUES (1)) one"
+    "SELECT u.id, u.password_hash, lower($1), u.totp_enabled_at IS NOT NULL"
+    " FROM (VALUES (1)) one"
     " LEFT JOIN users u ON lower(u.email) = lower($1)", 1);
 static struct stmt st_admin = STMT(
-    "SELECT a.id, a.password_hash, lower($1) FROM (VALUES (1)) one"
+    "SELECT a.id, a.password_hash, lower($1), a.totp_enabled_at IS NOT NULL"
+    " FROM (VALUES (1)) one"
     " LEFT JOIN admins a ON lower(a.email) = lower($1)", 1);
 static struct stmt st_rehash_user = STMT(
     "UPDATE users SET password_hash = $2 WHERE id = $1", 2);
@@ -76,6 +83,15 @@ login_key_of_address(bool admin, const char *folded, char key[LOGIN_KEY_MAX])
 	n = snprintf(key, LOGIN_KEY_MAX, "%s:%s", admin ? "admin" : "user",
 	    folded);
 	return n >= 0 && (size_t)n < LOGIN_KEY_MAX ? 0 : -1;
+}
+
+int
+login_count_failure(struct db *db, bool admin, long long id)
+{
+	char	key[LOGIN_KEY_MAX];
+
+	login_key_of_id(admin, id, key);
+	return DB_DONE(db, &st_fail, key);
 }
 
 int
@@ -115,7 +131,7 @@ rehash(struct req *r, bool admin, long long id, const char *password)
  * 1 when counted, 0 when a reply was sent.
  */
 static int
-login_reserve_or_reply(struct req *r, const char *key)
+login_reserve_or_reply(struct req *r, const char *key, long long *row)
 {
 	struct db_res	*res;
 	char		 window[24], retry[24], max[24];
@@ -131,6 +147,7 @@ login_reserve_or_reply(struct req *r, const char *key)
 		return 0;
 	}
 	reserved = db_rows(res) == 1;
+	*row = reserved ? db_int(res, 0, 0) : 0;
 	db_res_free(res);
 	if (tx_commit_or_reply(r) != 0)
 		return 0;
@@ -151,11 +168,18 @@ int
 login_check_or_reply(struct req *r, bool admin, const char *email,
     const char *password, long long *id)
 {
+	return login_password_or_reply(r, admin, email, password, id, NULL);
+}
+
+int
+login_password_or_reply(struct req *r, bool admin, const char *email,
+    const char *password, long long *id, bool *two_factor)
+{
 	struct db_res	*res;
 	char		 key[LOGIN_KEY_MAX];
 	const char	*phc = NULL;
-	long long	 found_id = 0;
-	bool		 ok;
+	long long	 found_id = 0, reserved = 0;
+	bool		 ok, second_step;
 
 	if ((res = DB_EXEC(r->db, admin ? &st_admin : &st_user, email)) == NULL) {
 		reply_db_error(r);
@@ -171,7 +195,7 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 		    "to count attempts by.");
 		return 0;
 	}
-	if (!login_reserve_or_reply(r, key)) {
+	if (!login_reserve_or_reply(r, key, &reserved)) {
 		db_res_free(res);
 		return 0;
 	}
@@ -197,11 +221,21 @@ login_check_or_reply(struct req *r, bool admin, const char *email,
 	}
 	if (password_needs_rehash(r->cfg, phc))
 		rehash(r, admin, found_id, password);
+	/*
+	 * With 2FA on the login is not done: the earlier failures stay
+	 * counted until the code is right too (else knowing the password
+	 * alone would wipe the count of wrong codes); this attempt is not
+	 * one of them.
+	 */
+	second_step = two_factor != NULL && db_bool(res, 0, 3);
 	db_res_free(res);
-	if (login_forgive(r->db, admin, found_id) != 0) {
+	if ((second_step ? DB_DONE(r->db, &st_unreserve, DB_INT(reserved)) :
+	    login_forgive(r->db, admin, found_id)) != 0) {
 		reply_db_error(r);
 		return 0;
 	}
+	if (two_factor != NULL)
+		*two_factor = second_step;
 	*id = found_id;
 	return 1;
 }
