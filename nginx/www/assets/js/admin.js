@@ -9,6 +9,7 @@ import { requireFilled, submitting, values } from './forms.js';
 import { flashBox, setRouter, showNextFlash, view } from './admin-common.js';
 import { clientsView, newClientView } from './admin-clients.js';
 import { profileView } from './admin-client.js';
+import { twoFactorStep } from './two-factor-step.js';
 
 let admin = null;
 
@@ -34,10 +35,11 @@ function signIn() {
       return call('POST', '/admin/auth/login', { email: v.email, password: v.password });
     }, { invalid_credentials: 'password' });
     if (!r) return;
-    admin = r.admin;
-    setCsrf(r.csrf_token);
-    chrome();
-    route();
+    if (r.two_factor_required) {
+      secondStep(r.challenge);
+      return;
+    }
+    signedIn(r);
   });
   clearFlash(flashBox);
   fill(view, h('section', { class: 'card auth-card narrow', 'aria-labelledby': 'signin-title' },
@@ -45,6 +47,31 @@ function signIn() {
     h('p', { class: 'lede' }, 'Sign in with your administrator account.'),
     form));
   $('#admin-email').focus();
+}
+
+function signedIn(r) {
+  admin = r.admin;
+  setCsrf(r.csrf_token);
+  chrome();
+  route();
+}
+
+// With two-factor authentication on: the code before any session.
+function secondStep(challenge) {
+  const step = twoFactorStep({
+    challenge,
+    admin: true,
+    id: 'admin-two-factor',
+    onDone: signedIn,
+    onRestart: (message) => {
+      signIn();
+      flash(flashBox, 'error', message);
+    },
+  });
+  fill(view, h('section', { class: 'card auth-card narrow', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, 'Two-factor authentication'),
+    step));
+  step.querySelector('input').focus();
 }
 
 function chrome() {

@@ -10,6 +10,7 @@ import { $, badge, clearFlash, clearFlashOnAction, fill, flash, fullName, h, toL
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
 import { invitesTable, isExpired, membersTable, permissionsDialog, resendButton, rowButton, rowNote, watchDelivery } from './people.js';
 import { ALL_KEYS, grantList, permPicker } from './perms.js';
+import { mountTwoFactor } from './security-2fa.js';
 
 const view = $('#view');
 const flashBox = $('#flash');
@@ -79,7 +80,8 @@ function renderSwitcher() {
     h('span', { class: 'grow' }, accountName(a)),
     a.is_owner ? badge('Owner', 'owner') : null,
     closed ? badge('Closed') : null,
-    a.status === 'inactive' ? badge('Inactive', 'warn') : null);
+    a.status === 'inactive' ? badge('Inactive', 'warn') : null,
+    a.require_2fa && !me.user.two_factor ? badge('Needs 2FA', 'warn') : null);
     if (!closed && !current) btn.addEventListener('click', () => switchTo(a));
     if (current) btn.addEventListener('click', () => closeMenus());
     return h('li', null, btn);
@@ -115,12 +117,18 @@ function renderUserMenu() {
       h('div', { class: 'menu-head' }, me.user.email),
       h('ul', null,
         h('li', null, h('a', { class: 'menu-item', href: '#users', id: 'menu-user-management' }, 'User Management')),
+        h('li', null, h('a', { class: 'menu-item', href: '#security', id: 'menu-security' }, 'Security')),
         h('li', null, h('a', { class: 'menu-item', href: '/reset-password' }, 'Change password')),
         h('li', { class: 'menu-sep', 'aria-hidden': 'true' }),
         h('li', null, signOut))));
   menu.querySelector('a[href="#users"]').addEventListener('click', (e) => {
     e.preventDefault();
     closeMenus();
+    if (location.hash === '#security') {
+      history.pushState(null, '', location.pathname);
+      render().then(() => $('#main').focus());
+      return;
+    }
     ($('#users-title') || $('#main')).scrollIntoView({ block: 'start' });
     $('#main').focus();
   });
@@ -132,11 +140,85 @@ async function switchTo(a) {
   closeMenus();
   try {
     applyMe(await call('POST', '/me/active-account', { client_id: a.client_id }));
+    if (location.hash === '#security') history.pushState(null, '', location.pathname);
     await render();
     flash(flashBox, 'ok', 'You are now working in ', h('strong', null, accountName(a)), '.');
   } catch (err) {
+    if (err.code === 'two_factor_required') {
+      needsTwoFactor(a);
+      return;
+    }
     flash(flashBox, 'error', describe(err));
   }
+}
+
+// An account that requires 2FA, refused to a user without it: off to
+// the Security page to set it up, saying why.
+async function needsTwoFactor(a) {
+  history.pushState(null, '', '#security');
+  await render();
+  flash(flashBox, 'error', h('strong', null, accountName(a)),
+    ' requires two-factor authentication. Set it up below, then switch to the account again.');
+  $('#main').focus();
+}
+
+// ---- the Security page (its two-factor part; security-2fa.js) ----
+
+function securityView() {
+  document.title = 'Security · Client Area';
+  const box = h('div', { id: 'security-2fa' });
+  const back = h('a', { href: '#users', id: 'back-to-users' }, 'Back to User Management');
+  back.addEventListener('click', (e) => {
+    e.preventDefault();
+    history.pushState(null, '', location.pathname);
+    render();
+  });
+  fill(view,
+    h('div', { class: 'page-head' }, h('div', null,
+      h('h1', { id: 'page-title' }, 'Security'),
+      h('p', null, 'How you sign in to the Client Area. ', back))),
+    box);
+  mountTwoFactor(box);
+}
+
+// The owner's "Require two-factor authentication" of the account.
+async function settingsCard(a) {
+  let settings;
+  try {
+    settings = await call('GET', '/account/settings');
+  } catch {
+    return null;
+  }
+  const box = h('input', { type: 'checkbox', id: 'require-2fa', checked: settings.require_2fa, disabled: !a.is_owner, 'aria-describedby': 'require-2fa-hint' });
+  const line = h('p', { class: 'field-error row-error', role: 'alert', hidden: true });
+  box.addEventListener('change', async () => {
+    line.hidden = true;
+    box.disabled = true;
+    try {
+      const r = await call('PATCH', '/account/settings', { require_2fa: box.checked });
+      box.checked = r.settings.require_2fa;
+      flash(flashBox, 'ok', r.settings.require_2fa
+        ? 'Two-factor authentication is now required: members without it cannot switch to this account.'
+        : 'Two-factor authentication is no longer required.');
+    } catch (err) {
+      box.checked = !box.checked;
+      line.textContent = describe(err);
+      line.hidden = false;
+    } finally {
+      box.disabled = false;
+      box.focus();
+    }
+  });
+  return h('section', { class: 'card', id: 'account-security', 'aria-labelledby': 'account-security-title' },
+    h('div', { class: 'card-head' }, h('div', null,
+      h('h2', { id: 'account-security-title' }, 'Account security'))),
+    h('div', { class: 'card-body' },
+      h('label', { class: a.is_owner ? 'choice' : 'choice is-disabled', for: 'require-2fa' }, box,
+        h('span', { class: 'choice-text' }, 'Require two-factor authentication')),
+      h('p', { class: 'hint', id: 'require-2fa-hint' }, a.is_owner
+        ? 'Members without two-factor authentication cannot make this account active or accept its invitations. The 2FA column shows who has it.'
+        : 'Only the owner can change this. Members without two-factor authentication cannot make this account active.'),
+      line));
 }
 
 // ---- the page ----
@@ -151,6 +233,22 @@ function pageHead(a) {
 }
 
 function noAccount() {
+  const waiting = me.accounts.filter((a) => a.status !== 'closed' && a.require_2fa && !me.user.two_factor);
+  if (waiting.length) {
+    fill(view,
+      h('div', { class: 'page-head' }, h('div', null,
+        h('h1', { id: 'page-title' }, `Hello, ${me.user.first_name || me.user.email}!`),
+        h('p', null, 'Welcome to the Client Area.'))),
+      h('section', { class: 'card form-card', id: 'needs-2fa' },
+        h('div', { class: 'card-body' },
+          h('h2', null, 'Two-factor authentication required'),
+          h('p', null, waiting.map(accountName).join(', '),
+            waiting.length === 1 ? ' requires ' : ' require ',
+            'two-factor authentication of its users. Set it up, then choose the account in the switcher.'),
+          h('div', { class: 'form-actions' },
+            h('a', { class: 'btn btn-primary', href: '#security', id: 'go-security' }, 'Set up two-factor authentication')))));
+    return;
+  }
   fill(view,
     h('div', { class: 'page-head' }, h('div', null,
       h('h1', { id: 'page-title' }, `Hello, ${me.user.first_name || me.user.email}!`),
@@ -348,6 +446,10 @@ async function render() {
   renderSwitcher();
   renderUserMenu();
   clearFlash(flashBox);
+  if (location.hash === '#security') {
+    securityView();
+    return;
+  }
   const a = activeAccount();
   if (!a) {
     noAccount();
@@ -370,7 +472,8 @@ async function render() {
     fill(view, pageHead(a), h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
     return;
   }
-  fill(view, pageHead(a), membersCard(a, data.users), inviteCard(a), invitesCard(a, invitesOf(data)));
+  const settings = await settingsCard(a);
+  fill(view, pageHead(a), membersCard(a, data.users), inviteCard(a), invitesCard(a, invitesOf(data)), settings);
   watchInvites(data);
 }
 
@@ -384,8 +487,11 @@ async function boot() {
     if (err.status !== 401) fill(view, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
     return;
   }
+  window.addEventListener('popstate', () => render());
+  window.addEventListener('hashchange', () => render());
   if (!activeAccount()) {
-    const open = me.accounts.find((a) => a.status !== 'closed');
+    // not one that requires 2FA of a user without it: that would be 403
+    const open = me.accounts.find((a) => a.status !== 'closed' && (!a.require_2fa || me.user.two_factor));
     if (open) {
       try {
         applyMe(await call('POST', '/me/active-account', { client_id: open.client_id }));
