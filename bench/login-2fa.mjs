@@ -1,0 +1,85 @@
+// bench/login.sh's client for logins with two-factor authentication,
+// which wrk cannot drive (each code is an HMAC of the time, and memberd
+// accepts each code once). The same client measures the password-only
+// login too, so the two figures differ by memberd's work alone.
+//   node bench/login-2fa.mjs setup URL N FILE     N users with 2FA on, into FILE
+//   node bench/login-2fa.mjs run URL MODE SECS CONC FILE
+// MODE password: POST /auth/login over FILE's users (their password is
+// right, 2FA off for "plain" users); MODE 2fa: POST /auth/login, then
+// POST /auth/login/2fa with the code. Prints logins per second.
+import fs from 'node:fs';
+import { Authenticator } from '../tests/lib/totp.mjs';
+
+const PW = 'correct horse battery staple';
+const [, , cmd, url, ...rest] = process.argv;
+
+async function post(path, body, cookie) {
+  const headers = { 'content-type': 'application/json' };
+  if (cookie) {
+    headers.cookie = cookie.cookie;
+    headers['x-csrf-token'] = cookie.csrf;
+  }
+  const res = await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) });
+  const json = await res.json().catch(() => null);
+  return { status: res.status, json, setCookie: res.headers.getSetCookie() };
+}
+
+async function setup(n, file) {
+  const users = [];
+  const one = async (i) => {
+    const email = `bench2fa${i}@example.com`;
+    const r = await post('/api/v1/auth/register', { email, password: PW, first_name: 'B', last_name: String(i) });
+    if (r.status !== 201) throw new Error(`register ${email}: ${r.status}`);
+    const cookie = { cookie: r.setCookie[0].split(';')[0], csrf: r.json.csrf_token };
+    const s = await post('/api/v1/me/2fa/setup', { password: PW }, cookie);
+    const app = new Authenticator(s.json.secret);
+    const e = await post('/api/v1/me/2fa/enable', { code: await app.next() }, cookie);
+    if (e.status !== 200) throw new Error(`enable ${email}: ${e.status}`);
+    users.push({ email, secret: s.json.secret, last: app.last });
+  };
+  for (let i = 1; i <= n; i += 8) {
+    await Promise.all(Array.from({ length: Math.min(8, n - i + 1) }, (_, k) => one(i + k)));
+  }
+  fs.writeFileSync(file, JSON.stringify(users));
+}
+
+async function run(mode, secs, conc, file) {
+  const users = JSON.parse(fs.readFileSync(file, 'utf8')).map((u) => {
+    const app = new Authenticator(u.secret || 'A'.repeat(32));
+    app.last = u.last || 0;
+    return { ...u, app };
+  });
+  let next = 0;
+  let done = 0;
+  let bad = 0;
+  const end = Date.now() + secs * 1000;
+  const login = async (u) => {
+    const r = await post('/api/v1/auth/login', { email: u.email, password: PW });
+    if (mode === 'password') return r.status === 200 && !r.json.two_factor_required;
+    if (r.status !== 200 || !r.json.two_factor_required) return false;
+    const s = await post('/api/v1/auth/login/2fa', { challenge: r.json.challenge, code: await u.app.next() });
+    return s.status === 200;
+  };
+  const worker = async () => {
+    while (Date.now() < end) {
+      const u = users[next];
+      next = (next + 1) % users.length;
+      if (await login(u)) done += 1;
+      else bad += 1;
+    }
+  };
+  const t0 = Date.now();
+  await Promise.all(Array.from({ length: conc }, worker));
+  const rate = done / ((Date.now() - t0) / 1000);
+  // the steps used, so the next round's codes are fresh
+  fs.writeFileSync(file, JSON.stringify(users.map(({ app, ...u }) => ({ ...u, last: app.last }))));
+  if (bad) process.stderr.write(`${mode}: ${bad} logins failed\n`);
+  process.stdout.write(`${rate.toFixed(2)}\n`);
+}
+
+if (cmd === 'setup') await setup(Number(rest[0]), rest[1]);
+else if (cmd === 'run') await run(rest[0], Number(rest[1]), Number(rest[2]), rest[3]);
+else {
+  process.stderr.write('usage: login-2fa.mjs setup URL N FILE | run URL MODE SECS CONC FILE\n');
+  process.exit(2);
+}
