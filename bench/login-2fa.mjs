@@ -3,10 +3,12 @@
 // accepts each code once). The same client measures the password-only
 // login too, so the two figures differ by memberd's work alone.
 //   node bench/login-2fa.mjs setup URL N FILE     N users with 2FA on, into FILE
-//   node bench/login-2fa.mjs run URL MODE SECS CONC FILE
-// MODE password: POST /auth/login over FILE's users (their password is
-// right, 2FA off for "plain" users); MODE 2fa: POST /auth/login, then
-// POST /auth/login/2fa with the code. Prints logins per second.
+//   node bench/login-2fa.mjs compare URL SECS PAIRS CONC PLAIN_FILE 2FA_FILE
+// Password-only logins (POST /auth/login over PLAIN_FILE's users) and 2FA
+// logins (POST /auth/login, then POST /auth/login/2fa with the code, over
+// 2FA_FILE's), CONC at once, in PAIRS alternating slices of SECS seconds
+// each, so that both see the same machine even when its load drifts.
+// Prints one line per pair ("plain/s 2fa/s") and then the sums.
 import fs from 'node:fs';
 import { Authenticator } from '../tests/lib/totp.mjs';
 
@@ -43,12 +45,16 @@ async function setup(n, file) {
   fs.writeFileSync(file, JSON.stringify(users));
 }
 
-async function run(mode, secs, conc, file) {
-  const users = JSON.parse(fs.readFileSync(file, 'utf8')).map((u) => {
+function load(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8')).map((u) => {
     const app = new Authenticator(u.secret || 'A'.repeat(32));
     app.last = u.last || 0;
     return { ...u, app };
   });
+}
+
+// One slice: logins of mode for secs seconds, conc at once. Logins/s.
+async function slice(mode, users, secs, conc) {
   let next = 0;
   let done = 0;
   let bad = 0;
@@ -70,16 +76,31 @@ async function run(mode, secs, conc, file) {
   };
   const t0 = Date.now();
   await Promise.all(Array.from({ length: conc }, worker));
-  const rate = done / ((Date.now() - t0) / 1000);
-  // the steps used, so the next round's codes are fresh
-  fs.writeFileSync(file, JSON.stringify(users.map(({ app, ...u }) => ({ ...u, last: app.last }))));
   if (bad) process.stderr.write(`${mode}: ${bad} logins failed\n`);
-  process.stdout.write(`${rate.toFixed(2)}\n`);
+  return done / ((Date.now() - t0) / 1000);
+}
+
+async function compare(secs, pairs, conc, plainFile, tfFile) {
+  const plain = load(plainFile);
+  const tf = load(tfFile);
+  let sp = 0;
+  let st = 0;
+  for (let i = 0; i < pairs; i++) {
+    // which goes first alternates too
+    const [a, b] = i % 2 ? ['2fa', 'password'] : ['password', '2fa'];
+    const r = {};
+    r[a] = await slice(a, a === '2fa' ? tf : plain, secs, conc);
+    r[b] = await slice(b, b === '2fa' ? tf : plain, secs, conc);
+    sp += r.password;
+    st += r['2fa'];
+    process.stdout.write(`${r.password.toFixed(2)} ${r['2fa'].toFixed(2)}\n`);
+  }
+  process.stdout.write(`sum ${sp.toFixed(2)} ${st.toFixed(2)}\n`);
 }
 
 if (cmd === 'setup') await setup(Number(rest[0]), rest[1]);
-else if (cmd === 'run') await run(rest[0], Number(rest[1]), Number(rest[2]), rest[3]);
+else if (cmd === 'compare') await compare(Number(rest[0]), Number(rest[1]), Number(rest[2]), rest[3], rest[4]);
 else {
-  process.stderr.write('usage: login-2fa.mjs setup URL N FILE | run URL MODE SECS CONC FILE\n');
+  process.stderr.write('usage: login-2fa.mjs setup URL N FILE | compare URL SECS PAIRS CONC PLAIN_FILE 2FA_FILE\n');
   process.exit(2);
 }

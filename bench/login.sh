@@ -41,30 +41,36 @@ LUA
 
 # Users with 2FA on, enough that none needs a code of a step it used
 # (each code works once): one login per user and round.
-USERS_2FA=${USERS_2FA:-600}
+USERS_2FA=${USERS_2FA:-200}
 node "$REPO/bench/login-2fa.mjs" setup "$URL" "$USERS_2FA" "$BENCH_DIR/users-2fa.json"
-seq 1 $USERS | awk 'BEGIN { printf "[" } { printf "%s{\"email\":\"bench%d@example.com\"}", NR > 1 ? "," : "", $1 } END { print "]" }' \
+seq 1 $USERS | awk 'BEGIN { printf "[" } { printf "%s{\"email\":\"bench%d@example.com\"}", (NR > 1 ? "," : ""), $1 } END { print "]" }' \
     > "$BENCH_DIR/users.json"
 
 # Alternate the measurements so that all see the same machine; the
 # figures are the means of ROUNDS rounds. wrk keeps twice as many requests
 # in flight as there are workers, so no worker waits for the next request.
 ROUNDS=${ROUNDS:-2}
-raws=() ; rates=() ; plains=() ; twofas=()
+raws=() ; rates=()
 for r in $(seq 1 "$ROUNDS"); do
 	raws+=("$("$REPO/build/argon2-rate" "$CONF" "$WORKERS" "$SECS")")
 	rates+=("$(wrk -t1 -c$((2 * WORKERS)) -d"${SECS}s" --latency -s "$BENCH_DIR/login.lua" "$URL" |
 	    tee "$BENCH_DIR/wrk.txt" | wrk_rps)")
-	plains+=("$(node "$REPO/bench/login-2fa.mjs" run "$URL" password "$SECS" $((2 * WORKERS)) "$BENCH_DIR/users.json")")
-	twofas+=("$(node "$REPO/bench/login-2fa.mjs" run "$URL" 2fa "$SECS" $((2 * WORKERS)) "$BENCH_DIR/users-2fa.json")")
 done
+# 2FA logins against password-only ones: PAIRS alternating slices of
+# SLICE seconds each, by the same client, so load drift hits both alike.
+PAIRS=${PAIRS:-8}
+SLICE=${SLICE:-5}
+node "$REPO/bench/login-2fa.mjs" compare "$URL" "$SLICE" "$PAIRS" $((2 * WORKERS)) \
+    "$BENCH_DIR/users.json" "$BENCH_DIR/users-2fa.json" > "$BENCH_DIR/compare.txt"
 mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.2f", s / NR }'; }
 raw=$(mean "${raws[@]}")
 logins=$(mean "${rates[@]}")
 ratio=$(awk -v a="$logins" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')
-plain=$(mean "${plains[@]}")
-twofa=$(mean "${twofas[@]}")
-cost=$(awk -v a="$plain" -v b="$twofa" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
+read -r _ psum tsum < <(grep '^sum' "$BENCH_DIR/compare.txt")
+plain=$(awk -v s="$psum" -v n="$PAIRS" 'BEGIN { printf "%.2f", s / n }')
+twofa=$(awk -v s="$tsum" -v n="$PAIRS" 'BEGIN { printf "%.2f", s / n }')
+cost=$(awk -v a="$psum" -v b="$tsum" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
+pairs=$(grep -v '^sum' "$BENCH_DIR/compare.txt" | awk '{ printf "%s%s/%s", (NR > 1 ? ", " : ""), $1, $2 }')
 p50=$(awk '$1 == "50%" { print $2 }' "$BENCH_DIR/wrk.txt")
 p99=$(awk '$1 == "99%" { print $2 }' "$BENCH_DIR/wrk.txt")
 cat <<REPORT
@@ -73,8 +79,9 @@ workers / raw processes: $WORKERS / $WORKERS
 raw Argon2id verify:     ${raw} /s   (the ceiling, same machine, same run; rounds: ${raws[*]})
 POST /api/v1/auth/login: ${logins} /s   (rounds: ${rates[*]}; last round p50 ${p50}, p99 ${p99})
 login / raw:             ${ratio}   (target >= 0.9)
-the same client (bench/login-2fa.mjs, $((2 * WORKERS)) at once):
-  password only:         ${plain} /s   (rounds: ${plains[*]})
-  password + 2FA code:   ${twofa} /s   (rounds: ${twofas[*]}; two requests each)
+the same client (bench/login-2fa.mjs, $((2 * WORKERS)) at once, $PAIRS pairs of ${SLICE} s slices):
+  password only:         ${plain} /s
+  password + 2FA code:   ${twofa} /s   (two requests each)
+  pairs (plain/2fa):     ${pairs}
   2FA on top:            ${cost} %   (time per login; target < 5)
 REPORT

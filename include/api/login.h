@@ -30,13 +30,12 @@ int	login_check_or_reply(struct req *, bool admin, const char *email,
 	    const char *password, long long *id) MUST_CHECK;
 /*
  * The same for the first step of a sign-in: *two_factor tells whether
- * 2FA is on. Then earlier failures are not forgiven (login_forgive does
- * it after the code); this attempt is not counted.
+ * 2FA is on. Then this attempt stays counted as a failure, and nothing
+ * is forgiven, until the second step's code is right (login_forgive):
+ * a challenge that dies or is left is a failed login.
  */
 int	login_password_or_reply(struct req *, bool admin, const char *email,
 	    const char *password, long long *id, bool *two_factor) MUST_CHECK;
-/* Count one failed login of a user (admin false) or administrator. 0/-1. */
-int	login_count_failure(struct db *, bool admin, long long id) MUST_CHECK;
 /*
  * Clear the failed logins of a user (admin false) or an administrator
  * (a new password). Failures are counted per id when the address reaches

@@ -134,8 +134,7 @@ struct tf_answer {
  * TRANSACTION STAYS OPEN for the caller to add the session and commit.
  * ERR_INVALID_CODE: the challenge is unknown, used, expired or dead
  * (fault.field "challenge"), or the code is wrong, replayed or used
- * (the failure committed; out->dead when this one killed the challenge:
- * the caller counts a failed login).
+ * (the failure committed; out->dead when this one killed the challenge).
  */
 enum err	twofactor_challenge_answer(struct flow *, bool admin,
 		    const char *token, const char *code,

@@ -223,8 +223,9 @@ reply_two_factor_required(struct req *r, bool admin, long long id)
 /*
  * The second step: read {challenge, code | recovery_code} and answer it.
  * On success the transaction is open (twofactor.h) and the answer's id
- * is who signed in; otherwise the reply is sent (a challenge killed by
- * this code counts as a failed login) and -1 returned.
+ * is who signed in; otherwise the reply is sent and -1 returned. (The
+ * first step left its attempt counted as a failed login: a challenge
+ * killed by wrong codes stays one, login.h.)
  */
 static int
 second_step_or_reply(struct req *r, bool admin, struct tf_answer *ans)
@@ -249,11 +250,6 @@ second_step_or_reply(struct req *r, bool admin, struct tf_answer *ans)
 	if (twofactor_challenge_answer(&f, admin, challenge, code, recovery,
 	    ans) == ERR_NONE)
 		return 0;
-	/* the fifth wrong code: the login failed, as a wrong password */
-	if (ans->dead && login_count_failure(r->db, admin, ans->id) != 0) {
-		reply_db_error(r);
-		return -1;
-	}
 	reply_fault(r, &f.fault);
 	return -1;
 }

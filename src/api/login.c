@@ -34,11 +34,7 @@ static struct stmt st_reserve = STMT(
     " RETURNING id", 3);
 static struct stmt st_forgive = STMT(
     "DELETE FROM login_failures WHERE login_key = $1", 1);
-/* a right password with 2FA on: this attempt only is not a failure */
-static struct stmt st_unreserve = STMT(
-    "DELETE FROM login_failures WHERE id = $1", 1);
-static struct stmt st_fail = STMT(
-    "INSERT INTO login_failures (login_key) VALUES ($1)", 1);
+
 /*
  * The user (or administrator) an address reaches, found by the database's
  * own folding, and that folding of the address: one row either way, so an
@@ -86,15 +82,6 @@ login_key_of_address(bool admin, const char *folded, char key[LOGIN_KEY_MAX])
 }
 
 int
-login_count_failure(struct db *db, bool admin, long long id)
-{
-	char	key[LOGIN_KEY_MAX];
-
-	login_key_of_id(admin, id, key);
-	return DB_DONE(db, &st_fail, key);
-}
-
-int
 login_forgive(struct db *db, bool admin, long long id)
 {
 	char		 key[LOGIN_KEY_MAX];
@@ -131,7 +118,7 @@ rehash(struct req *r, bool admin, long long id, const char *password)
  * 1 when counted, 0 when a reply was sent.
  */
 static int
-login_reserve_or_reply(struct req *r, const char *key, long long *row)
+login_reserve_or_reply(struct req *r, const char *key)
 {
 	struct db_res	*res;
 	char		 window[24], retry[24], max[24];
@@ -147,7 +134,6 @@ login_reserve_or_reply(struct req *r, const char *key, long long *row)
 		return 0;
 	}
 	reserved = db_rows(res) == 1;
-	*row = reserved ? db_int(res, 0, 0) : 0;
 	db_res_free(res);
 	if (tx_commit_or_reply(r) != 0)
 		return 0;
@@ -178,7 +164,7 @@ login_password_or_reply(struct req *r, bool admin, const char *email,
 	struct db_res	*res;
 	char		 key[LOGIN_KEY_MAX];
 	const char	*phc = NULL;
-	long long	 found_id = 0, reserved = 0;
+	long long	 found_id = 0;
 	bool		 ok, second_step;
 
 	if ((res = DB_EXEC(r->db, admin ? &st_admin : &st_user, email)) == NULL) {
@@ -195,7 +181,7 @@ login_password_or_reply(struct req *r, bool admin, const char *email,
 		    "to count attempts by.");
 		return 0;
 	}
-	if (!login_reserve_or_reply(r, key, &reserved)) {
+	if (!login_reserve_or_reply(r, key)) {
 		db_res_free(res);
 		return 0;
 	}
@@ -222,15 +208,15 @@ login_password_or_reply(struct req *r, bool admin, const char *email,
 	if (password_needs_rehash(r->cfg, phc))
 		rehash(r, admin, found_id, password);
 	/*
-	 * With 2FA on the login is not done: the earlier failures stay
-	 * counted until the code is right too (else knowing the password
-	 * alone would wipe the count of wrong codes); this attempt is not
-	 * one of them.
+	 * With 2FA on the login is not done: this attempt stays counted as
+	 * a failure, and the earlier ones too, until the code is right
+	 * (the second step forgives them all). So a challenge killed by
+	 * five wrong codes, or left unanswered, is a failed login, and
+	 * knowing the password alone never wipes the count.
 	 */
 	second_step = two_factor != NULL && db_bool(res, 0, 3);
 	db_res_free(res);
-	if ((second_step ? DB_DONE(r->db, &st_unreserve, DB_INT(reserved)) :
-	    login_forgive(r->db, admin, found_id)) != 0) {
+	if (!second_step && login_forgive(r->db, admin, found_id) != 0) {
 		reply_db_error(r);
 		return 0;
 	}

@@ -144,7 +144,7 @@ tf_setup_release(struct tf_setup *s)
 {
 	explicit_bzero(s->secret, sizeof(s->secret));
 	secretbox_buf_wipe(&s->uri);
-	buf_release(&s->svg);
+	secretbox_buf_wipe(&s->svg);	/* it draws the secret */
 }
 
 void

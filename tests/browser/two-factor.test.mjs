@@ -178,6 +178,18 @@ describe('the second step of signing in', () => {
         await page.getByLabel('Authentication code').fill(await app.next());
         await page.keyboard.press('Enter');
         await page.getByRole('heading', { name: 'Clients' }).waitFor();
+        if (size === 'desktop') {
+          // the administrator's own 2FA, from the account menu
+          await page.locator('#admin-account summary').click();
+          await page.getByRole('link', { name: 'Two-factor authentication' }).click();
+          await page.locator('#two-factor').getByText('On', { exact: true }).waitFor();
+          await page.getByRole('button', { name: 'Get new recovery codes' }).click();
+          await page.getByLabel('Code from the app').fill(await app.next());
+          await page.keyboard.press('Enter');
+          await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+          assert.equal(await page.locator('ul.recovery-codes li').count(), 10);
+          await shot(page, '97-2fa-admin-recovery-codes');
+        }
         w.check();
       } finally {
         await w.close();

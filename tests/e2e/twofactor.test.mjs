@@ -147,8 +147,10 @@ describe('signing in in two steps', () => {
 
   test('five wrong codes kill the challenge and count as a failed login', async () => {
     const [, u, app] = await userWith2fa();
+    assert.equal(failures(`user#${u.id}`), 0);
     const challenge = await challengeOf(u.email);
-    const before = failures(`user#${u.id}`);
+    // counted from the password step on, until the code is right
+    assert.equal(failures(`user#${u.id}`), 1);
     const good = totp(app.secret, stepOf());
     const wrong = good === '123456' ? '654321' : '123456';
     for (let i = 1; i <= 5; i++) {
@@ -156,7 +158,7 @@ describe('signing in in two steps', () => {
       assert.equal(r.status, 401, `wrong code ${i}`);
       assert.equal(r.json.error.code, 'invalid_code');
     }
-    assert.equal(failures(`user#${u.id}`), before + 1);
+    assert.equal(failures(`user#${u.id}`), 1, 'the dead challenge stays a failed login');
     const dead = await new Client(s.url).post(`${API}/auth/login/2fa`, { challenge, code: await app.next() });
     assert.equal(dead.status, 401);
     assert.equal(dead.json.error.field, 'challenge');
@@ -171,7 +173,7 @@ describe('signing in in two steps', () => {
     const bad = await new Client(s.url).post(`${API}/auth/login`, { email: u.email, password: 'wrong password!' });
     assert.equal(bad.status, 401);
     await challengeOf(u.email);
-    assert.equal(failures(`user#${u.id}`), 1);
+    assert.equal(failures(`user#${u.id}`), 2, 'the wrong password and the pending second step');
   });
 
   test('a recovery code signs in once', async () => {

@@ -8,7 +8,9 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "qr.h"
+#include "templates.h"
 #include "totp.h"
 
 /* RFC 6238 appendix B: the SHA-1 seed and its 8-digit codes. */
@@ -162,6 +164,29 @@ test_qr_svg_is_an_svg_of_squares_with_a_title(void **state)
 	buf_release(&s);
 }
 
+static void
+test_two_factor_mail_says_what_changed_and_escapes(void **state)
+{
+	struct config	c;
+	struct email	e = { 0 };
+
+	(void)state;
+	config_defaults(&c);
+	template_two_factor_changed(&c, "ann@example.com", "<Ann>",
+	    TF_TURNED_ON, "2026-12-01T10:00:00Z", &e);
+	assert_string_equal(e.subject, "Two-Factor Authentication Changed");
+	assert_non_null(strstr(e.text, "was turned on on 2026-12-01T10:00:00Z"));
+	assert_non_null(strstr(e.html, "&lt;Ann&gt;"));
+	assert_null(strstr(e.html, "<Ann>"));
+	email_release(&e);
+	template_two_factor_changed(&c, "ann@example.com", "", TF_RESET_BY_ADMIN,
+	    "2026-12-01T10:00:00Z", &e);
+	assert_non_null(strstr(e.text, "turned off by an administrator"));
+	assert_non_null(strstr(e.text, "Hello ann@example.com"));
+	email_release(&e);
+	config_release(&c);
+}
+
 int
 main(void)
 {
@@ -175,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_uri_escapes_issuer_and_account),
 		cmocka_unit_test(test_recovery_codes_are_random_and_normalize),
 		cmocka_unit_test(test_qr_svg_is_an_svg_of_squares_with_a_title),
+		cmocka_unit_test(test_two_factor_mail_says_what_changed_and_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@ import { flashBox, setRouter, showNextFlash, view } from './admin-common.js';
 import { clientsView, newClientView } from './admin-clients.js';
 import { profileView } from './admin-client.js';
 import { twoFactorStep } from './two-factor-step.js';
+import { mountTwoFactor } from './security-2fa.js';
 
 let admin = null;
 
@@ -92,8 +93,22 @@ function chrome() {
     h('summary', null, h('span', { class: 'menu-label' }, admin.name || admin.email)),
     h('div', { class: 'menu-panel' },
       h('div', { class: 'menu-head' }, `Signed in as ${admin.email}`),
-      h('ul', null, h('li', null, out))));
+      h('ul', null,
+        h('li', null, h('a', { class: 'menu-item', href: '#/security', id: 'admin-security' }, 'Two-factor authentication')),
+        h('li', { class: 'menu-sep', 'aria-hidden': 'true' }),
+        h('li', null, out))));
   fill($('#admin-menu'), menu);
+}
+
+// The administrator's own two-factor authentication (security-2fa.js).
+function securityView() {
+  document.title = 'Two-factor authentication · Admin Area';
+  for (const d of document.querySelectorAll('details.menu[open]')) d.open = false;
+  const box = h('div', { id: 'admin-2fa' });
+  fill(view, h('div', { class: 'page-head' }, h('div', null,
+    h('h1', { id: 'security-title' }, 'Your sign-in'),
+    h('p', null, 'Two-factor authentication for your administrator account.'))), box);
+  mountTwoFactor(box, { admin: true });
 }
 
 // ---- routing ----
@@ -104,7 +119,8 @@ async function route() {
   const hash = location.hash.replace(/^#/, '') || '/clients';
   const [path, query] = hash.split('?');
   const m = path.match(/^\/clients\/(\d+)(\/activity)?$/);
-  if (path === '/clients/new') newClientView();
+  if (path === '/security') securityView();
+  else if (path === '/clients/new') newClientView();
   else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users', query);
   else await clientsView(query);
   showNextFlash();
