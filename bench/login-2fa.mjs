@@ -8,7 +8,9 @@
 // logins (POST /auth/login, then POST /auth/login/2fa with the code, over
 // 2FA_FILE's), CONC at once, in PAIRS alternating slices of SECS seconds
 // each, so that both see the same machine even when its load drifts.
-// Prints one line per pair ("plain/s 2fa/s") and then the sums.
+// Prints one line per pair ("plain/s 2fa/s"), then the sums, then the
+// median time of one login of each kind ("median MS MS"): the steadier
+// figure on a machine whose load drifts.
 import fs from 'node:fs';
 import { Authenticator } from '../tests/lib/totp.mjs';
 
@@ -46,16 +48,19 @@ async function setup(n, file) {
 }
 
 function load(file) {
-  return JSON.parse(fs.readFileSync(file, 'utf8')).map((u) => {
+  const users = JSON.parse(fs.readFileSync(file, 'utf8')).map((u) => {
     const app = new Authenticator(u.secret || 'A'.repeat(32));
     app.last = u.last || 0;
     return { ...u, app };
   });
+  users.next = 0;
+  return users;
 }
+
+const times = { password: [], '2fa': [] };
 
 // One slice: logins of mode for secs seconds, conc at once. Logins/s.
 async function slice(mode, users, secs, conc) {
-  let next = 0;
   let done = 0;
   let bad = 0;
   const end = Date.now() + secs * 1000;
@@ -68,10 +73,15 @@ async function slice(mode, users, secs, conc) {
   };
   const worker = async () => {
     while (Date.now() < end) {
-      const u = users[next];
-      next = (next + 1) % users.length;
-      if (await login(u)) done += 1;
-      else bad += 1;
+      // the cursor goes on from slice to slice: a user's next login is
+      // as late as can be, so its next code is of a step not used yet
+      const u = users[users.next];
+      users.next = (users.next + 1) % users.length;
+      const t = performance.now();
+      if (await login(u)) {
+        done += 1;
+        times[mode].push(performance.now() - t);
+      } else bad += 1;
     }
   };
   const t0 = Date.now();
@@ -96,6 +106,11 @@ async function compare(secs, pairs, conc, plainFile, tfFile) {
     process.stdout.write(`${r.password.toFixed(2)} ${r['2fa'].toFixed(2)}\n`);
   }
   process.stdout.write(`sum ${sp.toFixed(2)} ${st.toFixed(2)}\n`);
+  const median = (a) => {
+    const s = [...a].sort((x, y) => x - y);
+    return s.length ? s[Math.floor(s.length / 2)] : NaN;
+  };
+  process.stdout.write(`median ${median(times.password).toFixed(1)} ${median(times['2fa']).toFixed(1)}\n`);
 }
 
 if (cmd === 'setup') await setup(Number(rest[0]), rest[1]);

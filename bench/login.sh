@@ -70,7 +70,9 @@ read -r _ psum tsum < <(grep '^sum' "$BENCH_DIR/compare.txt")
 plain=$(awk -v s="$psum" -v n="$PAIRS" 'BEGIN { printf "%.2f", s / n }')
 twofa=$(awk -v s="$tsum" -v n="$PAIRS" 'BEGIN { printf "%.2f", s / n }')
 cost=$(awk -v a="$psum" -v b="$tsum" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
-pairs=$(grep -v '^sum' "$BENCH_DIR/compare.txt" | awk '{ printf "%s%s/%s", (NR > 1 ? ", " : ""), $1, $2 }')
+read -r _ pmed tmed < <(grep '^median' "$BENCH_DIR/compare.txt")
+mcost=$(awk -v a="$pmed" -v b="$tmed" 'BEGIN { printf "%.1f", (b / a - 1) * 100 }')
+pairs=$(grep -Ev '^(sum|median)' "$BENCH_DIR/compare.txt" | awk '{ printf "%s%s/%s", (NR > 1 ? ", " : ""), $1, $2 }')
 p50=$(awk '$1 == "50%" { print $2 }' "$BENCH_DIR/wrk.txt")
 p99=$(awk '$1 == "99%" { print $2 }' "$BENCH_DIR/wrk.txt")
 cat <<REPORT
@@ -83,5 +85,6 @@ the same client (bench/login-2fa.mjs, $((2 * WORKERS)) at once, $PAIRS pairs of 
   password only:         ${plain} /s
   password + 2FA code:   ${twofa} /s   (two requests each)
   pairs (plain/2fa):     ${pairs}
-  2FA on top:            ${cost} %   (time per login; target < 5)
+  2FA on top:            ${cost} %   (logins per second; target < 5)
+  median login:          ${pmed} ms password only, ${tmed} ms with the code: ${mcost} % on top
 REPORT
