@@ -159,6 +159,36 @@ describe('the second step of signing in', () => {
     }
   });
 
+  test('the invitation page signs a user with 2FA in with the code, then accepts', async () => {
+    const [u, app] = await userWith2fa();
+    const owner = (await registerUser(s))[1];
+    const acct = (await admin.post(`${API}/admin/clients`, {
+      company_name: 'Invite Two Co', first_name: 'I', last_name: 'T', owner: { user_id: owner.id },
+    })).json.client;
+    const inv = await admin.post(`${API}/admin/clients/${acct.id}/users`, { email: u.email, permissions: ['tickets'], send_invite: true });
+    assert.equal(inv.status, 201, inv.text);
+    const mail = await s.waitForMail((raw) => raw.includes(u.email) && raw.includes('Account Access Invitation'));
+    const link = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=').match(/https?:\/\/\S+?\/invite#[A-Za-z0-9_-]{43}/)[0];
+    const w = await openPage(browser);
+    const { page } = w;
+    try {
+      await page.goto(link);
+      await page.locator('#login-password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in and accept' }).click();
+      const code = page.getByLabel('Authentication code');
+      await code.waitFor();
+      await shot(page, '97-2fa-invite-step');
+      await code.fill(await app.next());
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/portal\//);
+      await page.getByText('Invitation accepted').waitFor();
+      assert.equal(s.sql(`SELECT count(*) FROM client_users WHERE client_id = ${acct.id} AND user_id = ${u.id}`)[0][0], '1');
+      w.check();
+    } finally {
+      await w.close();
+    }
+  });
+
   test('the Admin Area asks an administrator with 2FA for the code', async () => {
     const email = uniqueEmail('tfadmin');
     const a = await adminClient(s, email, 'Tia Factor');
