@@ -89,11 +89,41 @@ pgbs=() ; mins=() ; https=()
 analyze() {
 	psql_memberd -c "ANALYZE clients, client_users, users, invites, email_queue, audit_log, sessions" >/dev/null
 }
+# The mailers' wake-up, the trigger email_queue_notify: NOTIFY_MODES (each
+# round, after the three above) runs the minimal invitation and the HTTP
+# invitations again under each way of waking: "always" (a NOTIFY at every
+# commit, as sql/001_core.sql had it), "idle" (sql/015: only when no mailer
+# is awake; needs that migration), "off" (trigger disabled: nothing wakes
+# the mailers but their poll, the floor). With BENCH_MAILER=1 a mailer runs
+# and sends every invitation to the stack's SMTP catcher, as in production.
+# The schema's own trigger is put back after each mode.
+NOTIFY_MODES=${NOTIFY_MODES:-}
+notify_mode() {
+	case $1 in
+	always) psql_memberd -c "CREATE OR REPLACE FUNCTION email_queue_notify() RETURNS trigger
+		LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_notify('memberd_mail', ''); RETURN NULL; END \$\$" >/dev/null ;;
+	idle) psql_memberd -c "CREATE OR REPLACE FUNCTION email_queue_notify() RETURNS trigger
+		LANGUAGE plpgsql AS \$\$ BEGIN PERFORM memberd_wake('memberd_mail', 72853); RETURN NULL; END \$\$" >/dev/null ;;
+	off) psql_memberd -c "ALTER TABLE email_queue DISABLE TRIGGER email_queue_notify" >/dev/null ;;
+	esac
+}
+schema_notify=$(psql_memberd -c "SELECT pg_get_functiondef('email_queue_notify'::regproc)")
+notify_restore() {
+	psql_memberd -c "ALTER TABLE email_queue ENABLE TRIGGER email_queue_notify" >/dev/null
+	printf '%s;\n' "$schema_notify" | psql_memberd >/dev/null
+}
+declare -A mode_mins mode_https
 before=$(psql_memberd -c "SELECT count(*) FROM invites WHERE email LIKE 'w%'")
 for r in $(seq 1 "$ROUNDS"); do
 	analyze; pgbs+=("$(run_pgbench invite "$BENCH_WORKERS" "$SECS")")
 	analyze; mins+=("$(run_pgbench minimal 8 "$SECS")")
 	analyze; https+=("$(run_wrk "$SECS")")
+	for m in $NOTIFY_MODES; do
+		notify_mode "$m"
+		analyze; mode_mins[$m]+="$(run_pgbench minimal 8 "$SECS") "
+		analyze; mode_https[$m]+="$(run_wrk "$SECS") "
+		notify_restore
+	done
 done
 made=$(psql_memberd -c "SELECT count(*) FROM invites WHERE email LIKE 'w%'")
 mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.1f", s / NR }'; }
@@ -134,5 +164,12 @@ pgbench, minimal invite:          ${minimal} tx/s   (three inserts, one commit; 
 POST /api/v1/admin/clients/{id}/users: ${http} /s    (rounds: ${https[*]}; last round p50 ${p50}, p99 ${p99}; non-2xx: ${non2xx:-0}; invites made over HTTP: $((made - before)))
 invites / memberd's SQL:          ${ratio}   (target >= 0.85)
 invites / minimal invite:         ${ratio_min}   (target >= 0.35)
+REPORT
+for m in $NOTIFY_MODES; do
+	# shellcheck disable=SC2086 # the rounds, one word each
+	printf 'wake-up "%s": minimal invite %s tx/s, POST .../users %s /s   (rounds: %s/ %s)\n' "$m" \
+	    "$(mean ${mode_mins[$m]})" "$(mean ${mode_https[$m]})" "${mode_mins[$m]}" "${mode_https[$m]}"
+done
+cat <<REPORT
 GET /api/v1/account/users:        ${users} /s   (${members} members + 50 invites, ${bytes} bytes; p50 ${up50}, p99 ${up99})
 REPORT

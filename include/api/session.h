@@ -26,6 +26,14 @@ int	session_create(struct db *, const struct config *, bool admin,
 	    long long id, long long active_client_id, struct principal *who)
 	    MUST_CHECK;
 /*
+ * The same for the request's caller, recording where the session comes
+ * from (DESIGN §8.2): the address the audit log names (REMOTE_ADDR) and
+ * the User-Agent, cleaned and cut to 512 bytes (useragent.h). Every
+ * sign-in of a person uses this one. 0, or -1 on a database error.
+ */
+int	session_start(struct req *, bool admin, long long id,
+	    long long active_client_id, struct principal *who) MUST_CHECK;
+/*
  * Resolve a cookie token into who, refreshing last_seen_at now and then.
  * 1 found and alive, 0 not (unknown, idle too long or too old), -1 on a
  * database error.

@@ -267,7 +267,7 @@ session_open_or_reply(struct req *r, bool admin, const struct tf_answer *a,
 	int			 rc;
 
 	if (session_end_presented(r, admin) != 0 ||
-	    session_create(r->db, r->cfg, admin, a->id, active, who) != 0 ||
+	    session_start(r, admin, a->id, active, who) != 0 ||
 	    login_forgive(r->db, admin, a->id) != 0)
 		return tx_fail(r);
 	res = DB_EXEC(r->db, admin ? &st_admin_logged_in : &st_user_logged_in,

@@ -7,6 +7,7 @@
 #include "http.h"
 #include "session.h"
 #include "token.h"
+#include "useragent.h"
 #include "banned.h"
 
 /* last_seen_at is refreshed at most this often, to spare writes */
@@ -14,9 +15,9 @@
 
 static struct stmt st_create = STMT(
     "INSERT INTO sessions (token_hash, user_id, admin_id, active_client_id,"
-    " csrf_token, expires_at)"
-    " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int))"
-    " RETURNING id", 6);
+    " csrf_token, expires_at, ip, user_agent)"
+    " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int),"
+    " $7, $8) RETURNING id", 8);
 
 static struct stmt st_find_user = STMT(
     "SELECT s.id, s.user_id, COALESCE(s.active_client_id, 0), s.csrf_token,"
@@ -64,12 +65,15 @@ done(struct db_res *res)
 	return 0;
 }
 
-int
-session_create(struct db *db, const struct config *cfg, bool admin,
-    long long id, long long active_client_id, struct principal *who)
+/* session_create() with where it came from (ip and agent may be NULL). */
+static int
+session_create_from(struct db *db, const struct config *cfg, bool admin,
+    long long id, long long active_client_id, const char *ip,
+    const char *agent, struct principal *who)
 {
 	struct db_res	*res;
 	char		 hash[TOKEN_HASH_PARAM], sid[24], sclient[24], life[24];
+	char		 ua[USERAGENT_MAX + 1];
 
 	memset(who, 0, sizeof(*who));
 	if (token_new(who->token) != 0 || token_new(who->csrf) != 0)
@@ -79,7 +83,8 @@ session_create(struct db *db, const struct config *cfg, bool admin,
 	res = DB_EXEC(db, &st_create, token_hash_param(who->token, hash),
 	    admin ? NULL : sid, admin ? sid : NULL,
 	    active_client_id > 0 ? sclient : NULL,
-	    who->csrf, db_fmt_int(life, cfg->session_lifetime));
+	    who->csrf, db_fmt_int(life, cfg->session_lifetime), ip,
+	    agent != NULL && useragent_clean(agent, ua) > 0 ? ua : NULL);
 	if (res == NULL)
 		return -1;
 	who->kind = admin ? PRINCIPAL_ADMIN : PRINCIPAL_USER;
@@ -89,6 +94,23 @@ session_create(struct db *db, const struct config *cfg, bool admin,
 	who->via_cookie = true;
 	db_res_free(res);
 	return 0;
+}
+
+int
+session_create(struct db *db, const struct config *cfg, bool admin,
+    long long id, long long active_client_id, struct principal *who)
+{
+	return session_create_from(db, cfg, admin, id, active_client_id, NULL,
+	    NULL, who);
+}
+
+int
+session_start(struct req *r, bool admin, long long id,
+    long long active_client_id, struct principal *who)
+{
+	return session_create_from(r->db, r->cfg, admin, id, active_client_id,
+	    r->remote_addr != NULL && *r->remote_addr ? r->remote_addr : NULL,
+	    r->user_agent, who);
 }
 
 int
