@@ -132,6 +132,33 @@ describe('signing in in two steps', () => {
     assert.equal(reuse.json.error.field, 'challenge');
   });
 
+  test('the session of the second step records the IP address and user agent, for users and administrators', async () => {
+    const ua = 'twofactor-test/1.0 (session)';
+    const [, u, app] = await userWith2fa();
+    const c = new Client(s.url);
+    const challenge = await challengeOf(u.email, c);
+    const r = await c.post(`${API}/auth/login/2fa`, { challenge, code: await app.next() }, { headers: { 'User-Agent': ua } });
+    assert.equal(r.status, 200, r.text);
+    const list = await c.get(`${API}/me/sessions`);
+    assert.equal(list.status, 200, list.text);
+    const mine = list.json.sessions.find((x) => x.current);
+    assert.ok(mine, list.text);
+    assert.equal(mine.user_agent, ua);
+    assert.equal(mine.ip, '127.0.0.1');
+
+    const a = await adminClient(s, uniqueEmail('admin2fa-ua'), 'Una Agent');
+    const setup = await a.post(`${API}/admin/me/2fa/setup`, { password: PASSWORD });
+    const aapp = new Authenticator(setup.json.secret);
+    assert.equal((await a.post(`${API}/admin/me/2fa/enable`, { code: await aapp.next() })).status, 200);
+    const ac = new Client(s.url);
+    const ach = await challengeOf(a.email, ac, '/admin');
+    const ar = await ac.post(`${API}/admin/auth/login/2fa`, { challenge: ach, code: await aapp.next() }, { headers: { 'User-Agent': ua } });
+    assert.equal(ar.status, 200, ar.text);
+    const rows = s.sql(`SELECT s.ip, s.user_agent FROM sessions s JOIN admins x ON x.id = s.admin_id
+      WHERE x.email = '${a.email}' ORDER BY s.id DESC LIMIT 1`);
+    assert.deepEqual(rows[0], ['127.0.0.1', ua]);
+  });
+
   test('a code is accepted once: a replay within its window is refused', async () => {
     const [, u, app] = await userWith2fa();
     const first = await new Client(s.url).post(`${API}/auth/login/2fa`, {
