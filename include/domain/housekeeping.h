@@ -15,6 +15,7 @@ struct housekeeping_counts {
 	long	sessions_deleted;
 	long	resets_deleted;
 	long	login_failures_deleted;
+	long	challenges_deleted;	/* second steps of logins, expired */
 	long	mail_purged;
 };
 
