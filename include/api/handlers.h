@@ -33,6 +33,7 @@ void	h_login(struct req *);
 void	h_logout(struct req *);
 void	h_password_reset(struct req *);
 void	h_password_reset_confirm(struct req *);
+void	h_password_reset_check(struct req *);
 /* {user, accounts, csrf_token} for who's new session, with its cookie */
 void	reply_logged_in(struct req *, int status, const struct principal *who);
 /* {user, accounts, csrf_token} of a user; NULL after replying 503/500. */

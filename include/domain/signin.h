@@ -75,5 +75,12 @@ enum err	signin_reset_request(struct flow *, const char *email)
  */
 enum err	signin_reset_confirm(struct flow *, const char *token,
 		    const char *phc) MUST_CHECK;
+/*
+ * Whether a reset link can still be used, without using it: ERR_NONE, or
+ * ERR_INVALID_INPUT on field token as signin_reset_confirm answers it.
+ * The reset page asks before the new password is typed.
+ */
+enum err	signin_reset_check(struct flow *, const char *token)
+		    MUST_CHECK;
 
 #endif

@@ -290,3 +290,30 @@ h_password_reset_confirm(struct req *r)
 	}
 	reply_empty(r, 204);
 }
+
+/*
+ * POST /api/v1/auth/password-reset/check {token}
+ * 204 when the link can still set a password; 422 invalid_input on field
+ * token when it cannot (not one of ours, used, or past its hour). Uses
+ * nothing up: the reset page asks before the new password is typed.
+ */
+void
+h_password_reset_check(struct req *r)
+{
+	struct flow	 f;
+	const char	*token;
+
+	if (input_token_or_reply(r, r->json, "token", &token) < 0)
+		return;
+	if (!token_well_formed(token)) {
+		reply_err_msg(r, ERR_INVALID_INPUT, "token", "This reset link "
+		    "is not valid: ask for a new one.");
+		return;
+	}
+	req_flow(r, &f);
+	if (signin_reset_check(&f, token) != ERR_NONE) {
+		reply_fault(r, &f.fault);
+		return;
+	}
+	reply_empty(r, 204);
+}

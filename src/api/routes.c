@@ -23,6 +23,8 @@ const struct route routes[] = {
 	{ "POST", V1 "/auth/password-reset", AUTH_ANYONE, h_password_reset },
 	{ "POST", V1 "/auth/password-reset/confirm", AUTH_ANYONE,
 	  h_password_reset_confirm },
+	{ "POST", V1 "/auth/password-reset/check", AUTH_ANYONE,
+	  h_password_reset_check },
 
 	{ "GET",  V1 "/me", AUTH_USER, h_me },
 	{ "POST", V1 "/me/active-account", AUTH_USER | NEED_CSRF,

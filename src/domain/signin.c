@@ -92,6 +92,9 @@ static struct stmt st_reset_take = STMT(
     " JOIN users u ON u.id = p.user_id"
     " WHERE p.token_hash = $1 AND p.used_at IS NULL AND p.expires_at > now()"
     " FOR UPDATE OF p", 1);
+static struct stmt st_reset_usable = STMT(
+    "SELECT 1 FROM password_resets"
+    " WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()", 1);
 static struct stmt st_reset_used = STMT(
     "UPDATE password_resets SET used_at = now()"
     " WHERE user_id = $1 AND used_at IS NULL", 1);
@@ -352,6 +355,29 @@ signin_reset_request(struct flow *f, const char *email)
 	return e;
 }
 
+/* The refusal of a link that is unknown, used or expired. */
+static enum err
+reset_link_dead(struct flow *f)
+{
+	return flow_fail(f, ERR_INVALID_INPUT, "token", "This reset link is "
+	    "not valid any more (used or expired): ask for a new one.");
+}
+
+enum err
+signin_reset_check(struct flow *f, const char *token)
+{
+	struct db_res	*res;
+	char		 hash[TOKEN_HASH_PARAM];
+	bool		 usable;
+
+	res = DB_EXEC(f->db, &st_reset_usable, token_hash_param(token, hash));
+	if (res == NULL)
+		return flow_db_fail(f);
+	usable = db_rows(res) == 1;
+	db_res_free(res);
+	return usable ? ERR_NONE : reset_link_dead(f);
+}
+
 enum err
 signin_reset_confirm(struct flow *f, const char *token, const char *phc)
 {
@@ -367,9 +393,7 @@ signin_reset_confirm(struct flow *f, const char *token, const char *phc)
 		return flow_db_fail(f);
 	if (db_rows(res) != 1) {
 		db_res_free(res);
-		return flow_fail(f, ERR_INVALID_INPUT, "token", "This reset "
-		    "link is not valid any more (used or expired): ask for a "
-		    "new one.");
+		return reset_link_dead(f);
 	}
 	user_id = db_int(res, 0, 0);
 	(void)str_copy(email, sizeof(email), db_str(res, 0, 1));

@@ -266,9 +266,21 @@ for (const [size, viewport] of SIZES) {
     assert.equal(await page.getByLabel('New password', { exact: true }).isVisible(), false, 'no password field');
     assert.equal(await page.getByRole('link', { name: 'Ask for a new link' }).count(), 1);
     await shot(page, `a5-reset-link-invalid-${size}`);
-    // a well-formed one: the form, with a note of what cannot be known yet
+    // well-formed but unknown (or used, or expired): asked about, refused
+    // before any password is typed (issue 17, item 10)
     await page.goto('about:blank');
     await page.goto(`${s.url}/reset-password#${'A'.repeat(43)}`);
+    await page.locator('#link-invalid').waitFor();
+    assert.match(await page.locator('#link-invalid').textContent(), /used already, or its hour has passed/);
+    assert.equal(await page.getByLabel('New password', { exact: true }).isVisible(), false, 'no password field');
+    await axeCheck(page, `reset link used or expired (${size})`);
+    // a live link: the form
+    const [, u] = await registerUser(s);
+    const mails = s.mails().length;
+    await fetch(`${s.url}/api/v1/auth/password-reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: u.email }) });
+    const mail = await waitFor('the reset mail caught', () => s.mails().slice(mails).find((m) => m.raw.includes(u.email) && m.raw.includes('reset-password')), { timeout: 30000 });
+    await page.goto('about:blank');
+    await page.goto(linkFrom(mail.raw, '/reset-password'));
     await page.getByLabel('New password', { exact: true }).waitFor();
     assert.match(await page.locator('#link-note').textContent(), /once, for one hour/);
     w.check();

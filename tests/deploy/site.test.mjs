@@ -219,7 +219,7 @@ test('over HTTP/2 too, the errors nginx makes itself are JSON', async () => {
 
 test('every endpoint that takes guesses is rate limited: 429 too_many_attempts with Retry-After', async () => {
   for (const p of ['/api/v1/auth/login', '/api/v1/admin/auth/login', '/api/v1/auth/register',
-    '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm', '/api/v1/auth/verify-email',
+    '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm', '/api/v1/auth/password-reset/check', '/api/v1/auth/verify-email',
     '/api/v1/invites/lookup', '/api/v1/invites/accept', '/api/v1/invites/decline']) {
     let limited;
     for (let i = 0; i < 30 && !limited; i++) {

@@ -502,6 +502,29 @@ describe('password reset', () => {
     assert.equal(login.json.accounts.length, 1);
     assert.equal(login.json.accounts[0].is_owner, true);
   });
+
+  test('check tells a usable link from a used or expired one, and uses nothing up', async () => {
+    const [, u] = await registerUser(s);
+    const c = new Client(s.url);
+    assert.equal((await c.post(`${API}/auth/password-reset`, { email: u.email })).status, 202);
+    const mail = await s.waitForMail((raw) => raw.includes(u.email) && raw.includes('reset-password'));
+    const token = linkFrom(mail.raw, '/reset-password').split('#')[1];
+    const check = () => new Client(s.url).post(`${API}/auth/password-reset/check`, { token });
+    assert.equal((await check()).status, 204);
+    assert.equal((await check()).status, 204, 'checking twice uses nothing up');
+    const unknown = await c.post(`${API}/auth/password-reset/check`, { token: 'A'.repeat(43) });
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.json.error.field, 'token');
+    assert.equal((await c.post(`${API}/auth/password-reset/check`, { token: 'short' })).status, 422);
+    assert.equal((await c.post(`${API}/auth/password-reset/check`, {})).status, 422);
+    s.sql(`UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE user_id = ${u.id}`);
+    assert.equal((await check()).status, 422, 'expired');
+    s.sql(`UPDATE password_resets SET expires_at = now() + interval '1 hour' WHERE user_id = ${u.id}`);
+    assert.equal((await new Client(s.url).post(`${API}/auth/password-reset/confirm`, { token, password: 'a fine new password' })).status, 204);
+    const used = await check();
+    assert.equal(used.status, 422, 'used');
+    assert.equal(used.json.error.code, 'invalid_input');
+  });
 });
 
 describe('what the database and logs keep', () => {

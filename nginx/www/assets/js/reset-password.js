@@ -1,11 +1,10 @@
 // /reset-password: without a token, ask for a link by email; with the
 // token in the URL fragment (never sent to a server), set a new password.
 // A link is checked before the password is typed: one that cannot be a
-// link of ours (cut short, mangled) is refused at once. Whether a
-// well-formed link is still unused and within its hour only the server
-// knows, and the API has no way to ask without using the link
-// (POST /auth/password-reset/confirm is its only endpoint): the form says
-// so, and a refused link offers a new one.
+// link of ours (cut short, mangled) is refused at once, and a well-formed
+// one is asked about (POST /auth/password-reset/check, which uses nothing
+// up): a used or expired link is reported before any password is typed,
+// with a way to ask for a new one.
 import { call } from './api.js';
 import { $, fill, fragment, h } from './dom.js';
 import { fieldError, requireFilled, submitting, values } from './forms.js';
@@ -14,17 +13,35 @@ const token = fragment();
 // the shape of every token memberd hands out: 43 characters of base64url
 const WELL_FORMED = /^[A-Za-z0-9_-]{43}$/;
 
-if (token && !WELL_FORMED.test(token)) {
+// The link cannot be used: say why instead of the form, and offer a new one.
+function linkRefused(why) {
   const box = $('#confirm');
   box.hidden = false;
   $('#confirm-form').hidden = true;
   box.querySelector('.lede').hidden = true;
   $('#confirm-title').textContent = 'This reset link is not valid';
   fill($('#confirm-done'),
-    h('div', { class: 'alert alert-error', role: 'alert', id: 'link-invalid' },
-      h('p', null, 'The link is incomplete or was changed on the way: a reset link ends in 43 letters, digits, "-" or "_". ' +
-        'Open it again from the email (if your mail program split it over two lines, copy the whole of it), or ask for a new one.')),
+    h('div', { class: 'alert alert-error', role: 'alert', id: 'link-invalid' }, h('p', null, why)),
     h('a', { class: 'btn btn-primary btn-block', href: '/reset-password' }, 'Ask for a new link')).hidden = false;
+}
+
+// 204: usable; 422: used or expired; anything else (offline, 503): let
+// the form try, and say what went wrong when it is sent.
+async function linkUsable() {
+  try {
+    await call('POST', '/auth/password-reset/check', { token });
+    return true;
+  } catch (err) {
+    return err.code !== 'invalid_input';
+  }
+}
+
+if (token && !WELL_FORMED.test(token)) {
+  linkRefused('The link is incomplete or was changed on the way: a reset link ends in 43 letters, digits, "-" or "_". ' +
+    'Open it again from the email (if your mail program split it over two lines, copy the whole of it), or ask for a new one.');
+} else if (token && !(await linkUsable())) {
+  linkRefused('This link was used already, or its hour has passed: a reset link works once, for one hour. ' +
+    'Ask for a new one below; the newest link in your inbox is the one that works.');
 } else if (!token) {
   const form = $('#request-form');
   $('#request').hidden = false;
