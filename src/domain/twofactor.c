@@ -338,6 +338,19 @@ action_of(bool admin, const char *user_action, const char *admin_action)
 	return admin ? admin_action : user_action;
 }
 
+/* Audit the subject's own action and commit; out is wiped if either fails. */
+static enum err
+codes_commit(struct flow *f, bool admin, const char *user_action,
+    const char *admin_action, struct tf_codes *out)
+{
+	enum err	 e;
+
+	if ((e = audit(f, 0, action_of(admin, user_action, admin_action),
+	    NULL)) != ERR_NONE || (e = flow_commit(f)) != ERR_NONE)
+		tf_codes_wipe(out);
+	return e;
+}
+
 enum err
 twofactor_setup(struct flow *f, const struct tf_subject *s,
     struct tf_setup *out)
@@ -418,12 +431,13 @@ twofactor_enable(struct flow *f, const struct tf_subject *s,
 	}
 	(void)str_copy(at, sizeof(at), db_str(res, 0, 0));
 	db_res_free(res);
-	if ((e = codes_renew(f, s->admin, s->id, out)) != ERR_NONE ||
-	    (e = mail_changed(f, &row, TF_TURNED_ON, at)) != ERR_NONE ||
-	    (e = audit(f, 0, action_of(s->admin, "two_factor_enabled",
-	    "admin_two_factor_enabled"), NULL)) != ERR_NONE ||
-	    (e = flow_commit(f)) != ERR_NONE)
+	if ((e = codes_renew(f, s->admin, s->id, out)) != ERR_NONE)
+		goto out;
+	if ((e = mail_changed(f, &row, TF_TURNED_ON, at)) != ERR_NONE)
 		tf_codes_wipe(out);
+	else
+		e = codes_commit(f, s->admin, "two_factor_enabled",
+		    "admin_two_factor_enabled", out);
 out:
 	row_release(&row);
 	return e;
@@ -446,6 +460,34 @@ turn_off(struct flow *f, bool admin, long long id, const struct row *row,
 	return mail_changed(f, row, change, at);
 }
 
+/*
+ * Begin the flow and lock the subject's row, whose 2FA must be on
+ * (ERR_FORBIDDEN). The caller releases *row whatever the result.
+ */
+static enum err
+lock_on(struct flow *f, const struct tf_subject *s, struct row *row)
+{
+	enum err	 e;
+
+	memset(row, 0, sizeof(*row));
+	if ((e = flow_begin(f)) != ERR_NONE ||
+	    (e = row_lock(f, s->admin, s->id, true, row)) != ERR_NONE)
+		return e;
+	if (!row->on)
+		return flow_fail(f, ERR_FORBIDDEN, NULL, "Two-factor "
+		    "authentication is not on.");
+	return ERR_NONE;
+}
+
+/* A code from the app, or else a recovery code: as code_take. */
+static enum err
+proof_take(struct flow *f, bool admin, long long id, struct row *row,
+    const char *code, const char *recovery_code)
+{
+	return code != NULL ? code_take(f, admin, id, row, code, NULL) :
+	    recovery_take(f, admin, id, recovery_code);
+}
+
 enum err
 twofactor_disable(struct flow *f, const struct tf_subject *s,
     const char *code, const char *recovery_code)
@@ -453,17 +495,9 @@ twofactor_disable(struct flow *f, const struct tf_subject *s,
 	struct row	 row;
 	enum err	 e;
 
-	if ((e = flow_begin(f)) != ERR_NONE)
-		return e;
-	if ((e = row_lock(f, s->admin, s->id, true, &row)) != ERR_NONE)
+	if ((e = lock_on(f, s, &row)) != ERR_NONE)
 		goto out;
-	if (!row.on) {
-		e = flow_fail(f, ERR_FORBIDDEN, NULL, "Two-factor "
-		    "authentication is not on.");
-		goto out;
-	}
-	e = code != NULL ? code_take(f, s->admin, s->id, &row, code, NULL) :
-	    recovery_take(f, s->admin, s->id, recovery_code);
+	e = proof_take(f, s->admin, s->id, &row, code, recovery_code);
 	if (e == ERR_INVALID_CODE) {
 		e = flow_fail(f, ERR_INVALID_CODE, code != NULL ? "code" :
 		    "recovery_code", NULL);
@@ -488,15 +522,8 @@ twofactor_recovery_renew(struct flow *f, const struct tf_subject *s,
 	struct row	 row;
 	enum err	 e;
 
-	if ((e = flow_begin(f)) != ERR_NONE)
-		return e;
-	if ((e = row_lock(f, s->admin, s->id, true, &row)) != ERR_NONE)
+	if ((e = lock_on(f, s, &row)) != ERR_NONE)
 		goto out;
-	if (!row.on) {
-		e = flow_fail(f, ERR_FORBIDDEN, NULL, "Two-factor "
-		    "authentication is not on.");
-		goto out;
-	}
 	if ((e = code_take(f, s->admin, s->id, &row, code, NULL)) ==
 	    ERR_INVALID_CODE) {
 		e = flow_fail(f, ERR_INVALID_CODE, "code", NULL);
@@ -504,13 +531,9 @@ twofactor_recovery_renew(struct flow *f, const struct tf_subject *s,
 	}
 	if (e != ERR_NONE)
 		goto out;
-	if ((e = codes_renew(f, s->admin, s->id, out)) != ERR_NONE)
-		goto out;
-	if ((e = audit(f, 0, action_of(s->admin,
-	    "two_factor_recovery_codes_renewed",
-	    "admin_two_factor_recovery_codes_renewed"), NULL)) != ERR_NONE ||
-	    (e = flow_commit(f)) != ERR_NONE)
-		tf_codes_wipe(out);
+	if ((e = codes_renew(f, s->admin, s->id, out)) == ERR_NONE)
+		e = codes_commit(f, s->admin, "two_factor_recovery_codes_renewed",
+		    "admin_two_factor_recovery_codes_renewed", out);
 out:
 	row_release(&row);
 	return e;
@@ -649,8 +672,7 @@ twofactor_challenge_answer(struct flow *f, bool admin, const char *token,
 		goto out;
 	}
 	out->recovery = code == NULL;
-	e = code != NULL ? code_take(f, admin, out->id, &row, code, NULL) :
-	    recovery_take(f, admin, out->id, recovery_code);
+	e = proof_take(f, admin, out->id, &row, code, recovery_code);
 	if (e == ERR_INVALID_CODE) {
 		e = challenge_wrong(f, cid, code != NULL ? "code" :
 		    "recovery_code", out);
