@@ -84,6 +84,17 @@ audit(struct flow *f, const char *action, struct audit_details *d)
 	return rc == 0 ? ERR_NONE : flow_db_fail(f);
 }
 
+/* audit(), then the flow committed. */
+static enum err
+audit_commit(struct flow *f, const char *action, struct audit_details *d)
+{
+	enum err	 e;
+
+	if ((e = audit(f, action, d)) != ERR_NONE)
+		return e;
+	return flow_commit(f);
+}
+
 /* The flow's user locked: its address and first name. ERR_NOT_FOUND. */
 static enum err
 lock_user(struct flow *f, char email[TEXT_EMAIL], char first[TEXT_NAME],
@@ -105,13 +116,11 @@ lock_user(struct flow *f, char email[TEXT_EMAIL], char first[TEXT_NAME],
 	return ERR_NONE;
 }
 
-/* The user of id into *out, in the flow's transaction. */
+/* The user of the one row of res into *out; frees res. ERR_NOT_FOUND. */
 static enum err
-read_user(struct flow *f, long long id, struct user *out)
+user_of(struct flow *f, struct db_res *res, struct user *out)
 {
-	struct db_res	*res;
-
-	if ((res = DB_EXEC(f->db, &st_user, DB_INT(id))) == NULL)
+	if (res == NULL)
 		return flow_db_fail(f);
 	if (db_rows(res) != 1) {
 		db_res_free(res);
@@ -122,32 +131,30 @@ read_user(struct flow *f, long long id, struct user *out)
 	return ERR_NONE;
 }
 
+/* The user of id into *out, in the flow's transaction. */
+static enum err
+read_user(struct flow *f, long long id, struct user *out)
+{
+	return user_of(f, DB_EXEC(f->db, &st_user, DB_INT(id)), out);
+}
+
 enum err
 identity_profile_update(struct flow *f, const char *first, const char *last,
     struct user *out)
 {
 	struct audit_details	 d = { 0 };
-	struct db_res		*res;
 	enum err		 e;
 
 	if ((e = flow_begin(f)) != ERR_NONE)
 		return e;
-	res = DB_EXEC(f->db, &st_profile, DB_INT(f->who.id), first, last);
-	if (res == NULL)
-		return flow_db_fail(f);
-	if (db_rows(res) != 1) {
-		db_res_free(res);
-		return flow_fail(f, ERR_NOT_FOUND, NULL, MSG_NO_USER);
-	}
-	user_read(res, 0, 0, out);
-	db_res_free(res);
+	if ((e = user_of(f, DB_EXEC(f->db, &st_profile, DB_INT(f->who.id),
+	    first, last), out)) != ERR_NONE)
+		return e;
 	if (first != NULL)
 		audit_detail_str(&d, "first_name", first);
 	if (last != NULL)
 		audit_detail_str(&d, "last_name", last);
-	if ((e = audit(f, "profile_updated", &d)) != ERR_NONE)
-		return e;
-	return flow_commit(f);
+	return audit_commit(f, "profile_updated", &d);
 }
 
 enum err
@@ -178,9 +185,7 @@ identity_password_change(struct flow *f, long long session_id,
 		audit_details_release(&d);
 		return e;
 	}
-	if ((e = audit(f, "password_changed", &d)) != ERR_NONE)
-		return e;
-	return flow_commit(f);
+	return audit_commit(f, "password_changed", &d);
 }
 
 /* Queue a link for user_id to to; new_email NULL verifies to itself. */
@@ -302,9 +307,7 @@ identity_email_change(struct flow *f, const char *new_email)
 	    email)) != ERR_NONE)
 		return e;
 	audit_detail_str(&d, "new_email", new_email);
-	if ((e = audit(f, "email_change_requested", &d)) != ERR_NONE)
-		return e;
-	return flow_commit(f);
+	return audit_commit(f, "email_change_requested", &d);
 }
 
 /* Move user_id from old to new_email; the old address hears of it. */
@@ -433,9 +436,7 @@ identity_session_end(struct flow *f, long long session_id)
 	if (n != 1)
 		return flow_fail(f, ERR_NOT_FOUND, NULL, "No such session.");
 	audit_detail_int(&d, "session_id", session_id);
-	if ((e = audit(f, "session_revoked", &d)) != ERR_NONE)
-		return e;
-	return flow_commit(f);
+	return audit_commit(f, "session_revoked", &d);
 }
 
 enum err
@@ -452,7 +453,5 @@ identity_sessions_end_others(struct flow *f, long long keep)
 		return flow_db_fail(f);
 	audit_detail_int(&d, "sessions_ended", db_affected(res));
 	db_res_free(res);
-	if ((e = audit(f, "sessions_revoked", &d)) != ERR_NONE)
-		return e;
-	return flow_commit(f);
+	return audit_commit(f, "sessions_revoked", &d);
 }
