@@ -109,24 +109,6 @@ members_get(struct db *db, long long client_id, long long user_id,
 	return found;
 }
 
-int
-members_list(struct db *db, long long client_id,
-    void (*each)(const struct member *, void *), void *arg)
-{
-	struct db_res	*res;
-	struct member	 m;
-	int		 i;
-
-	if ((res = DB_EXEC(db, &st_list, DB_INT(client_id))) == NULL)
-		return -1;
-	for (i = 0; i < db_rows(res); i++) {
-		member_read(res, i, 0, &m);
-		each(&m, arg);
-	}
-	db_res_free(res);
-	return 0;
-}
-
 /* each() member of rows of res; frees res. 0, or -1 for a NULL res. */
 static int
 each_member(struct db_res *res, void (*each)(const struct member *, void *),
@@ -143,6 +125,13 @@ each_member(struct db_res *res, void (*each)(const struct member *, void *),
 	}
 	db_res_free(res);
 	return 0;
+}
+
+int
+members_list(struct db *db, long long client_id,
+    void (*each)(const struct member *, void *), void *arg)
+{
+	return each_member(DB_EXEC(db, &st_list, DB_INT(client_id)), each, arg);
 }
 
 /* The count of the first row of res; frees res. 0, or -1. */
