@@ -121,6 +121,10 @@ void	h_account_activity(struct req *);
 void	h_account_invite_bulk(struct req *);
 void	h_account_invite_update(struct req *);
 void	h_account_invite_dismiss(struct req *);
+/* the session's active account: 0 with *id set, or -1 after a 403 */
+int	account_active_or_reply(struct req *, long long *id) MUST_CHECK;
+/* 200 {entries, page, per_page, total}: a page of the account's audit log */
+void	activity_page_reply(struct req *, long long client_id, long page);
 
 /* h_invites.c: the invitation link */
 void	h_invite_lookup(struct req *);

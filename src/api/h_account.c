@@ -32,8 +32,8 @@ static struct stmt st_rights = STMT(
     " WHERE cu.client_id = $1 AND cu.user_id = $2", 2);
 
 /* The session's active account. 0 with *id set, or -1 after a 403. */
-static int
-active_or_reply(struct req *r, long long *id)
+int
+account_active_or_reply(struct req *r, long long *id)
 {
 	if (r->who.active_client_id <= 0) {
 		reply_err_msg(r, ERR_FORBIDDEN, NULL, "Choose an account "
@@ -41,6 +41,22 @@ active_or_reply(struct req *r, long long *id)
 		return -1;
 	}
 	*id = r->who.active_client_id;
+	return 0;
+}
+
+/*
+ * The active account and the body's permissions, and the request's flow:
+ * 0 with *f, *id and *perms set, or -1 after replying (403, 422).
+ */
+static int
+perms_flow_or_reply(struct req *r, struct flow *f, long long *id,
+    perms_t *perms)
+{
+	if (account_active_or_reply(r, id) != 0 ||
+	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
+	    perms) < 0)
+		return -1;
+	req_flow(r, f);
 	return 0;
 }
 
@@ -59,7 +75,7 @@ manage_or_reply(struct req *r, long long *id)
 	enum err	 e;
 	enum client_status cst;
 
-	if (active_or_reply(r, id) != 0)
+	if (account_active_or_reply(r, id) != 0)
 		return -1;
 	res = DB_EXEC(r->db, &st_rights, db_fmt_int(cid, *id),
 	    db_fmt_int(uid, r->who.id));
@@ -213,6 +229,28 @@ activity_csv(struct req *r, long long id)
 	buf_release(&c.out);
 }
 
+/* 200 {entries, page, per_page, total}: page of client_id's audit log. */
+void
+activity_page_reply(struct req *r, long long client_id, long page)
+{
+	long long	 total;
+	cJSON		*body, *list;
+
+	body = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(body, "entries");
+	if (audit_list(r->db, client_id, ACTIVITY_PER_PAGE,
+	    (page - 1) * ACTIVITY_PER_PAGE, &total, audit_entry_into, list) !=
+	    0) {
+		cJSON_Delete(body);
+		reply_db_error(r);
+		return;
+	}
+	json_add_int(body, "page", page);
+	json_add_int(body, "per_page", ACTIVITY_PER_PAGE);
+	json_add_int(body, "total", total);
+	reply_json(r, 200, body);
+}
+
 /*
  * GET /api/v1/account/activity?page=
  * 200 {entries:[{id, at, actor:{kind, id, name}, action, details, ip}],
@@ -225,8 +263,7 @@ void
 h_account_activity(struct req *r)
 {
 	long		 page;
-	long long	 id, total;
-	cJSON		*body, *list;
+	long long	 id;
 
 	if (manage_or_reply(r, &id) != 0 || input_page_or_reply(r, &page) != 0)
 		return;
@@ -234,19 +271,7 @@ h_account_activity(struct req *r)
 		activity_csv(r, id);
 		return;
 	}
-	body = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(body, "entries");
-	if (audit_list(r->db, id, ACTIVITY_PER_PAGE,
-	    (page - 1) * ACTIVITY_PER_PAGE, &total, audit_entry_into, list) !=
-	    0) {
-		cJSON_Delete(body);
-		reply_db_error(r);
-		return;
-	}
-	json_add_int(body, "page", page);
-	json_add_int(body, "per_page", ACTIVITY_PER_PAGE);
-	json_add_int(body, "total", total);
-	reply_json(r, 200, body);
+	activity_page_reply(r, id, page);
 }
 
 /*
@@ -265,7 +290,7 @@ h_account_invite_create(struct req *r)
 	long long	 id;
 	enum err	 e;
 
-	if (active_or_reply(r, &id) != 0 ||
+	if (account_active_or_reply(r, &id) != 0 ||
 	    input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0)
@@ -285,7 +310,7 @@ invite_change(struct req *r, enum err (*change)(struct flow *, long long,
 	long long	 id;
 	enum err	 e;
 
-	if (active_or_reply(r, &id) != 0)
+	if (account_active_or_reply(r, &id) != 0)
 		return;
 	req_flow(r, &f);
 	e = change(&f, id, r->ids[0], &inv);
@@ -402,7 +427,7 @@ h_account_invite_bulk(struct req *r)
 	long long	 id;
 	cJSON		*body, *results, *one;
 
-	if (active_or_reply(r, &id) != 0 ||
+	if (account_active_or_reply(r, &id) != 0 ||
 	    (list = bulk_list_or_reply(r)) == NULL)
 		return;
 	if (input_perms_or_reply(r, r->json, "permissions", "permissions", true,
@@ -437,15 +462,10 @@ h_account_invite_update(struct req *r)
 	struct invite	 inv;
 	perms_t		 perms;
 	long long	 id;
-	enum err	 e;
 
-	if (active_or_reply(r, &id) != 0 ||
-	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
-	    &perms) < 0)
+	if (perms_flow_or_reply(r, &f, &id, &perms) != 0)
 		return;
-	req_flow(r, &f);
-	e = access_invite_update(&f, id, r->ids[0], perms, &inv);
-	reply_invite(r, 200, e, &f, &inv);
+	reply_invite(r, 200, access_invite_update(&f, id, r->ids[0], perms, &inv), &f, &inv);
 }
 
 /*
@@ -473,15 +493,10 @@ h_account_user_update(struct req *r)
 	struct member	 m;
 	perms_t		 perms;
 	long long	 id;
-	enum err	 e;
 
-	if (active_or_reply(r, &id) != 0 ||
-	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
-	    &perms) < 0)
+	if (perms_flow_or_reply(r, &f, &id, &perms) != 0)
 		return;
-	req_flow(r, &f);
-	e = access_member_update(&f, id, r->ids[0], perms, &m);
-	reply_member(r, 200, e, &f, &m);
+	reply_member(r, 200, access_member_update(&f, id, r->ids[0], perms, &m), &f, &m);
 }
 
 /*
@@ -495,7 +510,7 @@ h_account_user_remove(struct req *r)
 	struct flow	 f;
 	long long	 id;
 
-	if (active_or_reply(r, &id) != 0)
+	if (account_active_or_reply(r, &id) != 0)
 		return;
 	req_flow(r, &f);
 	if (access_member_remove(&f, id, r->ids[0]) != ERR_NONE)

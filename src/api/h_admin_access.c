@@ -207,8 +207,6 @@ h_admin_activity(struct req *r)
 {
 	struct client	 c;
 	long		 page;
-	long long	 total;
-	cJSON		*body, *list;
 	int		 rc;
 
 	if (input_page_or_reply(r, &page) != 0)
@@ -220,17 +218,5 @@ h_admin_activity(struct req *r)
 			reply_db_error(r);
 		return;
 	}
-	body = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(body, "entries");
-	if (audit_list(r->db, r->ids[0], ACTIVITY_PER_PAGE,
-	    (page - 1) * ACTIVITY_PER_PAGE, &total, audit_entry_into, list) !=
-	    0) {
-		cJSON_Delete(body);
-		reply_db_error(r);
-		return;
-	}
-	json_add_int(body, "page", page);
-	json_add_int(body, "per_page", ACTIVITY_PER_PAGE);
-	json_add_int(body, "total", total);
-	reply_json(r, 200, body);
+	activity_page_reply(r, r->ids[0], page);
 }

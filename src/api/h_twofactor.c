@@ -115,12 +115,12 @@ h_2fa_setup(struct req *r)
 }
 
 /*
- * POST /api/v1/me/2fa/enable {code}, /api/v1/admin/me/2fa/enable
- * 200 {recovery_codes: [10]}, shown this once; 401 invalid_code; 403
- * forbidden (nothing set up, or on already) | impersonation_forbidden.
+ * A flow that takes the body's code and gives new recovery codes: 200
+ * with them, or the flow's fault.
  */
-void
-h_2fa_enable(struct req *r)
+static void
+codes_for_code(struct req *r, enum err (*flow)(struct flow *,
+    const struct tf_subject *, const char *, struct tf_codes *))
 {
 	struct tf_subject	 s;
 	struct tf_codes		 codes;
@@ -131,11 +131,22 @@ h_2fa_enable(struct req *r)
 	    input_string_or_reply(r, r->json, "code", "code", true, &code) < 0)
 		return;
 	req_flow(r, &f);
-	if (twofactor_enable(&f, &s, code, &codes) != ERR_NONE) {
+	if (flow(&f, &s, code, &codes) != ERR_NONE) {
 		reply_fault(r, &f.fault);
 		return;
 	}
 	reply_codes(r, &codes);
+}
+
+/*
+ * POST /api/v1/me/2fa/enable {code}, /api/v1/admin/me/2fa/enable
+ * 200 {recovery_codes: [10]}, shown this once; 401 invalid_code; 403
+ * forbidden (nothing set up, or on already) | impersonation_forbidden.
+ */
+void
+h_2fa_enable(struct req *r)
+{
+	codes_for_code(r, twofactor_enable);
 }
 
 /*
@@ -183,20 +194,7 @@ h_2fa_disable(struct req *r)
 void
 h_2fa_recovery_codes(struct req *r)
 {
-	struct tf_subject	 s;
-	struct tf_codes		 codes;
-	struct flow		 f;
-	const char		*code;
-
-	if (subject_or_reply(r, &s) != 0 ||
-	    input_string_or_reply(r, r->json, "code", "code", true, &code) < 0)
-		return;
-	req_flow(r, &f);
-	if (twofactor_recovery_renew(&f, &s, code, &codes) != ERR_NONE) {
-		reply_fault(r, &f.fault);
-		return;
-	}
-	reply_codes(r, &codes);
+	codes_for_code(r, twofactor_recovery_renew);
 }
 
 void
@@ -331,19 +329,6 @@ h_admin_login_2fa(struct req *r)
 	reply_admin(r, 200, &who);
 }
 
-/* The session's active account, or 403 (none chosen). */
-static int
-active_or_reply(struct req *r, long long *id)
-{
-	if (r->who.active_client_id <= 0) {
-		reply_err_msg(r, ERR_FORBIDDEN, NULL, "Choose an account "
-		    "first.");
-		return -1;
-	}
-	*id = r->who.active_client_id;
-	return 0;
-}
-
 /*
  * GET /api/v1/account/settings
  * 200 {require_2fa} of the active account; 403 forbidden unless the
@@ -357,7 +342,7 @@ h_account_settings_get(struct req *r)
 	bool		 require;
 	cJSON		*body;
 
-	if (active_or_reply(r, &id) != 0)
+	if (account_active_or_reply(r, &id) != 0)
 		return;
 	req_flow(r, &f);
 	if (account_settings_get(&f, id, &require) != ERR_NONE) {
@@ -381,7 +366,7 @@ h_account_settings_update(struct req *r)
 	bool		 require;
 	cJSON		*settings;
 
-	if (active_or_reply(r, &id) != 0 ||
+	if (account_active_or_reply(r, &id) != 0 ||
 	    input_bool_or_reply(r, r->json, "require_2fa", "require_2fa", true,
 	    &require) < 0)
 		return;
