@@ -55,6 +55,43 @@ export function mountTwoFactor(container, { admin = false } = {}) {
     fill(state, on ? badge('On', 'ok') : badge('Off'));
   }
 
+  // A step's form, #tfN-{name}-form: the fields, then the submit button and
+  // Cancel, which goes back to the state before (off or on).
+  function stepForm({ name, back, submit, danger = false }, ...fields) {
+    const form = h('form', { id: ids(`${name}-form`), novalidate: true },
+      ...fields,
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'submit', class: danger ? 'btn btn-danger' : 'btn btn-primary' }, submit),
+        h('button', { type: 'button', class: 'btn', id: ids(`${name}-cancel`) }, 'Cancel')));
+    form.querySelector(`#${ids(`${name}-cancel`)}`).addEventListener('click', () => {
+      back();
+      body.querySelector('button').focus();
+    });
+    return form;
+  }
+
+  // On submit: missing(v) names a [field, message] to show instead of
+  // sending; else send(v), errors() mapping its error codes to fields,
+  // and done(answer) when it went through.
+  function onSubmit(form, { missing, send, errors, done }) {
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const v = values(form);
+      const r = await submitting(form, async () => {
+        const m = missing(v);
+        if (m) {
+          fieldError(form, m[0], m[1]);
+          return null;
+        }
+        return send(v);
+      }, errors());
+      if (r) done(r);
+    });
+  }
+
+  const noPassword = (v) => (v.password ? null : ['password', 'Enter your password.']);
+  const noCode = (v) => (v.code ? null : ['code', 'Enter the 6-digit code the app shows.']);
+
   // ---- off: set up ----
   function off(message) {
     showState(false);
@@ -68,27 +105,14 @@ export function mountTwoFactor(container, { admin = false } = {}) {
   }
 
   function askPassword() {
-    const form = h('form', { id: ids('setup-form'), novalidate: true },
+    const form = stepForm({ name: 'setup', back: off, submit: 'Continue' },
       h('p', null, 'Confirm your password to start.'),
-      passwordField(ids('setup-password')),
-      h('div', { class: 'form-actions' },
-        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Continue'),
-        h('button', { type: 'button', class: 'btn', id: ids('setup-cancel') }, 'Cancel')));
-    form.querySelector(`#${ids('setup-cancel')}`).addEventListener('click', () => {
-      off();
-      body.querySelector('button').focus();
-    });
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const v = values(form);
-      const r = await submitting(form, async () => {
-        if (!v.password) {
-          fieldError(form, 'password', 'Enter your password.');
-          return null;
-        }
-        return call('POST', `${base}/setup`, { password: v.password });
-      }, { invalid_credentials: 'password' });
-      if (r) scan(r);
+      passwordField(ids('setup-password')));
+    onSubmit(form, {
+      missing: noPassword,
+      send: (v) => call('POST', `${base}/setup`, { password: v.password }),
+      errors: () => ({ invalid_credentials: 'password' }),
+      done: scan,
     });
     fill(body, form);
     focusFirst();
@@ -110,27 +134,9 @@ export function mountTwoFactor(container, { admin = false } = {}) {
         say('Copying is not allowed here: select the key and copy it.');
       }
     });
-    const form = h('form', { id: ids('enable-form'), novalidate: true },
-      codeField(ids('enable-code')),
-      h('div', { class: 'form-actions' },
-        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Turn on'),
-        h('button', { type: 'button', class: 'btn', id: ids('enable-cancel') }, 'Cancel')));
-    form.querySelector(`#${ids('enable-cancel')}`).addEventListener('click', () => {
-      off();
-      body.querySelector('button').focus();
-    });
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const v = values(form);
-      const r = await submitting(form, async () => {
-        if (!v.code) {
-          fieldError(form, 'code', 'Enter the 6-digit code the app shows.');
-          return null;
-        }
-        return call('POST', `${base}/enable`, { code: v.code });
-      }, { invalid_code: 'code' });
-      if (r) showCodes(r.recovery_codes, 'Two-factor authentication is on.');
-    });
+    const form = stepForm({ name: 'enable', back: off, submit: 'Turn on' },
+      codeField(ids('enable-code')));
+    onCodeSubmit(form, 'enable', 'Two-factor authentication is on.');
     fill(body,
       h('ol', { class: 'steps' },
         h('li', null, 'Open your authenticator app (Google Authenticator, Authy, 1Password, FreeOTP…) and add an account.'),
@@ -142,6 +148,16 @@ export function mountTwoFactor(container, { admin = false } = {}) {
         h('li', null, 'Enter the code the app shows, to prove it works.', form)));
     say('Scan the QR code or type the key into your app, then enter its code.');
     form.querySelector('input').focus();
+  }
+
+  // A code from the app to POST {base}/{path}, which answers new recovery codes.
+  function onCodeSubmit(form, path, message) {
+    onSubmit(form, {
+      missing: noCode,
+      send: (v) => call('POST', `${base}/${path}`, { code: v.code }),
+      errors: () => ({ invalid_code: 'code' }),
+      done: (r) => showCodes(r.recovery_codes, message),
+    });
   }
 
   // ---- recovery codes, shown once ----
@@ -186,28 +202,10 @@ export function mountTwoFactor(container, { admin = false } = {}) {
   }
 
   function regenerate() {
-    const form = h('form', { id: ids('regen-form'), novalidate: true },
+    const form = stepForm({ name: 'regen', back: on, submit: 'Get new codes' },
       h('p', null, 'New recovery codes replace the old ones, which stop working.'),
-      codeField(ids('regen-code')),
-      h('div', { class: 'form-actions' },
-        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Get new codes'),
-        h('button', { type: 'button', class: 'btn', id: ids('regen-cancel') }, 'Cancel')));
-    form.querySelector(`#${ids('regen-cancel')}`).addEventListener('click', () => {
-      on();
-      body.querySelector('button').focus();
-    });
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const v = values(form);
-      const r = await submitting(form, async () => {
-        if (!v.code) {
-          fieldError(form, 'code', 'Enter the 6-digit code the app shows.');
-          return null;
-        }
-        return call('POST', `${base}/recovery-codes`, { code: v.code });
-      }, { invalid_code: 'code' });
-      if (r) showCodes(r.recovery_codes, 'New recovery codes: the old ones no longer work.');
-    });
+      codeField(ids('regen-code')));
+    onCodeSubmit(form, 'recovery-codes', 'New recovery codes: the old ones no longer work.');
     fill(body, form);
     focusFirst();
   }
@@ -216,14 +214,11 @@ export function mountTwoFactor(container, { admin = false } = {}) {
     let recovery = false;
     const codeBox = codeField(ids('off-code'));
     const toggle = h('button', { type: 'button', class: 'linkish', id: ids('off-toggle') }, 'Use a recovery code instead');
-    const form = h('form', { id: ids('off-form'), novalidate: true },
+    const form = stepForm({ name: 'off', back: on, submit: 'Turn off two-factor authentication', danger: true },
       h('p', null, 'Confirm with your password and a code. Signing in will then ask for your password only.'),
       passwordField(ids('off-password')),
       codeBox,
-      h('p', { class: 'auth-alt' }, toggle),
-      h('div', { class: 'form-actions' },
-        h('button', { type: 'submit', class: 'btn btn-danger' }, 'Turn off two-factor authentication'),
-        h('button', { type: 'button', class: 'btn', id: ids('off-cancel') }, 'Cancel')));
+      h('p', { class: 'auth-alt' }, toggle));
     toggle.addEventListener('click', () => {
       recovery = !recovery;
       const fresh = recovery ? codeField(ids('off-code'), 'recovery_code', 'Recovery code') : codeField(ids('off-code'));
@@ -238,30 +233,19 @@ export function mountTwoFactor(container, { admin = false } = {}) {
       toggle.textContent = recovery ? 'Use a code from the app instead' : 'Use a recovery code instead';
       fresh.querySelector('input').focus();
     });
-    form.querySelector(`#${ids('off-cancel')}`).addEventListener('click', () => {
-      on();
-      body.querySelector('button').focus();
-    });
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const v = values(form);
-      const name = recovery ? 'recovery_code' : 'code';
-      const r = await submitting(form, async () => {
-        if (!v.password) {
-          fieldError(form, 'password', 'Enter your password.');
-          return null;
-        }
-        if (!v[name]) {
-          fieldError(form, name, recovery ? 'Enter a recovery code.' : 'Enter the 6-digit code the app shows.');
-          return null;
-        }
-        await call('POST', `${base}/disable`, { password: v.password, [name]: v[name] });
+    const name = () => (recovery ? 'recovery_code' : 'code');
+    onSubmit(form, {
+      missing: (v) => noPassword(v) ||
+        (recovery ? (v.recovery_code ? null : ['recovery_code', 'Enter a recovery code.']) : noCode(v)),
+      send: async (v) => {
+        await call('POST', `${base}/disable`, { password: v.password, [name()]: v[name()] });
         return true;
-      }, { invalid_credentials: 'password', invalid_code: name });
-      if (r) {
+      },
+      errors: () => ({ invalid_credentials: 'password', invalid_code: name() }),
+      done: () => {
         off('Two-factor authentication is off.');
         body.querySelector('button').focus();
-      }
+      },
     });
     fill(body, form);
     focusFirst();
