@@ -24,7 +24,7 @@ function expected(prefix) {
     [`${prefix}/lib/tmpfiles.d/memberd.conf`, 0o644],
     ['/etc/memberd/memberd.conf.sample', 0o644],
     [`${share}/nginx/memberd.conf`, 0o644],
-    ...['memberd-http.conf', 'memberd-headers.conf', 'memberd-api.conf', 'memberd-errors.conf', 'memberd-timeouts.conf']
+    ...['memberd-http.conf', 'memberd-headers.conf', 'memberd-api.conf', 'memberd-authz-endpoint.conf', 'memberd-authz.conf', 'memberd-errors.conf', 'memberd-timeouts.conf']
       .map((s) => [`${share}/nginx/${s}`, 0o644]),
     [`${prefix}/share/man/man5/memberd.conf.5`, 0o644],
     ...['memberd.8', 'memberd-mailer.8', 'memberd-webhooks.8', 'memberctl.8']
