@@ -26,6 +26,19 @@ int	session_create(struct db *, const struct config *, bool admin,
 	    long long id, long long active_client_id, struct principal *who)
 	    MUST_CHECK;
 /*
+ * "Login as User" (DESIGN §9): a user session for administrator
+ * admin_id's browser, marked impersonated_by, that ends after
+ * session_impersonation_lifetime(); ip and user_agent (may be NULL) are
+ * the browser's. Fills who as session_find() would. 0, or -1.
+ */
+#define SESSION_IMPERSONATION_MAX	3600	/* s: at most an hour */
+int	session_create_impersonated(struct db *, const struct config *,
+	    long long user_id, long long client_id, long long admin_id,
+	    const char *ip, const char *user_agent, struct principal *who)
+	    MUST_CHECK;
+/* An hour, or session_lifetime when shorter. */
+long	session_impersonation_lifetime(const struct config *);
+/*
  * Resolve a cookie token into who, refreshing last_seen_at now and then.
  * 1 found and alive, 0 not (unknown, idle too long or too old), -1 on a
  * database error.
@@ -52,6 +65,9 @@ int	session_set_active(struct db *, long long session_id,
 
 /* Set-Cookie for who's token (lifetime from the config), or clear it. */
 void	session_cookie_set(struct req *, bool admin, const char *token);
+/* The same with its own Max-Age (s). */
+void	session_cookie_set_for(struct req *, bool admin, const char *token,
+	    long max_age);
 void	session_cookie_clear(struct req *, bool admin);
 
 #endif

@@ -65,6 +65,13 @@ struct actor {
 	const char	*name;		/* display name ("First Last" or email) */
 	const char	*email;		/* what the audit log names it by */
 	const char	*ip;		/* REMOTE_ADDR; NULL for none */
+	/*
+	 * A user acting in a session an administrator opened ("Login as
+	 * User", DESIGN §9): the rules judge the user, the audit log names
+	 * this administrator as the actor (audit.h). 0 and NULL otherwise.
+	 */
+	long long	 impersonator_id;
+	const char	*impersonator;	/* the administrator's name */
 };
 
 #define TEXT_EMAIL	(EMAIL_MAX + 1)
@@ -108,6 +115,8 @@ struct user {
 	bool		 email_verified;
 	char		 created_at[TEXT_TIME];
 	char		 last_login_at[TEXT_TIME];	/* "": never */
+	bool		 disabled;	/* users.status 'disabled' (DESIGN §9) */
+	bool		 two_factor;	/* TOTP is on */
 };
 
 /* An account a user reaches, as /me lists it. */

@@ -13,10 +13,12 @@ struct db;
 struct db_res;
 
 /* user: {id, email, first_name, last_name, email_verified, created_at,
- * last_login_at} from a table aliased u */
+ * last_login_at, status, two_factor} from a table aliased u */
 #define USER_COLS "u.id, u.email, u.first_name, u.last_name," \
 	" u.email_verified_at IS NOT NULL, rfc3339(u.created_at)," \
-	" rfc3339(u.last_login_at)"
+	" rfc3339(u.last_login_at), u.status = 'disabled'," \
+	" u.totp_enabled_at IS NOT NULL"
+#define USER_NCOLS 9
 
 /* A user as another table refers to one. */
 struct user_ref {

@@ -39,6 +39,9 @@ static struct stmt st_find_lock = STMT(FIND_SQL " FOR UPDATE OF i", 1);
 static struct stmt st_accepted = STMT(
     "UPDATE invites SET status = 'accepted', accepted_by_user_id = $2,"
     " accepted_at = now() WHERE id = $1", 2);
+/* under the lock a disabling takes: a disabled user accepts nothing */
+static struct stmt st_user_active = STMT(
+    "SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE", 1);
 static struct stmt st_verified = STMT(
     "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now())"
     " WHERE id = $1", 1);
@@ -230,11 +233,25 @@ accept_write_or_reply(struct req *r, const struct found *f, long long user_id,
 static void
 accept_as_user(struct req *r, const char *token)
 {
+	struct db_res	*res;
 	struct found	 f;
+	bool		 active;
 	cJSON		*body;
 
 	if (!accept_begin_or_reply(r, token, &f))
 		return;
+	if ((res = DB_EXEC(r->db, &st_user_active, DB_INT(r->who.id))) ==
+	    NULL) {
+		tx_fail(r);
+		return;
+	}
+	active = db_rows(res) == 1;
+	db_res_free(res);
+	if (!active) {
+		db_rollback(r->db);
+		reply_err(r, ERR_USER_DISABLED, NULL);
+		return;
+	}
 	if (!email_may_accept(r, &f, r->who.email)) {
 		db_rollback(r->db);
 		reply_err_msg(r, ERR_FORBIDDEN, NULL, "This invitation is "
@@ -320,7 +337,8 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
  * made active; or 201 {user, accounts, csrf_token, client_id, permissions}
  * for a new user. 401 without a session or register; 403 (a closed
  * account, or invite_accept = matching_verified_email and another
- * address); 404 invite_not_found; 409 already_member | email_taken; 410
+ * address; impersonation_forbidden inside "Login as User"; user_disabled
+ * for a user disabled meanwhile); 404 invite_not_found; 409 already_member | email_taken; 410
  * invite_used | invite_cancelled | invite_expired; 422.
  */
 void
@@ -332,6 +350,8 @@ h_invite_accept(struct req *r)
 	if (input_token_or_reply(r, r->json, "token", &token) < 0)
 		return;
 	if (r->who.kind == PRINCIPAL_USER) {
+		if (auth_forbid_impersonated_or_reply(r) != 0)
+			return;
 		accept_as_user(r, token);
 		return;
 	}

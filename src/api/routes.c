@@ -50,7 +50,7 @@ const struct route routes[] = {
 	  h_admin_client_create },
 	{ "GET",  V1 "/admin/clients", AUTH_ADMIN, h_admin_client_list },
 	{ "GET",  V1 "/admin/clients/{id}", AUTH_ADMIN, h_admin_client_get },
-	{ "GET",  V1 "/admin/users", AUTH_ADMIN, h_admin_user_search },
+	{ "GET",  V1 "/admin/users", AUTH_ADMIN, h_admin_users_list },
 	{ "POST", V1 "/admin/clients/{id}/users", AUTH_ADMIN | NEED_CSRF,
 	  h_admin_associate },
 	{ "PATCH", V1 "/admin/clients/{id}/users/{id}", AUTH_ADMIN | NEED_CSRF,
@@ -65,6 +65,22 @@ const struct route routes[] = {
 	  h_admin_invite_resend },
 	{ "POST", V1 "/admin/invites/{id}/cancel", AUTH_ADMIN | NEED_CSRF,
 	  h_admin_invite_cancel },
+
+	/* the Admin Area's users, client profiles, acting as a user (§9) */
+	{ "GET",  V1 "/admin/users/{id}", AUTH_ADMIN, h_admin_users_get },
+	{ "PATCH", V1 "/admin/users/{id}", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_users_update },
+	{ "DELETE", V1 "/admin/users/{id}", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_users_delete },
+	{ "POST", V1 "/admin/users/{id}/password-reset", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_users_password_reset },
+	{ "POST", V1 "/admin/users/{id}/login-as", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_users_login_as },
+	{ "POST", V1 "/admin/users/{id}/sso-token", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_users_sso_token },
+	{ "PATCH", V1 "/admin/clients/{id}", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_client_update },
+	{ "POST", V1 "/auth/sso", AUTH_ANYONE, h_auth_sso },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -87,6 +87,9 @@ user_to_json(const struct user *u)
 	cJSON_AddBoolToObject(o, "email_verified", u->email_verified);
 	cJSON_AddStringToObject(o, "created_at", u->created_at);
 	add_time(o, "last_login_at", u->last_login_at);
+	cJSON_AddStringToObject(o, "status", u->disabled ? "disabled" :
+	    "active");
+	cJSON_AddBoolToObject(o, "two_factor", u->two_factor);
 	return o;
 }
 

@@ -217,8 +217,8 @@ invites_resend(struct db *db, const struct invite_resend *rs,
 {
 	return answer(DB_EXEC(db, &st_resend, DB_INT(rs->id), rs->token_hash,
 	    rs->mail->to, rs->mail->subject, rs->mail->text, rs->mail->html,
-	    DB_INT(rs->ttl), actor_kind_name(who->kind), DB_INT(who->id),
-	    who->email, who->ip), out);
+	    DB_INT(rs->ttl), audit_actor_kind(who),
+	    DB_INT(audit_actor_id(who)), audit_actor_name(who), who->ip), out);
 }
 
 int
@@ -226,6 +226,6 @@ invites_cancel(struct db *db, long long id, const struct actor *who,
     struct invite *out)
 {
 	return answer(DB_EXEC(db, &st_cancel, DB_INT(id),
-	    actor_kind_name(who->kind), DB_INT(who->id), who->email, who->ip),
-	    out);
+	    audit_actor_kind(who), DB_INT(audit_actor_id(who)),
+	    audit_actor_name(who), who->ip), out);
 }

@@ -99,6 +99,8 @@ user_read(const struct db_res *res, int row, int col, struct user *u)
 	if (!db_isnull(res, row, col + 6))
 		(void)str_copy(u->last_login_at, sizeof(u->last_login_at),
 		    db_str(res, row, col + 6));
+	u->disabled = db_bool(res, row, col + 7);
+	u->two_factor = db_bool(res, row, col + 8);
 }
 
 int
