@@ -25,6 +25,8 @@ struct audit_details;
 struct db;
 
 #define ADMIN_USERS_PER_PAGE	25
+/* a search counts its matches up to this many (then *capped) */
+#define ADMIN_USERS_COUNT_MAX	10000
 /* the longest search taken, in bytes */
 #define ADMIN_USERS_SEARCH_MAX	200
 
@@ -38,11 +40,14 @@ struct admin_user_row {
  * Page page (from 1) of the users whose address, first, last or full
  * name holds search anywhere, case-insensitively (% and _ are literal;
  * "" lists everyone), by address: *total, and each() row of the page.
+ * A search that matches more than ADMIN_USERS_COUNT_MAX users answers
+ * that many in *total with *capped set (everyone, for "", is counted).
  * 0, or -1 on a database error.
  */
 int	 admin_users_search(struct db *, const char *search, long page,
-	    long long *total, void (*each)(const struct admin_user_row *,
-	    void *), void *arg) MUST_CHECK;
+	    long long *total, bool *capped,
+	    void (*each)(const struct admin_user_row *, void *), void *arg)
+	    MUST_CHECK;
 
 /* The user of id and their live sessions. 1 found, 0 not, -1 db error. */
 int	 admin_users_get(struct db *, long long id, struct user *out,

@@ -61,8 +61,9 @@ row_into(const struct admin_user_row *row, void *arg)
 /*
  * GET /api/v1/admin/users?search=&page=
  * With page: 200 {users:[user + {accounts_count}], page, per_page: 25,
- * total}, the users whose address or name holds the search anywhere,
- * case-insensitively, by address. Without page: Select User's answer
+ * total, total_capped}, the users whose address or name holds the search
+ * anywhere, case-insensitively, by address (total at most 10,000 for a
+ * search, total_capped then true). Without page: Select User's answer
  * (h_admin_user_search). 422 for a bad page or search.
  */
 void
@@ -71,6 +72,7 @@ h_admin_users_list(struct req *r)
 	char		*s = NULL, *search;
 	long long	 total;
 	long		 page;
+	bool		 capped;
 	int		 rc;
 	cJSON		*body, *list;
 
@@ -85,7 +87,8 @@ h_admin_users_list(struct req *r)
 		return;
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "users");
-	rc = admin_users_search(r->db, search, page, &total, row_into, list);
+	rc = admin_users_search(r->db, search, page, &total, &capped,
+	    row_into, list);
 	free(search);
 	if (rc != 0) {
 		cJSON_Delete(body);
@@ -95,6 +98,7 @@ h_admin_users_list(struct req *r)
 	json_add_int(body, "page", page);
 	json_add_int(body, "per_page", ADMIN_USERS_PER_PAGE);
 	json_add_int(body, "total", total);
+	cJSON_AddBoolToObject(body, "total_capped", capped);
 	reply_json(r, 200, body);
 }
 

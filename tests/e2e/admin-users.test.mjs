@@ -51,6 +51,7 @@ describe('the Users directory', () => {
     assert.equal(p1.status, 200, p1.text);
     assert.equal(p1.json.per_page, 25);
     assert.equal(p1.json.total, 29);
+    assert.equal(p1.json.total_capped, false);
     assert.equal(p1.json.users.length, 25);
     const p2 = await admin.get(`${API}/admin/users?search=${tag}&page=2`);
     assert.equal(p2.json.users.length, 4);
@@ -75,6 +76,20 @@ describe('the Users directory', () => {
     assert.equal(none.json.total, 0);
     assert.deepEqual(none.json.users, []);
     assert.equal((await admin.get(`${API}/admin/users?page=0`)).status, 422);
+  });
+
+  test('a search matching more than 10,000 users counts to 10,000 and says so; the page is still there', async () => {
+    const tag = `cap${process.pid}x${Date.now() % 100000}`;
+    s.sql(`INSERT INTO users (email, first_name, last_name) SELECT '${tag}.' || i || '@example.com', 'Many', 'Many'
+      FROM generate_series(1, 10001) i`);
+    const r = await admin.get(`${API}/admin/users?search=${tag}&page=3`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.total, 10000);
+    assert.equal(r.json.total_capped, true);
+    assert.equal(r.json.users.length, 25);
+    const all = await admin.get(`${API}/admin/users?page=1`);
+    assert.equal(all.json.total_capped, false, 'everyone is always counted');
+    assert.ok(all.json.total > 10000);
   });
 
   test("a user's page: details, accounts with role and permissions, live sessions", async () => {
