@@ -2,13 +2,16 @@
 // client (#/clients?search=, admin-clients.js); create one
 // (#/clients/new, admin-clients.js); a client's profile with its Users
 // tab (#/clients/ID, admin-client.js and admin-associate.js) and its
-// Activity tab (#/clients/ID/activity, admin-activity.js).
+// Activity tab (#/clients/ID/activity, admin-activity.js); the Users
+// directory (#/users?search=&page=) and a user's page (#/users/ID),
+// admin-users.js.
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { $, clearFlash, clearFlashOnAction, fill, flash, h } from './dom.js';
 import { requireFilled, submitting, values } from './forms.js';
 import { flashBox, setRouter, showNextFlash, view } from './admin-common.js';
 import { clientsView, newClientView } from './admin-clients.js';
 import { profileView } from './admin-client.js';
+import { userView, usersView } from './admin-users.js';
 
 let admin = null;
 
@@ -74,10 +77,14 @@ function chrome() {
 async function route() {
   if (!admin) return;
   $('#nav-clients').removeAttribute('aria-current');
+  $('#nav-users').removeAttribute('aria-current');
   const hash = location.hash.replace(/^#/, '') || '/clients';
   const [path, query] = hash.split('?');
   const m = path.match(/^\/clients\/(\d+)(\/activity)?$/);
+  const u = path.match(/^\/users(?:\/(\d+))?$/);
   if (path === '/clients/new') newClientView();
+  else if (u && u[1]) await userView(Number(u[1]));
+  else if (u) await usersView(query);
   else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users', query);
   else await clientsView(query);
   showNextFlash();
