@@ -49,6 +49,15 @@ int	 admin_users_search(struct db *, const char *search, long page,
 	    void (*each)(const struct admin_user_row *, void *), void *arg)
 	    MUST_CHECK;
 
+/*
+ * "Select User" (DESIGN §4): at most ADMIN_USERS_SELECT_MAX users whose
+ * address, first, last or full name starts with search (any case; ""
+ * for the first ones), by address: each(). 0, or -1 on a db error.
+ */
+#define ADMIN_USERS_SELECT_MAX	20
+int	 admin_users_select(struct db *, const char *search,
+	    void (*each)(const struct user *, void *), void *arg) MUST_CHECK;
+
 /* The user of id and their live sessions. 1 found, 0 not, -1 db error. */
 int	 admin_users_get(struct db *, long long id, struct user *out,
 	    long long *sessions) MUST_CHECK;

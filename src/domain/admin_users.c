@@ -43,6 +43,15 @@ static struct stmt st_page = STMT_CUSTOM_PLAN(
     "SELECT " ROW_COLS MATCH " ORDER BY lower(u.email), u.id"
     " LIMIT $2 OFFSET $3", 3);
 
+/* Select User: a prefix of the address or a name, served by the
+ * text_pattern_ops indexes of sql/002 */
+static struct stmt st_select = STMT(
+    "SELECT " USER_COLS " FROM users u"
+    " WHERE lower(u.email) LIKE $1 OR lower(u.first_name) LIKE $1"
+    " OR lower(u.last_name) LIKE $1"
+    " OR lower(u.first_name || ' ' || u.last_name) LIKE $1"
+    " ORDER BY lower(u.email) LIMIT $2", 2);
+
 static struct stmt st_get = STMT(
     "SELECT " USER_COLS ", (SELECT count(*) FROM sessions s"
     " WHERE s.user_id = u.id AND s.expires_at > now())"
@@ -128,6 +137,28 @@ admin_users_search(struct db *db, const char *search, long page,
 fail:
 	free(pat);
 	return -1;
+}
+
+int
+admin_users_select(struct db *db, const char *search,
+    void (*each)(const struct user *, void *), void *arg)
+{
+	struct db_res	*res;
+	struct user	 u;
+	char		*pat = *search ? str_like_pattern(search, false) :
+			    xstrdup("%");
+	int		 i;
+
+	res = DB_EXEC(db, &st_select, pat, DB_INT(ADMIN_USERS_SELECT_MAX));
+	free(pat);
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < db_rows(res); i++) {
+		user_read(res, i, 0, &u);
+		each(&u, arg);
+	}
+	db_res_free(res);
+	return 0;
 }
 
 int
