@@ -84,22 +84,6 @@ static struct stmt st_reset_insert = STMT(
     "INSERT INTO password_resets (user_id, token_hash, expires_at, email_id)"
     " VALUES ($1, $2, now() + make_interval(secs => $3::int), $4)", 4);
 
-/* "%s%" with the wildcards and the escape of s escaped. Caller frees. */
-static char *
-contains_pattern(const char *s)
-{
-	struct buf	b = { 0 };
-
-	buf_putc(&b, '%');
-	for (; *s != '\0'; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			buf_putc(&b, '\\');
-		buf_putc(&b, *s);
-	}
-	buf_putc(&b, '%');
-	return buf_detach(&b);
-}
-
 int
 admin_users_search(struct db *db, const char *search, long page,
     long long *total, bool *capped, void (*each)(const struct admin_user_row *, void *),
@@ -112,7 +96,7 @@ admin_users_search(struct db *db, const char *search, long page,
 	int			 i;
 
 	if (*search != '\0')
-		pat = contains_pattern(search);
+		pat = str_like_pattern(search, true);
 	res = pat ? DB_EXEC(db, &st_count, pat) : DB_EXEC(db, &st_count_all);
 	if (res == NULL)
 		goto fail;

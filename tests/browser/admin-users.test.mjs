@@ -107,3 +107,28 @@ test('Users: search by keyboard, a user\'s page, Edit, Disable and Enable, clien
   w.check();
   await w.close();
 });
+
+test('an SSO link signs in once and lands on its destination; used again, the page says so', async () => {
+  const [, u] = await registerUser(s, { first_name: 'Sam', last_name: 'Sso' });
+  const c = await admin.post('/api/v1/admin/clients', { company_name: 'Sso Panel', first_name: 'Sam', last_name: 'Sso', owner: { user_id: u.id } });
+  assert.equal(c.status, 201, c.text);
+  const t = await admin.post(`/api/v1/admin/users/${u.id}/sso-token`, { client_id: c.json.client.id, destination: '/portal/?from=panel' });
+  assert.equal(t.status, 201, t.text);
+
+  const w = await openPage(browser);
+  await w.page.goto(t.json.url);
+  await w.page.waitForURL(/\/portal\/\?from=panel$/);
+  await w.page.getByRole('heading', { name: 'User Management' }).waitFor();
+  assert.equal(await w.page.locator('#impersonation').count(), 0, 'an SSO sign-in is the user\'s own');
+  w.check();
+  await w.close();
+
+  const again = await openPage(browser);
+  await again.page.goto(t.json.url);
+  await again.page.getByText(/used already or has expired/).waitFor();
+  assert.doesNotMatch(again.page.url(), /#/, 'the token left the address bar');
+  await shot(again.page, 'a6-sso-used');
+  await phoneShot(browser, again, `${s.url}/sso`, 'a6-sso-incomplete-phone', (p) => p.getByText(/not complete/).waitFor());
+  again.check();
+  await again.close();
+});
