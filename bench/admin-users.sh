@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Admin Area's Users directory at 100,000 users: GET
-# /api/v1/admin/users?search=&page=1 per second through nginx (an API
-# token, as a control panel would call it) for a search that matches
+# /api/v1/admin/users?search=&page=1 per second through nginx (with an
+# administrator's session cookie, as the Users page calls it) for a
+# search that matches
 # nothing, a few users and nearly everyone, beside the directory's own
 # two statements (the count and the page, as src/domain/admin_users.c
 # runs them: unnamed, planned for each pattern) in pgbench, in the same run. Target: p99 under
@@ -33,7 +34,10 @@ SQL
 psql_memberd -c 'ANALYZE' >/dev/null
 "$REPO/build/memberctl" -c "$CONF" admin add bench-admin@example.com --name Bench \
 	<<<'correct horse battery staple' >/dev/null
-TOKEN=$("$REPO/build/memberctl" -c "$CONF" admin token bench-admin@example.com)
+COOKIE=$(curl -s -D - -o /dev/null -H 'content-type: application/json' \
+	-d '{"email":"bench-admin@example.com","password":"correct horse battery staple"}' \
+	"$URL/api/v1/admin/auth/login" | sed -n 's/^Set-Cookie: \(memberd_admin=[^;]*\).*/\1/ip')
+[ -n "$COOKIE" ] || { echo "admin sign-in failed"; exit 1; }
 
 # The directory's statements, as admin_users.c has them (st_count, st_page).
 EXPR="lower(u.email || E'\\n' || u.first_name || ' ' || u.last_name)"
@@ -51,10 +55,10 @@ LUA
 C=$((2 * ${BENCH_WORKERS:-2}))
 printf '%-10s %8s %10s %9s %9s %12s %11s\n' search matches "http req/s" "http p50" "http p99" "pgbench tx/s" "pgbench avg"
 for search in zzqqxxnone quixote example; do
-	total=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?search=$search&page=1" |
+	total=$(curl -s -H "Cookie: $COOKIE" "$URL/api/v1/admin/users?search=$search&page=1" |
 	    sed -n 's/.*"total":\([0-9]*\),"total_capped":\(true\)\{0,1\}.*/\1\2/p' | sed 's/true$/+/')
 	wrk -t1 -c"$C" -d"${SECS}s" --latency -s "$BENCH_DIR/check.lua" \
-	    -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?search=$search&page=1" >"$BENCH_DIR/wrk.txt"
+	    -H "Cookie: $COOKIE" "$URL/api/v1/admin/users?search=$search&page=1" >"$BENCH_DIR/wrk.txt"
 	rps=$(wrk_rps <"$BENCH_DIR/wrk.txt")
 	p50=$(awk '$1 == "50%" { print $2 }' "$BENCH_DIR/wrk.txt")
 	p99=$(awk '$1 == "99%" { print $2 }' "$BENCH_DIR/wrk.txt")
