@@ -42,6 +42,14 @@ long long   audit_actor_id(const struct actor *);
 const char *audit_actor_name(const struct actor *);
 
 /*
+ * For a statement that writes its own audit row: the details to add for
+ * who, as a JSON object text ("{}", or the on_behalf_of keys of an
+ * impersonated user), built in d (zeroed by the caller, who releases it).
+ */
+const char *audit_on_behalf_json(const struct actor *who,
+	    struct audit_details *d);
+
+/*
  * Record action by who (as audit_actor_*() name it) on client_id (0 for
  * none), with details (NULL for none; not released); an impersonated
  * user's entry adds "on_behalf_of_user_id" and "on_behalf_of" (their

@@ -119,6 +119,26 @@ audit_actor_name(const struct actor *who)
 	    who->name : "";
 }
 
+/* The keys that say on whose behalf an administrator acted, if one did. */
+static void
+on_behalf(const struct actor *who, struct audit_details *d)
+{
+	if (who->impersonator_id > 0) {
+		audit_detail_int(d, "on_behalf_of_user_id", who->id);
+		audit_detail_str(d, "on_behalf_of", who->email);
+	}
+}
+
+const char *
+audit_on_behalf_json(const struct actor *who, struct audit_details *d)
+{
+	on_behalf(who, d);
+	if (d->json.len == 0)
+		return "{}";
+	buf_putc(&d->json, '}');
+	return d->json.data;
+}
+
 int
 audit_record(struct db *db, const struct actor *who, long long client_id,
     const char *action, const struct audit_details *d)
@@ -131,10 +151,7 @@ audit_record(struct db *db, const struct actor *who, long long client_id,
 
 	if (d != NULL && d->json.len > 0)
 		buf_puts(&more.json, d->json.data);
-	if (who->impersonator_id > 0) {
-		audit_detail_int(&more, "on_behalf_of_user_id", who->id);
-		audit_detail_str(&more, "on_behalf_of", who->email);
-	}
+	on_behalf(who, &more);
 	if (more.json.len > 0)
 		buf_printf(&json, "%s}", more.json.data);
 	audit_details_release(&more);

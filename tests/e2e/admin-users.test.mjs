@@ -272,8 +272,15 @@ describe('Login as User', () => {
     assert.equal(invite.status, 201, invite.text);
     const cancel = await as.post(`${API}/account/invites/${invite.json.invite.id}/cancel`);
     assert.equal(cancel.status, 200);
-    const rows = s.sql(`SELECT actor_kind, actor_name, action FROM audit_log WHERE id > ${mid} AND action = 'invite_cancelled'`);
-    assert.deepEqual(rows, [['admin', 'Ada Admin', 'invite_cancelled']]);
+    const rows = s.sql(`SELECT actor_kind, actor_id, actor_name, action, details->>'on_behalf_of_user_id' FROM audit_log
+      WHERE id > ${mid} ORDER BY id`);
+    const adminId = String(me.json.impersonated_by.admin_id);
+    assert.deepEqual(rows, [
+      ['admin', adminId, 'Ada Admin', 'invite_created', String(o.id)],
+      ['admin', adminId, 'Ada Admin', 'invite_cancelled', String(o.id)],
+    ]);
+    // the invitation itself is the user's, as the rules judged it
+    assert.equal(invite.json.invite.invited_by.kind, 'user');
 
     // "Return to Admin Area": logout ends that session; the admin's stays
     assert.equal((await as.post(`${API}/auth/logout`)).status, 204);
