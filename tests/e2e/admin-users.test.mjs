@@ -337,6 +337,15 @@ describe('SSO links', () => {
     assert.equal(old.status, 410);
     const unknown = await new Client(s.url).post(`${API}/auth/sso`, { token: 'x'.repeat(43) });
     assert.equal(unknown.status, 410);
+
+    // housekeeping deletes links a day past their expiry, not younger ones
+    const hashOf = (t) => `sha256(convert_to(${q(t)}, 'UTF8'))`;
+    s.sql(`UPDATE sso_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '2 days' WHERE token_hash = ${hashOf(r2.json.token)}`);
+    const hk = s.memberctl(['housekeeping']);
+    assert.equal(hk.status, 0, hk.stderr);
+    assert.match(hk.stdout, /SSO links deleted: [1-9]/);
+    assert.equal(count(`SELECT count(*) FROM sso_tokens WHERE token_hash = ${hashOf(r2.json.token)}`), 0);
+    assert.equal(count(`SELECT count(*) FROM sso_tokens WHERE token_hash = ${hashOf(r.json.token)}`), 1, 'a link used today stays');
   });
 
   test('a destination off the site is 422', async () => {
