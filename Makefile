@@ -38,7 +38,7 @@ UNIT	 = $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 SUNIT	 = $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
 .PHONY: all asan unit unit-run test test-e2e test-browser test-deploy test-systemd test-pgbouncer check-clang \
-	check-openapi \
+	check-openapi check-layers check-long \
 	deps fuzz \
 	run up down status clean distclean install bench
 .DEFAULT_GOAL := all
@@ -107,8 +107,37 @@ unit-run: unit
 DOMAIN_SRCS = $(wildcard src/domain/*.c) tests/unit/test_policy.c
 NO_EDGE	 = -DMEMBERD_HTTP_H -D_FCGIAPP_H -DcJSON__h
 
-# The code must also be clean under clang's warnings.
-check-clang: $(GEN)
+# The layers build on each other (README, Architecture): core on nothing,
+# mail and hooks on core, domain on core and mail (the mail states), api
+# on all but cli, cli on all. Each file compiles with only the include
+# folders its layer may use, so an include across the layers fails.
+# LAYER_TOLERATE: files that still reach up (the next to fix; they are
+# being changed on other branches), compiled with every folder meanwhile.
+LAYER_INC_core	 = core
+LAYER_INC_mail	 = core mail
+LAYER_INC_hooks	 = core hooks
+LAYER_INC_domain = core domain mail
+LAYER_INC_api	 = core domain mail hooks api
+LAYER_INC_cli	 = $(LAYERS)
+# access.c: session.h (api); apitoken.c: auth.h (api, struct principal)
+LAYER_TOLERATE	 = src/domain/access.c src/domain/apitoken.c
+
+check-layers: $(GEN)
+	@set -e; $(foreach l,$(LAYERS),\
+	for f in $(filter-out $(LAYER_TOLERATE),$(wildcard src/$(l)/*.c)); do \
+		clang $(CSTD) $(WARN) $(addprefix -Iinclude/,$(LAYER_INC_$(l))) \
+		    $(PKG_CFLAGS) -fsyntax-only $$f || { echo "$$f: layer $(l)" \
+		    "may include only from include/{$(LAYER_INC_$(l))}"; \
+		    exit 1; }; \
+	done;) echo "layers: clean"
+
+# No function over 60 lines but main()s (tools/long-functions.sh).
+check-long:
+	@tools/long-functions.sh && echo "functions: none over 60 lines"
+
+# The code must also be clean under clang's warnings; the layers and the
+# length of functions are checked with it.
+check-clang: $(GEN) check-layers check-long
 	@set -e; for f in $(LIB_SRCS) $(MAINS) $(UNIT_SRCS); do \
 		clang $(CSTD) $(WARN) $(INC) $(PKG_CFLAGS) -fsyntax-only $$f; \
 	done; for f in $(DOMAIN_SRCS); do \

@@ -65,9 +65,8 @@ emit(const char *sql, const char **args, int nargs, const char *suffix)
 
 /* The three inserts and nothing else, as one statement. */
 #define SQL_MINIMAL \
-	"WITH e AS (INSERT INTO email_queue (template, recipient, subject," \
-	"   body_text, body_html) VALUES ('invite', $2, $6, $7, $8)" \
-	"   RETURNING id)," \
+	"WITH e AS (" SQL_EMAIL_INSERT \
+	"   VALUES ('invite', $2, '', $6, $7, $8) RETURNING id)," \
 	" i AS (INSERT INTO invites (client_id, email, token_hash, permissions," \
 	"   created_by_kind, created_by_admin_id, inviter_name, expires_at," \
 	"   last_email_id) SELECT $1, $2, $3, $4::text[], 'admin', $10, $12," \

@@ -17,10 +17,19 @@ bench_up() {
 	BENCH_DIR=$(mktemp -d /tmp/memberd-bench-XXXXXX)
 	chmod 755 "$BENCH_DIR"
 	export STACK_DIR=$BENCH_DIR STACK_BIN=${BENCH_BIN:-$REPO/build} STACK_WORKERS=${BENCH_WORKERS:-2}
-	export STACK_MAILER=${BENCH_MAILER:-0} STACK_EXTRA_CONF="log_level = warn
+	export STACK_MAILER=${BENCH_MAILER:-0} STACK_WEBHOOKS=${BENCH_WEBHOOKS:-0} STACK_RECEIVER=0
+	export STACK_EXTRA_CONF="log_level = warn
 ${1:-}"
-	export MEMBERD_HTTP_PORT=$(free_port) MEMBERD_PG_PORT=$(free_port) MEMBERD_SMTP_PORT=$(free_port)
-	"$REPO/tools/stack.sh" up >/dev/null
+	# a port free when picked may be taken by the time its server binds it
+	# (another stack, or the local end of someone's connection): try again
+	local try
+	for try in 1 2 3; do
+		export MEMBERD_HTTP_PORT=$(free_port) MEMBERD_PG_PORT=$(free_port) \
+		    MEMBERD_SMTP_PORT=$(free_port) MEMBERD_HOOK_PORT=$(free_port)
+		"$REPO/tools/stack.sh" up >/dev/null && break
+		"$REPO/tools/stack.sh" down >/dev/null 2>&1 || true
+		[ "$try" -lt 3 ] || exit 1
+	done
 	URL=http://127.0.0.1:$MEMBERD_HTTP_PORT
 	PGPORT=$MEMBERD_PG_PORT
 	CONF=$BENCH_DIR/memberd.conf

@@ -127,17 +127,18 @@ for (const [k, r] of routed) {
     continue;
   }
   const auth = r.flags.includes('AUTH_ADMIN') ? 'admin' : r.flags.includes('AUTH_USER') ? 'user'
-    : r.flags.includes('AUTH_OPTIONAL') ? 'optional' : 'anyone';
+    : r.flags.includes('AUTH_OPTIONAL') ? 'optional' : r.flags.includes('AUTH_SELF') ? 'self' : 'anyone';
   const csrf = r.flags.includes('NEED_CSRF');
   if (o.op['x-memberd-auth'] !== auth) bad(`${k}: routes.c says ${auth}, x-memberd-auth says ${o.op['x-memberd-auth']}`);
   if (o.op['x-memberd-csrf'] !== csrf) bad(`${k}: routes.c says csrf ${csrf}, x-memberd-csrf says ${o.op['x-memberd-csrf']}`);
   const schemes = (o.op.security ?? doc.security ?? []).flatMap((s) => Object.keys(s));
-  const want = { admin: ['adminSession', 'bearer'], user: ['userSession'], optional: ['userSession'], anyone: [] }[auth];
+  const want = { admin: ['adminSession', 'bearer'], user: ['userSession'], optional: ['userSession'],
+    self: ['userSession'], anyone: [] }[auth];
   if (want.join() !== schemes.join()) bad(`${k}: security lists ${schemes.join(', ') || 'nothing'}, routes.c means ${want.join(', ') || 'nothing'}`);
   const hasCsrf = (o.op.parameters ?? []).map(deref).some((p) => p?.in === 'header' && p.name === 'X-CSRF-Token');
   if (hasCsrf !== csrf) bad(`${k}: the X-CSRF-Token parameter is ${hasCsrf ? '' : 'not '}declared`);
   if (csrf && !JSON.stringify(deref(o.op.responses['403']) ?? {}).includes('csrf_failed')) bad(`${k}: no 403 csrf_failed`);
-  if ((auth === 'user' || auth === 'admin') && !o.op.responses['401']) bad(`${k}: no 401`);
+  if ((auth === 'user' || auth === 'admin' || auth === 'self') && !o.op.responses['401']) bad(`${k}: no 401`);
 }
 for (const k of documented.keys()) {
   if (!routed.has(k)) bad(`${k} is in the description but routes.c has no such route`);

@@ -9,7 +9,8 @@ what=${1:-all}
 files=""
 # The whole API through PgBouncer; the fault and mailer suites stay direct.
 bouncer="tests/e2e/skeleton.test.mjs tests/e2e/identity.test.mjs
-tests/e2e/invites.test.mjs tests/e2e/invites-strict.test.mjs"
+tests/e2e/invites.test.mjs tests/e2e/invites-strict.test.mjs
+tests/e2e/authz.test.mjs"
 case "$what" in
 e2e)	 files=$(ls tests/e2e/*.test.mjs) ;;
 browser) files=$(ls tests/browser/*.test.mjs 2>/dev/null || true) ;;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The memberd stack on loopback: PostgreSQL, the SMTP catcher, memberd, the
-# mailer, memberd-webhooks with a local webhook receiver, and nginx. The developer stack lives in var/; the tests run the
-# same script on a throwaway directory and free ports.
+# mailer, memberd-webhooks with a local webhook receiver, a stand-in billing
+# service behind memberd's auth_request under /billing/, and nginx. The
+# developer stack lives in var/; the tests run the same script on a
+# throwaway directory and free ports.
 #
 #   tools/stack.sh up|down|run|status|purge|pg-start|pg-stop|env
 #   tools/stack.sh pg-restart fast|immediate
@@ -18,6 +20,7 @@
 #   STACK_MAILER=0      do not start memberd-mailer
 #   STACK_WEBHOOKS=0    do not start memberd-webhooks
 #   STACK_RECEIVER=0    no webhook receiver, nothing registered (tests)
+#   STACK_BILLING=0     no echo service behind /billing/ (nginx answers 502)
 #   STACK_FAST=1        PostgreSQL without fsync (tests only)
 #   STACK_EXTRA_CONF    lines appended to memberd.conf when it is created
 #   STACK_PG_LOCALE     the cluster's locale when it is created, e.g.
@@ -47,6 +50,7 @@ BOUNCER_PORT=${MEMBERD_PGBOUNCER_PORT:-6432}
 HOOK_PORT=${MEMBERD_HOOK_PORT:-2626}
 WEBHOOKS=${STACK_WEBHOOKS:-1}
 RECEIVER=${STACK_RECEIVER:-1}
+BILLING=${STACK_BILLING:-1}
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -343,6 +347,19 @@ receiver_register() {
 		--secret-file "$sec" >/dev/null || die "could not register the webhook receiver"
 }
 
+# The stand-in billing service on a unix socket that nginx's workers reach.
+billing_start() {
+	[ "$BILLING" = 1 ] || return 0
+	pid_alive "$RUN/billing.pid" && return 0
+	rm -f "$RUN/billing.sock"
+	setsid node "$REPO/tools/echo-upstream.mjs" --socket "$RUN/billing.sock" \
+		>>"$LOG/billing.log" 2>&1 &
+	echo $! > "$RUN/billing.pid"
+	local i
+	for i in $(seq 1 100); do [ -S "$RUN/billing.sock" ] && return 0; sleep 0.1; done
+	die "the echo service did not start (see $LOG/billing.log)"
+}
+
 webhooks_start() {
 	[ "$WEBHOOKS" = 1 ] || return 0
 	pid_alive "$RUN/webhooks.pid" && return 0
@@ -431,6 +448,7 @@ up() {
 	memberd_start
 	mailer_start
 	webhooks_start
+	billing_start
 	nginx_start
 	wait_healthy
 	trap - EXIT
@@ -454,6 +472,7 @@ down() {
 	stop_pid "$RUN/mailer.pid" memberd-mailer
 	stop_pid "$RUN/webhooks.pid" memberd-webhooks
 	stop_pid "$RUN/webhook-receiver.pid" webhook-receiver
+	stop_pid "$RUN/billing.pid" echo-upstream
 	stop_pid "$RUN/memberd.pid" memberd
 	stop_pid "$RUN/smtp-catcher.pid" smtp-catcher
 	stop_pid "$BOUNCER_DIR/pgbouncer.pid" pgbouncer
@@ -462,7 +481,7 @@ down() {
 
 status() {
 	local f name
-	for name in memberd mailer webhooks smtp-catcher webhook-receiver nginx pgbouncer; do
+	for name in memberd mailer webhooks smtp-catcher webhook-receiver billing nginx pgbouncer; do
 		f=$RUN/$name.pid
 		[ $name = pgbouncer ] && f=$BOUNCER_DIR/pgbouncer.pid
 		if pid_alive "$f"; then echo "$name: running (pid $(cat "$f"))"
@@ -482,6 +501,8 @@ banner() {
 	memberd is up.
 	  portal and API   http://127.0.0.1:$HTTP_PORT/   (health: /api/v1/health)
 	  metrics          http://127.0.0.1:$HTTP_PORT/metrics   (description: /api/v1/openapi.json)
+	  billing (echo)   http://127.0.0.1:$HTTP_PORT/billing/   behind auth_request: signed-in
+	                   members; /billing/invoices/ needs the invoices permission
 	  admin            admin@example.com, password in $DIR/dev-admin-password
 	  caught mail      $DIR/mail/new/   (SMTP catcher on 127.0.0.1:$SMTP_PORT)
 	  webhooks         $DIR/webhooks/   (receiver on 127.0.0.1:$HOOK_PORT, every event;

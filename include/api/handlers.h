@@ -20,6 +20,9 @@ extern const size_t		nroutes;
 /* h_health.c */
 void	h_health(struct req *);
 
+/* h_authz.c: nginx auth_request for the other services of the portal */
+void	h_authz(struct req *);
+
 /* h_meta.c: what describes and measures the API */
 void	h_openapi(struct req *);
 void	h_metrics(struct req *);
@@ -66,6 +69,16 @@ int	registration_insert_or_reply(struct req *,
 void	h_me(struct req *);
 void	h_me_active_account(struct req *);
 
+/* h_identity.c: the user's own profile, password, email and sessions */
+void	h_me_update(struct req *);
+void	h_me_password(struct req *);
+void	h_me_email(struct req *);
+void	h_verify_email(struct req *);
+void	h_verify_email_resend(struct req *);
+void	h_me_sessions(struct req *);
+void	h_me_session_end(struct req *);
+void	h_me_sessions_revoke_others(struct req *);
+
 /* h_admin.c: the Admin Area's sign-in, clients and user search */
 void	h_admin_login(struct req *);
 void	h_admin_logout(struct req *);
@@ -82,10 +95,15 @@ void	h_account_invite_resend(struct req *);
 void	h_account_invite_cancel(struct req *);
 void	h_account_user_update(struct req *);
 void	h_account_user_remove(struct req *);
+void	h_account_activity(struct req *);
+void	h_account_invite_bulk(struct req *);
+void	h_account_invite_update(struct req *);
+void	h_account_invite_dismiss(struct req *);
 
 /* h_invites.c: the invitation link */
 void	h_invite_lookup(struct req *);
 void	h_invite_accept(struct req *);
+void	h_invite_decline(struct req *);
 
 /* h_admin_users.c: the Admin Area's users, client profiles, acting as a
  * user, SSO links (DESIGN §9) */
@@ -107,5 +125,9 @@ void	h_admin_owner_change(struct req *);
 void	h_admin_invite_resend(struct req *);
 void	h_admin_invite_cancel(struct req *);
 void	h_admin_activity(struct req *);
+
+/* h_admin_webhooks.c: webhook endpoints and deliveries, read only */
+void	h_admin_webhooks(struct req *);
+void	h_admin_webhook_deliveries(struct req *);
 
 #endif

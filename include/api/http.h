@@ -37,6 +37,11 @@ typedef void	(*handler_fn)(struct req *);
 #define AUTH_ADMIN	0x02	/* an admin session or API token */
 #define AUTH_OPTIONAL	0x04	/* a user session when one is presented */
 #define NEED_CSRF	0x10	/* cookie callers must send X-CSRF-Token */
+/*
+ * A user session that the handler resolves itself, in the one statement
+ * that answers it (GET /authz): the generic step runs no query first.
+ */
+#define AUTH_SELF	0x20
 
 struct route {
 	const char	*method;
@@ -56,6 +61,7 @@ struct req {
 	const char	*authorization;
 	const char	*remote_addr;
 	const char	*user_agent;
+	const char	*accept;		/* the Accept header, or NULL */
 	char		 request_id[40];
 	long		 content_length;	/* -1 when absent */
 	const char	*body;

@@ -47,6 +47,15 @@ int	input_perms_or_reply(struct req *, const cJSON *obj, const char *name,
 int	input_token_or_reply(struct req *, const cJSON *obj, const char *name,
 	    const char **out) MUST_CHECK;
 
+/*
+ * ?search= of a listing as a LIKE pattern matching text that contains it
+ * (its %, _ and \\ escaped, so they match themselves), for SQL that
+ * compares lower() of both sides: "" when absent or blank. At most SEARCH_MAX
+ * bytes. 0 with *pat (caller frees), or -1 after replying 422.
+ */
+#define SEARCH_MAX	200
+int	input_search_or_reply(struct req *, char **pat) MUST_CHECK;
+
 /* ?page= of a listing: 1 when absent. 0, or -1 after replying 422. */
 int	input_page_or_reply(struct req *, long *page) MUST_CHECK;
 

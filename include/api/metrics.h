@@ -15,8 +15,9 @@
  * its pid and whether it is serving a request. The parent clears a
  * worker's row when it reaps it.
  *
- * metrics_render() is pure: it formats a snapshot, the route table and
- * the mail queue's counts as the Prometheus text format 0.0.4.
+ * metrics_render() and metrics_render_webhooks() are pure: they format a
+ * snapshot, the route table and the mail and webhook queues' counts as
+ * the Prometheus text format 0.0.4.
  */
 #ifndef MEMBERD_METRICS_H
 #define MEMBERD_METRICS_H
@@ -72,6 +73,16 @@ struct metrics_mail {
 };
 extern const char *const metrics_mail_states[METRICS_MAIL_STATES];
 
+/* The webhook deliveries (sql/010_webhooks.sql) by state, the same way. */
+#define METRICS_HOOK_STATES	5	/* queued, sending, failed, delivered, dead */
+struct metrics_webhooks {
+	bool		known;		/* false: the database did not answer */
+	long long	deliveries[METRICS_HOOK_STATES];
+	long long	oldest_s[METRICS_HOOK_STATES];	/* age of the oldest */
+	long long	last_24h[METRICS_HOOK_STATES];	/* last attempt < 24 h */
+};
+extern const char *const metrics_hook_states[METRICS_HOOK_STATES];
+
 /* Map the shared table; in the parent, before the first fork. Fatal on
  * failure. Returns the table (also kept for the functions below). */
 struct metrics_table *metrics_init(void);
@@ -100,5 +111,8 @@ bool	metrics_snapshot(struct metrics_table *dst);
 void	metrics_render(struct buf *out, const struct metrics_table *snap,
 	    const struct route *routes, size_t nroutes,
 	    const struct metrics_mail *mail);
+/* Append the webhook deliveries' gauges (nothing unless hooks->known). */
+void	metrics_render_webhooks(struct buf *out,
+	    const struct metrics_webhooks *hooks);
 
 #endif

@@ -26,15 +26,23 @@ int	session_create(struct db *, const struct config *, bool admin,
 	    long long id, long long active_client_id, struct principal *who)
 	    MUST_CHECK;
 /*
- * "Login as User" (DESIGN §9): a user session for administrator
- * admin_id's browser, marked impersonated_by, that ends after
- * session_impersonation_lifetime(); ip and user_agent (may be NULL) are
- * the browser's. Fills who as session_find() would. 0, or -1.
+ * The same for the request's caller, recording where the session comes
+ * from (DESIGN §8.2): the address the audit log names (REMOTE_ADDR) and
+ * the User-Agent, cleaned and cut to 512 bytes (useragent.h). Every
+ * sign-in of a person uses this one. 0, or -1 on a database error.
+ */
+int	session_start(struct req *, bool admin, long long id,
+	    long long active_client_id, struct principal *who) MUST_CHECK;
+/*
+ * "Login as User" (DESIGN §9): a user session for the administrator
+ * admin_id, who is the request's caller, marked impersonated_by, that
+ * ends after session_impersonation_lifetime(); it records the caller's
+ * address and User-Agent as session_start() does. Fills who as
+ * session_find() would. 0, or -1.
  */
 #define SESSION_IMPERSONATION_MAX	3600	/* s: at most an hour */
-int	session_create_impersonated(struct db *, const struct config *,
-	    long long user_id, long long client_id, long long admin_id,
-	    const char *ip, const char *user_agent, struct principal *who)
+int	session_start_impersonated(struct req *, long long user_id,
+	    long long client_id, long long admin_id, struct principal *who)
 	    MUST_CHECK;
 /* An hour, or session_lifetime when shorter. */
 long	session_impersonation_lifetime(const struct config *);

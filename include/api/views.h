@@ -16,6 +16,10 @@
 /* {id, client_id, email, permissions, status, created_at, expires_at,
  * last_sent_at, sent_count, delivery, invited_by: {kind, name}} */
 cJSON	*invite_to_json(const struct invite *);
+struct invite_link;
+/* What an invitation's link shows: {client_name, inviter_name,
+ * inviter_kind, email, permissions, expires_at} */
+cJSON	*invite_link_to_json(const struct invite_link *);
 /* {user_id, email, first_name, last_name, is_owner, permissions,
  * last_login_at, added_at} */
 cJSON	*member_to_json(const struct member *);
@@ -24,14 +28,25 @@ cJSON	*member_to_json(const struct member *);
 cJSON	*client_to_json(const struct client *);
 
 /* {id, email, first_name, last_name, email_verified, created_at,
- * last_login_at} */
+ * last_login_at, status, two_factor} */
 cJSON	*user_to_json(const struct user *);
-/* {client_id, company_name, is_owner, permissions, status} */
+struct session_info;
+/* {id, created_at, last_seen_at, ip, user_agent, current, impersonated} */
+cJSON	*session_to_json(const struct session_info *);
+/* {client_id, company_name, is_owner, permissions, status, owner_name} */
 cJSON	*account_to_json(const struct account *);
 
+struct audit_entry;
 struct db;
 struct flow;
 struct req;
+
+/*
+ * One entry of an account's activity, {id, at, actor: {kind, id, name},
+ * action, details, ip}, onto the JSON array arg (an audit_list() callback).
+ */
+#define ACTIVITY_PER_PAGE	50
+void	 audit_entry_into(const struct audit_entry *, void *arg);
 
 /*
  * Lists and objects read for an answer (0 or -1, or 1 found, 0 not, -1;

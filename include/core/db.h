@@ -144,6 +144,22 @@ int		 db_listen(struct db *, const char *channel) MUST_CHECK;
 /* Reads pending input; returns how many notifications arrived, -1 if down. */
 int		 db_drain_notifications(struct db *);
 
+/*
+ * Results of writes, freeing res (NULL: the statement failed):
+ * db_affected_free the rows touched, or -1; db_touched 1 when a row was
+ * (a fenced write that was still ours), 0 when none, -1.
+ */
+int		 db_affected_free(struct db_res *);
+int		 db_touched(struct db_res *);
+/*
+ * One nullable bigint of milliseconds until something is due, freeing
+ * res: -1 when res is NULL, -2 for SQL NULL (nothing waits), 0 for the
+ * past, else the value.
+ */
+long		 db_due_ms(struct db_res *);
+/* "{1,2,3}": n integers as an array parameter, appended to b. */
+void		 db_int_array(struct buf *, const long long *, int n);
+
 /* Format an integer parameter into buf (>= 24 bytes); returns buf. */
 const char	*db_fmt_int(char *buf, long long v);
 /*

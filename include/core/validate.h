@@ -21,6 +21,12 @@ size_t	 utf8_chars(const char *s);
 /* True when s holds a C0 or C1 control character or DEL. */
 bool	 has_control(const char *s);
 
+/*
+ * True for an address a mail header may carry: local@domain, no spaces,
+ * <, >, quotes, commas, semicolons, backslashes or controls (the sender
+ * address of the configuration and every recipient, message.c).
+ */
+bool	 mail_address_ok(const char *s);
 /* Trim surrounding spaces into out (EMAIL_MAX + 1 bytes) and check. */
 const char *email_check(const char *in, char *out, size_t outlen);
 /* Trim into out and check: min..max characters, no control characters. */

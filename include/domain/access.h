@@ -38,6 +38,10 @@
  */
 enum err	access_invite_create(struct flow *, long long client_id,
 		    const char *email, perms_t, struct invite *out) MUST_CHECK;
+/* The same, the email greeting to_name ("Hello Erin,"; NULL: "Hello,"). */
+enum err	access_invite_create_to(struct flow *, long long client_id,
+		    const char *email, const char *to_name, perms_t,
+		    struct invite *out) MUST_CHECK;
 /*
  * A new token and a fresh validity for a pending or expired invitation.
  * scope: the only account it may be in (0 for an administrator: any).
@@ -54,6 +58,25 @@ enum err	access_invite_resend(struct flow *, long long scope,
 enum err	access_invite_cancel(struct flow *, long long scope,
 		    long long invite_id, struct invite *out) MUST_CHECK;
 /*
+ * New permissions for a pending invitation, within the actor's rights
+ * (a delegate edits only invitations within its own permissions, and
+ * grants only what it holds); the token, its link and its validity stay
+ * as they are, and no email is sent. ERR_NOT_FOUND, ERR_FORBIDDEN,
+ * ERR_INVITE_USED, ERR_INVITE_CANCELLED (cancelled or declined),
+ * ERR_INVITE_EXPIRED (resend it first).
+ */
+enum err	access_invite_update(struct flow *, long long scope,
+		    long long invite_id, perms_t, struct invite *out) MUST_CHECK;
+/*
+ * Take an ended invitation off the Pending Invites list: an expired one
+ * is cancelled, a declined one stays declined; both are marked
+ * dismissed (a dismissed one comes back unchanged). ERR_NOT_FOUND,
+ * ERR_FORBIDDEN, ERR_INVITE_PENDING (still usable: cancel it),
+ * ERR_INVITE_USED.
+ */
+enum err	access_invite_dismiss(struct flow *, long long scope,
+		    long long invite_id, struct invite *out) MUST_CHECK;
+/*
  * Associate a user at once (Admin Area, Send Invite: no): by user_id, or
  * by email (an unknown email becomes a user without a password; a user
  * whose address is not verified is ERR_EMAIL_UNVERIFIED: anyone can
@@ -62,6 +85,10 @@ enum err	access_invite_cancel(struct flow *, long long scope,
 enum err	access_member_add(struct flow *, long long client_id,
 		    long long user_id, const char *email, perms_t,
 		    struct member *out) MUST_CHECK;
+/* The same, a user created for email taking first and last (NULL: ""). */
+enum err	access_member_add_named(struct flow *, long long client_id,
+		    long long user_id, const char *email, const char *first,
+		    const char *last, perms_t, struct member *out) MUST_CHECK;
 /* New permissions for a member. ERR_NOT_FOUND, ERR_FORBIDDEN,
  * ERR_OWNER_PROTECTED. */
 enum err	access_member_update(struct flow *, long long client_id,

@@ -6,6 +6,7 @@
 #ifndef MEMBERD_ACCESS_SQL_H
 #define MEMBERD_ACCESS_SQL_H
 
+#include "enqueue.h"
 #include "invites.h"
 
 /*
@@ -122,9 +123,9 @@
 	"  AND f.pending < $15 AND NOT f.stale AND f.n_acct < $17" \
 	"  AND f.n_rcpt < $18" \
 	"  AND f.actor IS NOT DISTINCT FROM $16::text[])," \
-	" e AS (INSERT INTO email_queue (template, recipient, subject," \
-	"   body_text, body_html) SELECT 'invite', $2, $6, $7, $8 FROM ok" \
-	"   RETURNING id, state)," \
+	" e AS (" SQL_EMAIL_INSERT \
+	"   SELECT 'invite', $2, '', $6, $7, $8 FROM ok" \
+	SQL_EMAIL_RETURNING ")," \
 	" i AS (INSERT INTO invites (client_id, email, token_hash, permissions," \
 	"   created_by_kind, created_by_admin_id, created_by_user_id," \
 	"   inviter_name, expires_at, last_email_id)" \

@@ -12,6 +12,20 @@
 
 struct db;
 
+/*
+ * The one INSERT into email_queue, as text: enqueue.c runs it with
+ * VALUES; a statement that writes a change and its email in one (an
+ * invitation, access_sql.h and invites.c) runs it with a SELECT of the
+ * six columns in this order, and bench/invite-sql.c prints it. Every
+ * other statement on the table is the mailer's or the operator's
+ * (outbox.c).
+ */
+#define SQL_EMAIL_INSERT \
+	"INSERT INTO email_queue (template, recipient, recipient_name," \
+	" subject, body_text, body_html)"
+/* What an inserting CTE answers: the id, and the state invites show. */
+#define SQL_EMAIL_RETURNING	" RETURNING id, state"
+
 struct email {
 	const char	*template;	/* "invite", "password_reset" */
 	const char	*to;

@@ -54,6 +54,7 @@ struct err_def {
 #define MSG_NO_USER	"No such user."
 #define MSG_CLOSED	"This account is closed."
 #define MSG_GRANT_OWN	"You can grant only permissions you hold yourself."
+#define MSG_DECLINED	"This invitation was declined by its recipient."
 #define MSG_BAD_PAGE	"page is a number from 1."
 #define MSG_NO_RANDOM	"No randomness available."
 #define MSG_HASH_FAILED	"Could not hash the password."

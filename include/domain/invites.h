@@ -44,7 +44,8 @@ struct db_res;
 /* $1 invite id */
 #define SQL_INVITE_GET "SELECT " INVITE_COLS INVITE_FROM " WHERE i.id = $1"
 
-/* "pending", "accepted", "cancelled", "expired": 0 with *out, or -1. */
+/* "pending", "accepted", "cancelled", "expired", "declined": 0 with
+ * *out, or -1. */
 int	 invite_status_parse(const char *, enum invite_status *out)
 	    MUST_CHECK;
 
@@ -55,6 +56,14 @@ int	 invite_inviter_parse(const char *, enum actor_kind *out) MUST_CHECK;
 void	 invite_read(const struct db_res *, int row, int col, struct invite *);
 /* each() every pending and expired invite of a client, newest first. 0 or -1. */
 int	 invites_list(struct db *, long long client_id,
+	    void (*each)(const struct invite *, void *), void *arg) MUST_CHECK;
+/*
+ * The same for the Client Area: only those whose address matches pat (a
+ * LIKE pattern on the address, case-insensitive; "" for all), and with declined
+ * the declined ones not yet dismissed too. 0 or -1.
+ */
+int	 invites_list_matching(struct db *, long long client_id,
+	    const char *pat, bool declined,
 	    void (*each)(const struct invite *, void *), void *arg) MUST_CHECK;
 /* One invite by id into *out. 1 found, 0 not, -1 db error. */
 int	 invites_get(struct db *, long long id, struct invite *out) MUST_CHECK;
@@ -92,6 +101,11 @@ struct invite_resend {
  */
 int	 invites_resend(struct db *, const struct invite_resend *,
 	    const struct actor *who, struct invite *out) MUST_CHECK;
+/* New permissions for invitation id, nothing else changed. 0 or -1. */
+int	 invites_set_perms(struct db *, long long id, perms_t) MUST_CHECK;
+/* Mark invitation id dismissed (an expired one cancelled too): 1, or 0
+ * when it was dismissed already, or -1. */
+int	 invites_dismiss(struct db *, long long id) MUST_CHECK;
 /* Cancel invitation id unless it is cancelled, with its audit entry
  * naming who; *out the invitation after, either way. 0 or -1. */
 int	 invites_cancel(struct db *, long long id, const struct actor *who,

@@ -31,6 +31,19 @@ int	 members_get(struct db *, long long client_id, long long user_id,
 int	 members_list(struct db *, long long client_id,
 	    void (*each)(const struct member *, void *), void *arg) MUST_CHECK;
 
+/*
+ * A page of them: *total members whose name or address matches pat (a
+ * LIKE pattern, matched case-insensitively, wildcards of the search
+ * escaped), and each() of those from offset on, at most limit, in the
+ * order of members_list. With pat "" (everyone) a page is always
+ * MEMBERS_PER_PAGE long (limit is ignored) and costs the same in a large
+ * account as in a small one. 0 or -1.
+ */
+#define MEMBERS_PER_PAGE	50
+int	 members_page(struct db *, long long client_id, const char *pat,
+	    long limit, long offset, long long *total,
+	    void (*each)(const struct member *, void *), void *arg) MUST_CHECK;
+
 /* Make user_id a member with perms. 1 added, 0 a member already, -1. */
 int	 members_add(struct db *, long long client_id, long long user_id,
 	    perms_t) MUST_CHECK;

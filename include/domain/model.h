@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "errors.h"
+#include "outbox.h"	/* enum mail_state */
 #include "perms.h"
 #include "validate.h"
 
@@ -26,26 +27,24 @@ enum client_status {
  * invites.status:
  *   pending ──accept──> accepted
  *   pending ──cancel, inviter lost "users", direct association──> cancelled
+ *   pending ──the invitee declines (POST /invites/decline)──> declined
  *   pending ──housekeeping after expires_at──> expired
  *   pending, expired ──resend──> pending (new token, fresh validity)
+ *   expired ──dismiss──> cancelled (and dismissed_at: off the list)
+ *   declined ──dismiss──> declined (dismissed_at: off the list)
  * A pending invite past expires_at reads as expired before housekeeping
- * marks it.
+ * marks it. Accepted, cancelled and declined ones are final: their link
+ * is dead.
  */
 enum invite_status {
 	INVITE_PENDING,
 	INVITE_ACCEPTED,
 	INVITE_CANCELLED,
 	INVITE_EXPIRED,
+	INVITE_DECLINED,
 };
 
-/* email_queue.state; outbox.h draws how a row moves between them. */
-enum mail_state {
-	MAIL_QUEUED,
-	MAIL_SENDING,
-	MAIL_SENT,
-	MAIL_FAILED,
-	MAIL_DEAD,
-};
+/* email_queue.state, enum mail_state: the mail layer's (outbox.h). */
 
 /* Who acts; audit_log.actor_kind names it (audit.c). */
 enum actor_kind {
@@ -115,8 +114,8 @@ struct user {
 	bool		 email_verified;
 	char		 created_at[TEXT_TIME];
 	char		 last_login_at[TEXT_TIME];	/* "": never */
-	bool		 disabled;	/* users.status 'disabled' (DESIGN §9) */
-	bool		 two_factor;	/* TOTP is on */
+	char		 status[16];	/* users.status: "active", "disabled" */
+	bool		 two_factor;	/* totp_enabled_at is set */
 };
 
 /* An account a user reaches, as /me lists it. */
@@ -126,6 +125,8 @@ struct account {
 	bool		 is_owner;
 	perms_t		 perms;		/* every one for the owner */
 	enum client_status status;
+	/* whom a member asks for access: "First Last", else the address */
+	char		 owner_name[DISPLAY_NAME_MAX + 1];
 };
 
 /* A client account. */

@@ -38,6 +38,8 @@ enum access_op {
 	OP_UPDATE,	/* give the member `target` the permissions `grant` */
 	OP_REMOVE,	/* remove the member `target` */
 	OP_LEAVE,	/* the member `target` is the actor, leaving */
+	OP_EDIT,	/* give the invitation `target` the permissions `grant` */
+	OP_DISMISS,	/* take the ended invitation `target` off the list */
 };
 
 /*
@@ -58,7 +60,7 @@ enum err policy_manage(const struct standing *, enum client_status,
 
 /*
  * May the actor do op? target is NULL for OP_INVITE; grant is the new
- * permissions of OP_INVITE and OP_UPDATE. Checks policy_manage() first
+ * permissions of OP_INVITE, OP_UPDATE and OP_EDIT. Checks policy_manage() first
  * (but for OP_LEAVE, which needs nothing but membership), then: no one
  * is invited to a closed account; one grants only what one holds; the
  * owner can be neither restricted nor removed (ERR_OWNER_PROTECTED for
@@ -81,13 +83,28 @@ bool	 policy_loses_manage(perms_t old, perms_t new_perms);
  */
 enum err policy_resend_state(enum invite_status, long long wait_s,
 	    const char **why) MUST_CHECK;
-/* May it be cancelled? Not once accepted (ERR_INVITE_USED). */
+/* May it be cancelled? Not once accepted (ERR_INVITE_USED) or declined
+ * (ERR_INVITE_CANCELLED: the invitee said no, which stays on record). */
 enum err policy_cancel_state(enum invite_status, const char **why)
 	    MUST_CHECK;
 /*
+ * May its permissions change (the link unchanged)? Only while pending
+ * and not past its expiry: ERR_INVITE_USED, ERR_INVITE_CANCELLED
+ * (cancelled or declined), ERR_INVITE_EXPIRED (resend it first).
+ */
+enum err policy_edit_state(enum invite_status, bool past, const char **why)
+	    MUST_CHECK;
+/*
+ * May it be dismissed (taken off the list)? An expired (or pending past
+ * expiry), declined or cancelled one may; ERR_INVITE_PENDING while it is
+ * still usable (cancel it instead), ERR_INVITE_USED once accepted.
+ */
+enum err policy_dismiss_state(enum invite_status, bool past,
+	    const char **why) MUST_CHECK;
+/*
  * May its link be used (looked up, accepted) now? past: expires_at is
  * behind us. ERR_INVITE_USED, ERR_INVITE_CANCELLED (also when the
- * account is closed), ERR_INVITE_EXPIRED.
+ * account is closed, or the invitee declined), ERR_INVITE_EXPIRED.
  */
 enum err policy_link_state(enum invite_status, bool past, enum client_status,
 	    const char **why) MUST_CHECK;

@@ -18,6 +18,22 @@ void	template_password_reset(const struct config *, const char *to,
 	    const char *first_name, const char *link, long ttl,
 	    struct email *out);
 
+/*
+ * Email Address Verification: link valid for ttl seconds. changing_from
+ * NULL verifies the address of a new user; else to is the address the
+ * user of changing_from asked to move to.
+ */
+void	template_email_verify(const struct config *, const char *to,
+	    const char *first_name, const char *changing_from,
+	    const char *link, long ttl, struct email *out);
+/*
+ * Email Address Changed, to the old address: which new address, when
+ * (RFC 3339 UTC) and how to get help.
+ */
+void	template_email_changed(const struct config *, const char *to,
+	    const char *first_name, const char *new_email, const char *when,
+	    struct email *out);
+
 struct invite_mail {
 	const char	*to;
 	const char	*account_name;	/* company, else the client's name */
@@ -26,6 +42,7 @@ struct invite_mail {
 	const char	*link;
 	long		 ttl;		/* seconds the link stays valid */
 	const char	*permissions;	/* "View domains, View invoices" */
+	const char	*to_name;	/* greeted by it; NULL or "": "Hello," */
 };
 
 /*

@@ -23,9 +23,10 @@
  * deliverers thus never hold rows of one endpoint at once, and a later
  * event waits while an earlier one is retried. Dead rows do not block.
  *
- * As in outbox.h, a claim stamps locked_by (an id unique per process
- * start), claim_lock (the key of a session advisory lock the deliverer
- * holds while its connection lives) and lease_until; every write after
+ * As in outbox.h (the loop and the lock: drain.h), a claim stamps
+ * locked_by (an id unique per process start), claim_lock (the key of a
+ * session advisory lock the deliverer holds while its connection lives)
+ * and lease_until; every write after
  * it is fenced on (state = 'sending', locked_by = me). The claim commits
  * without waiting for its WAL flush (synchronous_commit off): a claim a
  * server crash forgets leaves its rows queued, which is where they were.
@@ -37,17 +38,14 @@
 
 #include <stdbool.h>
 
+#include "drain.h"
 #include "util.h"
 
 #define HOOKQ_CHANNEL	"memberd_webhooks"
+/* memberd_wake()'s key for webhook_deliveries (sql/015, drain.h) */
+#define HOOKQ_WAKE_KEY	72854
 
 struct db;
-
-struct hookq_claimer {
-	const char	*id;
-	long		 lease_s;
-	long long	 lock_key;	/* 0: no claim lock */
-};
 
 /* A claimed delivery; the strings are the caller's (hookq_row_release). */
 struct hookq_row {
@@ -66,7 +64,7 @@ struct hookq_row {
  * (see above), sorted by endpoint then id, into *rows (the caller frees
  * the array after releasing each row). How many, or -1.
  */
-int	hookq_claim(struct db *, const struct hookq_claimer *,
+int	hookq_claim(struct db *, const struct drain_claimer *,
 	    int max_endpoints, int per_endpoint, struct hookq_row **rows);
 void	hookq_row_release(struct hookq_row *);
 
@@ -98,8 +96,6 @@ int	hookq_release(struct db *, const char *me, long long id);
 /* Give back every row this deliverer holds (after a reconnect). */
 int	hookq_release_all(struct db *, const char *me);
 
-/* Take the claim lock key on this connection: 1, 0 (someone has it), -1. */
-int	hookq_lock(struct db *, long long key);
 /* Push the lease of every row this deliverer holds. Rows, or -1. */
 int	hookq_extend(struct db *, const char *me, long lease_s);
 /*

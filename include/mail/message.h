@@ -40,7 +40,6 @@ void	qp_encode(const char *in, size_t n, struct buf *out);
 void	header_encode(const char *in, struct buf *out);
 /* True when s holds no byte below 0x20 (tab included) and no DEL. */
 bool	header_value_ok(const char *s);
-/* True for a plausible address: local@domain, no spaces, <, >, controls. */
-bool	mail_address_ok(const char *s);
+/* (mail_address_ok, which the configuration checks too: validate.h) */
 
 #endif

@@ -25,9 +25,9 @@
  *
  * Who holds a claim, as PostgreSQL sees it: each mailer holds, on its
  * connection, the session advisory lock pg_advisory_lock(claim_lock),
- * a random key it stamps on every row it claims (outbox_lock, again after
- * every reconnect). When the mailer dies, its connection and thus the lock
- * go with it; outbox_sweep, run by any mailer every few seconds, requeues
+ * a random key it stamps on every row it claims (drain.h takes it, again
+ * after every reconnect). When the mailer dies, its connection and thus
+ * the lock go with it; outbox_sweep, run by any mailer every few seconds, requeues
  * the rows whose lock it can take. A live mailer, however slow, keeps its
  * lock and its rows. The lease stays the fallback for claims without a
  * lock (claim_lock NULL: behind transaction pooling a session lock means
@@ -36,7 +36,8 @@
  * every half lease (outbox_extend).
  *
  * Code that queues mail inserts rows in its own transaction; a trigger
- * NOTIFYs OUTBOX_CHANNEL when that transaction commits.
+ * NOTIFYs OUTBOX_CHANNEL when that transaction commits, if no mailer is
+ * awake to see the rows without it (drain.h, sql/015).
  *
  * What another reader (an invite listing through its last_email_id) may
  * rely on, reading state from email_queue by id:
@@ -61,10 +62,21 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "model.h"
+#include "drain.h"
 #include "util.h"
 
 #define OUTBOX_CHANNEL	"memberd_mail"
+/* memberd_wake()'s key for email_queue (sql/015, drain.h) */
+#define OUTBOX_WAKE_KEY	72853
+
+/* email_queue.state, drawn above; invites show it (model.h). */
+enum mail_state {
+	MAIL_QUEUED,
+	MAIL_SENDING,
+	MAIL_SENT,
+	MAIL_FAILED,
+	MAIL_DEAD,
+};
 
 struct db;
 
@@ -86,31 +98,26 @@ const char *mail_state_name(enum mail_state);
 
 enum outbox_outcome {
 	OUTBOX_SENT,
-	OUTBOX_FAILED,		/* retried after outbox_backoff_ms */
+	OUTBOX_FAILED,		/* retried after drain_backoff_ms */
 	OUTBOX_DEAD,
 };
 
-/* Who claims: stamped on the rows. lock_key 0: no claim lock. */
-struct outbox_claimer {
-	const char	*mailer_id;
-	long		 lease_s;
-	const char	*msgid_domain;
-	long long	 lock_key;
-};
-
 /*
- * Claim up to max rows that are due. Returns how many (msgs[] filled, the
- * caller releases each with outbox_msg_release), or -1 on a database error.
+ * Claim up to max rows that are due, for who (drain.h; its id goes to
+ * locked_by), giving a first claim a Message-ID in msgid_domain. Returns
+ * how many (msgs[] filled, the caller releases each with
+ * outbox_msg_release), or -1 on a database error.
  */
-int	outbox_claim(struct db *, const struct outbox_claimer *,
-	    struct outbox_msg *msgs, int max);
+int	outbox_claim(struct db *, const struct drain_claimer *who,
+	    const char *msgid_domain, struct outbox_msg *msgs, int max);
 /*
  * The same in two steps, so the next batch is claimed while the current
  * one is being sent: send the claim, then collect its rows (as above).
  * When the connection is lost in between, so is the answer: the rows may
  * be claimed all the same (see outbox_held).
  */
-int	outbox_claim_send(struct db *, const struct outbox_claimer *, int max);
+int	outbox_claim_send(struct db *, const struct drain_claimer *who,
+	    const char *msgid_domain, int max);
 int	outbox_claim_collect(struct db *, struct outbox_msg *msgs, int max);
 void	outbox_msg_release(struct outbox_msg *);
 
@@ -141,11 +148,6 @@ int	outbox_release(struct db *, const char *mailer_id, long long id,
 	    const char *error);
 
 /*
- * Take the claim lock key on this connection (pg_try_advisory_lock):
- * 1 taken (or already ours), 0 another session holds it, -1.
- */
-int	outbox_lock(struct db *, long long key);
-/*
  * The ids of the rows this mailer holds (state sending, locked_by me), in
  * *ids (the caller frees it, also when none). How many, or -1.
  */
@@ -167,18 +169,46 @@ long	outbox_next_due_ms(struct db *);
 int	outbox_purge_sent(struct db *, long age_s, int limit);
 
 /*
+ * The operator's side (memberctl queue, queuectl.h). The state names in
+ * the order status lists them, how many rows each has, the age of the
+ * oldest row waiting (-1: none) and the dead rows of the last 24 hours,
+ * into *out. 0, or -1.
+ */
+#define OUTBOX_STATES	5
+struct outbox_status {
+	const char	*state[OUTBOX_STATES];
+	long long	 count[OUTBOX_STATES];
+	long		 oldest_waiting_s;
+	long long	 dead_24h;
+};
+int	outbox_status(struct db *, struct outbox_status *out) MUST_CHECK;
+
+/* A row as memberctl queue list shows it; strings owned by the entry. */
+struct outbox_entry {
+	char		*id, *state, *attempts, *created, *last_attempt;
+	char		*template, *recipient;
+	char		*last_error;	/* "" for none */
+};
+/*
+ * The newest limit rows (in state, or all for NULL), newest first, into
+ * *out (the caller frees it with outbox_entries_free). How many, or -1.
+ */
+int	outbox_list(struct db *, const char *state, long limit,
+	    struct outbox_entry **out);
+void	outbox_entries_free(struct outbox_entry *, int n);
+/*
+ * Queue again, attempts from 0: row id when dead or failed (1, 0 when no
+ * such row, -1), or with id 0 every dead row (how many, or -1). The
+ * mailers are woken at once rather than at their next poll.
+ */
+int	outbox_retry(struct db *, long long id);
+
+/*
  * What a reply code means for a row on its attempts-th attempt: 2xx sent;
  * 5xx dead, except the AUTH replies 530, 534, 535 and 538, which are about
  * this mailer's credentials, not the message; anything else (4xx, 0 for
  * no reply) failed, or dead once attempts reached max_attempts.
  */
 enum outbox_outcome outbox_verdict(int code, int attempts, long max_attempts);
-/*
- * Delay before the next attempt after attempts failures: n^4 units,
- * +-10 % by unit_random in [0, 1], capped at 3600 units, at least 1 ms.
- * With the default unit of a second: 1 s, 16 s, 81 s, 4 min, 10 min, 22
- * min, 40 min, then an hour.
- */
-long	outbox_backoff_ms(int attempts, long unit_ms, double unit_random);
 
 #endif

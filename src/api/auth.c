@@ -45,7 +45,7 @@ auth_check_or_reply(struct req *r)
 			rc = session_find(r->db, r->cfg, false, cookie,
 			    &r->who);
 	} else
-		return 0;
+		return 0;	/* AUTH_ANYONE; AUTH_SELF: the handler's own */
 
 	if (rc < 0) {
 		reply_db_error(r);

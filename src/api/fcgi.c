@@ -126,6 +126,7 @@ serve_one(FCGX_Request *fr, struct db *db, const struct config *cfg)
 	r.authorization = param(fr, "HTTP_AUTHORIZATION");
 	r.remote_addr = param(fr, "REMOTE_ADDR");
 	r.user_agent = param(fr, "HTTP_USER_AGENT");
+	r.accept = param(fr, "HTTP_ACCEPT");
 	request_id_set(&r, param(fr, "MEMBERD_REQUEST_ID"));
 	cl = param(fr, "CONTENT_LENGTH");
 	if (cl != NULL && *cl != '\0') {
@@ -155,17 +156,17 @@ serve_one(FCGX_Request *fr, struct db *db, const struct config *cfg)
 	free(path);
 }
 
-void
-worker_run(const struct config *cfg, int listen_fd, int ready_fd)
+/*
+ * A worker's signals: it dies with the parent, whatever killed it;
+ * SIGTERM and SIGINT stay blocked but in the accept loop's ppoll, whose
+ * mask goes to *waitmask.
+ */
+static void
+worker_signals(sigset_t *waitmask)
 {
-	FCGX_Request		 fr;
-	struct db		*db;
 	struct sigaction	 sa;
-	sigset_t		 block, waitmask;
-	struct pollfd		 pfd;
-	int			 rc;
+	sigset_t		 block;
 
-	/* Die with the parent, whatever killed it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
@@ -179,9 +180,21 @@ worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGINT);
+}
+
+void
+worker_run(const struct config *cfg, int listen_fd, int ready_fd)
+{
+	FCGX_Request		 fr;
+	struct db		*db;
+	sigset_t		 waitmask;
+	struct pollfd		 pfd;
+	int			 rc;
+
+	worker_signals(&waitmask);
 	if (getppid() == 1)
 		exit(0);
 

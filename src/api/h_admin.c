@@ -91,7 +91,7 @@ h_admin_login(struct req *r)
 	if (tx_begin_or_reply(r) != 0)
 		return;
 	if (session_end_presented(r, true) != 0 ||
-	    session_create(r->db, r->cfg, true, id, 0, &who) != 0) {
+	    session_start(r, true, id, 0, &who) != 0) {
 		tx_fail(r);
 		return;
 	}

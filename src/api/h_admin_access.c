@@ -20,7 +20,6 @@
 #include "views.h"
 #include "banned.h"
 
-#define ACTIVITY_PER_PAGE	50
 
 
 /*
@@ -49,7 +48,9 @@ invitee_email_or_reply(struct req *r, long long user_id, char *email,
 
 /*
  * POST /api/v1/admin/clients/{id}/users {user_id | email, permissions,
- * send_invite}
+ * send_invite, first_name?, last_name?}
+ * With email, the names are those of the user created for it (at once),
+ * and the invitation email greets first_name (with send_invite).
  * send_invite true (the default): 201 {invite} and an Account Access
  * Invitation email; false: 201 {member} at once, no email (an unknown
  * email becomes a user without a password; an existing user whose address
@@ -63,6 +64,7 @@ h_admin_associate(struct req *r)
 	struct invite	 inv;
 	struct member	 m;
 	char		 email[EMAIL_MAX + 1] = "";
+	char		 first[TEXT_NAME] = "", last[TEXT_NAME] = "";
 	long long	 user_id = 0;
 	perms_t		 perms;
 	bool		 send = true;
@@ -76,7 +78,12 @@ h_admin_associate(struct req *r)
 	    input_perms_or_reply(r, r->json, "permissions", "permissions", true,
 	    &perms) < 0 ||
 	    input_bool_or_reply(r, r->json, "send_invite", "send_invite", false,
-	    &send) < 0)
+	    &send) < 0 ||
+	    /* the names of a new user (Create new user) */
+	    input_name_or_reply(r, r->json, "first_name", "first_name", false, 0,
+	    first) < 0 ||
+	    input_name_or_reply(r, r->json, "last_name", "last_name", false, 0,
+	    last) < 0)
 		return;
 	if (has_id == has_email) {
 		reply_err_msg(r, ERR_INVALID_INPUT, "user_id", "Give either "
@@ -85,8 +92,8 @@ h_admin_associate(struct req *r)
 	}
 	req_flow(r, &f);
 	if (!send) {
-		e = access_member_add(&f, r->ids[0], user_id,
-		    has_email ? email : NULL, perms, &m);
+		e = access_member_add_named(&f, r->ids[0], user_id,
+		    has_email ? email : NULL, first, last, perms, &m);
 		reply_member(r, 201, e, &f, &m);
 		return;
 	}
@@ -94,7 +101,8 @@ h_admin_associate(struct req *r)
 	if (has_id && invitee_email_or_reply(r, user_id, email,
 	    sizeof(email)) != 0)
 		return;
-	e = access_invite_create(&f, r->ids[0], email, perms, &inv);
+	e = access_invite_create_to(&f, r->ids[0], email,
+	    has_email ? first : NULL, perms, &inv);
 	reply_invite(r, 201, e, &f, &inv);
 }
 
@@ -189,30 +197,6 @@ h_admin_invite_cancel(struct req *r)
 	reply_invite(r, 200, e, &f, &inv);
 }
 
-/* One activity entry into the JSON array arg. */
-static void
-entry_into(const struct audit_entry *a, void *arg)
-{
-	cJSON	*e = cJSON_CreateObject(), *actor;
-
-	json_add_int(e, "id", a->id);
-	cJSON_AddStringToObject(e, "at", a->at);
-	actor = cJSON_AddObjectToObject(e, "actor");
-	cJSON_AddStringToObject(actor, "kind", a->actor_kind);
-	if (a->actor_id == 0)
-		cJSON_AddNullToObject(actor, "id");
-	else
-		json_add_int(actor, "id", a->actor_id);
-	cJSON_AddStringToObject(actor, "name", a->actor_name);
-	cJSON_AddStringToObject(e, "action", a->action);
-	cJSON_AddItemToObject(e, "details", cJSON_Parse(a->details));
-	if (a->ip == NULL)
-		cJSON_AddNullToObject(e, "ip");
-	else
-		cJSON_AddStringToObject(e, "ip", a->ip);
-	cJSON_AddItemToArray(arg, e);
-}
-
 /*
  * GET /api/v1/admin/clients/{id}/activity?page=
  * 200 {entries:[{id, at, actor:{kind, id, name}, action, details, ip}],
@@ -239,7 +223,8 @@ h_admin_activity(struct req *r)
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "entries");
 	if (audit_list(r->db, r->ids[0], ACTIVITY_PER_PAGE,
-	    (page - 1) * ACTIVITY_PER_PAGE, &total, entry_into, list) != 0) {
+	    (page - 1) * ACTIVITY_PER_PAGE, &total, audit_entry_into, list) !=
+	    0) {
 		cJSON_Delete(body);
 		reply_db_error(r);
 		return;

@@ -355,7 +355,7 @@ user_usable_or_reply(struct req *r, long long user_id, struct user *u)
 
 	if ((rc = admin_users_get(r->db, user_id, u, &sessions)) < 0)
 		return tx_fail(r);
-	if (rc == 0 || u->disabled) {
+	if (rc == 0 || strcmp(u->status, "disabled") == 0) {
 		db_rollback(r->db);
 		if (rc == 0)
 			reply_err_msg(r, ERR_NOT_FOUND, NULL, MSG_NO_USER);
@@ -421,8 +421,8 @@ h_admin_users_login_as(struct req *r)
 	    active_account_or_reply(r, u.id, client_id, &active) != 0)
 		return;
 	if (session_end_presented(r, false) != 0 ||
-	    session_create_impersonated(r->db, r->cfg, u.id, active,
-	    r->who.id, r->remote_addr, r->user_agent, &who) != 0) {
+	    session_start_impersonated(r, u.id, active, r->who.id, &who) !=
+	    0) {
 		tx_fail(r);
 		return;
 	}
@@ -549,8 +549,8 @@ h_auth_sso(struct req *r)
 	if (sso_account(r, &use, &active) != 0)
 		return;
 	if (session_end_presented(r, false) != 0 ||
-	    session_create(r->db, r->cfg, false, use.user_id, active, &who) !=
-	    0 || DB_DONE(r->db, &st_logged_in, DB_INT(use.user_id)) != 0 ||
+	    session_start(r, false, use.user_id, active, &who) != 0 ||
+	    DB_DONE(r->db, &st_logged_in, DB_INT(use.user_id)) != 0 ||
 	    users_get(r->db, use.user_id, &u) != 1) {
 		tx_fail(r);
 		return;

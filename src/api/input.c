@@ -181,3 +181,36 @@ input_page_or_reply(struct req *r, long *page)
 	free(s);
 	return 0;
 }
+
+int
+input_search_or_reply(struct req *r, char **pat)
+{
+	struct buf	 b = { 0 };
+	char		*s = NULL;
+	const char	*p;
+	int		 rc;
+
+	*pat = NULL;
+	if ((rc = req_query(r, "search", &s)) < 0 ||
+	    (rc == 1 && strlen(s) > SEARCH_MAX)) {
+		free(s);
+		reply_err_msg(r, ERR_INVALID_INPUT, "search", "The search is "
+		    "malformed or too long.");
+		return -1;
+	}
+	buf_puts(&b, "");
+	p = s != NULL ? str_trim(s) : "";
+	if (*p != '\0') {
+		buf_putc(&b, '%');
+		for (; *p != '\0'; p++) {
+			/* LIKE's wildcards and its escape match themselves */
+			if (*p == '%' || *p == '_' || *p == '\\')
+				buf_putc(&b, '\\');
+			buf_putc(&b, *p);
+		}
+		buf_putc(&b, '%');
+	}
+	free(s);
+	*pat = buf_detach(&b);
+	return 0;
+}

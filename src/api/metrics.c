@@ -21,6 +21,9 @@ static const int64_t	bounds_us[METRICS_NBUCKETS - 1] = { METRICS_BOUNDS_US };
 const char *const metrics_mail_states[METRICS_MAIL_STATES] = {
 	"queued", "sending", "failed", "sent", "dead",
 };
+const char *const metrics_hook_states[METRICS_HOOK_STATES] = {
+	"queued", "sending", "failed", "delivered", "dead",
+};
 
 static struct metrics_table	*table;
 static struct metrics_worker	*mine;	/* this worker's row */
@@ -249,16 +252,49 @@ render_workers(struct buf *out, const struct metrics_table *snap)
 	    "memberd_workers{state=\"idle\"} %ld\n", busy, idle);
 }
 
+/* One gauge family by state: n values v[i] labelled states[i]. */
 static void
-render_mail_family(struct buf *out, const char *name, const char *help,
-    const long long *v)
+render_state_family(struct buf *out, const char *name, const char *help,
+    const char *const *states, size_t n, const long long *v)
 {
 	size_t	i;
 
 	buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	for (i = 0; i < METRICS_MAIL_STATES; i++)
-		buf_printf(out, "%s{state=\"%s\"} %lld\n", name,
-		    metrics_mail_states[i], v[i]);
+	for (i = 0; i < n; i++)
+		buf_printf(out, "%s{state=\"%s\"} %lld\n", name, states[i],
+		    v[i]);
+}
+
+static void
+render_mail_family(struct buf *out, const char *name, const char *help,
+    const long long *v)
+{
+	render_state_family(out, name, help, metrics_mail_states,
+	    METRICS_MAIL_STATES, v);
+}
+
+static void
+render_hook_family(struct buf *out, const char *name, const char *help,
+    const long long *v)
+{
+	render_state_family(out, name, help, metrics_hook_states,
+	    METRICS_HOOK_STATES, v);
+}
+
+void
+metrics_render_webhooks(struct buf *out, const struct metrics_webhooks *h)
+{
+	if (h == NULL || !h->known)
+		return;
+	render_hook_family(out, "memberd_webhook_deliveries",
+	    "Rows of webhook_deliveries by state (delivered rows are kept).",
+	    h->deliveries);
+	render_hook_family(out, "memberd_webhook_oldest_seconds",
+	    "Age of the oldest row in each state (delivered: since it was "
+	    "delivered; 0 when there is none).", h->oldest_s);
+	render_hook_family(out, "memberd_webhook_last_24h",
+	    "Rows by state whose last attempt (or creation; delivered: "
+	    "delivery) was in the last 24 hours.", h->last_24h);
 }
 
 static void

@@ -11,6 +11,8 @@
 
 const struct route routes[] = {
 	{ "GET",  V1 "/health", AUTH_ANYONE, h_health },
+	/* nginx auth_request (DESIGN §10.1): its own one statement */
+	{ "GET",  V1 "/authz", AUTH_SELF, h_authz },
 	{ "GET",  V1 "/openapi.json", AUTH_ANYONE, h_openapi },
 	/* Prometheus; the production site lets only loopback reach it */
 	{ "GET",  "/metrics", AUTH_ANYONE, h_metrics },
@@ -26,6 +28,19 @@ const struct route routes[] = {
 	{ "POST", V1 "/me/active-account", AUTH_USER | NEED_CSRF,
 	  h_me_active_account },
 
+	/* the user's own identity (DESIGN §8.1, §8.2) */
+	{ "PATCH", V1 "/me", AUTH_USER | NEED_CSRF, h_me_update },
+	{ "POST", V1 "/me/password", AUTH_USER | NEED_CSRF, h_me_password },
+	{ "POST", V1 "/me/email", AUTH_USER | NEED_CSRF, h_me_email },
+	{ "POST", V1 "/auth/verify-email", AUTH_ANYONE, h_verify_email },
+	{ "POST", V1 "/me/verify-email/resend", AUTH_USER | NEED_CSRF,
+	  h_verify_email_resend },
+	{ "GET",  V1 "/me/sessions", AUTH_USER, h_me_sessions },
+	{ "DELETE", V1 "/me/sessions/{id}", AUTH_USER | NEED_CSRF,
+	  h_me_session_end },
+	{ "POST", V1 "/me/sessions/revoke-others", AUTH_USER | NEED_CSRF,
+	  h_me_sessions_revoke_others },
+
 	{ "GET",  V1 "/account/users", AUTH_USER, h_account_users },
 	{ "POST", V1 "/account/invites", AUTH_USER | NEED_CSRF,
 	  h_account_invite_create },
@@ -37,10 +52,20 @@ const struct route routes[] = {
 	  h_account_user_update },
 	{ "DELETE", V1 "/account/users/{id}", AUTH_USER | NEED_CSRF,
 	  h_account_user_remove },
+	/* DESIGN section 11 */
+	{ "GET",  V1 "/account/activity", AUTH_USER, h_account_activity },
+	{ "POST", V1 "/account/invites/bulk", AUTH_USER | NEED_CSRF,
+	  h_account_invite_bulk },
+	{ "PATCH", V1 "/account/invites/{id}", AUTH_USER | NEED_CSRF,
+	  h_account_invite_update },
+	{ "POST", V1 "/account/invites/{id}/dismiss", AUTH_USER | NEED_CSRF,
+	  h_account_invite_dismiss },
 
 	{ "POST", V1 "/invites/lookup", AUTH_ANYONE, h_invite_lookup },
 	{ "POST", V1 "/invites/accept", AUTH_OPTIONAL | NEED_CSRF,
 	  h_invite_accept },
+	{ "POST", V1 "/invites/decline", AUTH_OPTIONAL | NEED_CSRF,
+	  h_invite_decline },
 
 	{ "POST", V1 "/admin/auth/login", AUTH_ANYONE, h_admin_login },
 	{ "POST", V1 "/admin/auth/logout", AUTH_ADMIN | NEED_CSRF,
@@ -81,6 +106,10 @@ const struct route routes[] = {
 	{ "PATCH", V1 "/admin/clients/{id}", AUTH_ADMIN | NEED_CSRF,
 	  h_admin_client_update },
 	{ "POST", V1 "/auth/sso", AUTH_ANYONE, h_auth_sso },
+	/* webhooks (§10.2), read only: memberctl webhook changes them */
+	{ "GET",  V1 "/admin/webhooks", AUTH_ADMIN, h_admin_webhooks },
+	{ "GET",  V1 "/admin/webhooks/{id}/deliveries", AUTH_ADMIN,
+	  h_admin_webhook_deliveries },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

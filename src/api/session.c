@@ -7,6 +7,7 @@
 #include "http.h"
 #include "session.h"
 #include "token.h"
+#include "useragent.h"
 #include "banned.h"
 
 /* last_seen_at is refreshed at most this often, to spare writes */
@@ -14,9 +15,9 @@
 
 static struct stmt st_create = STMT(
     "INSERT INTO sessions (token_hash, user_id, admin_id, active_client_id,"
-    " csrf_token, expires_at)"
-    " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int))"
-    " RETURNING id", 6);
+    " csrf_token, expires_at, ip, user_agent)"
+    " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int),"
+    " $7, $8) RETURNING id", 8);
 
 /* "Login as User": $5 the administrator, $6 the lifetime (s), $7-$8 where
  * the administrator's browser is */
@@ -24,7 +25,7 @@ static struct stmt st_create_impersonated = STMT(
     "INSERT INTO sessions (token_hash, user_id, active_client_id,"
     " csrf_token, impersonated_by, expires_at, ip, user_agent)"
     " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int),"
-    " $7, left($8, 512))"
+    " $7, $8)"
     " RETURNING id, (SELECT COALESCE(NULLIF(name, ''), email) FROM admins"
     " WHERE id = $5)", 8);
 
@@ -74,12 +75,15 @@ done(struct db_res *res)
 	return 0;
 }
 
-int
-session_create(struct db *db, const struct config *cfg, bool admin,
-    long long id, long long active_client_id, struct principal *who)
+/* session_create() with where it came from (ip and agent may be NULL). */
+static int
+session_create_from(struct db *db, const struct config *cfg, bool admin,
+    long long id, long long active_client_id, const char *ip,
+    const char *agent, struct principal *who)
 {
 	struct db_res	*res;
 	char		 hash[TOKEN_HASH_PARAM], sid[24], sclient[24], life[24];
+	char		 ua[USERAGENT_MAX + 1];
 
 	memset(who, 0, sizeof(*who));
 	if (token_new(who->token) != 0 || token_new(who->csrf) != 0)
@@ -89,7 +93,8 @@ session_create(struct db *db, const struct config *cfg, bool admin,
 	res = DB_EXEC(db, &st_create, token_hash_param(who->token, hash),
 	    admin ? NULL : sid, admin ? sid : NULL,
 	    active_client_id > 0 ? sclient : NULL,
-	    who->csrf, db_fmt_int(life, cfg->session_lifetime));
+	    who->csrf, db_fmt_int(life, cfg->session_lifetime), ip,
+	    agent != NULL && useragent_clean(agent, ua) > 0 ? ua : NULL);
 	if (res == NULL)
 		return -1;
 	who->kind = admin ? PRINCIPAL_ADMIN : PRINCIPAL_USER;
@@ -102,21 +107,46 @@ session_create(struct db *db, const struct config *cfg, bool admin,
 }
 
 int
-session_create_impersonated(struct db *db, const struct config *cfg,
-    long long user_id, long long client_id, long long admin_id,
-    const char *ip, const char *user_agent, struct principal *who)
+session_create(struct db *db, const struct config *cfg, bool admin,
+    long long id, long long active_client_id, struct principal *who)
+{
+	return session_create_from(db, cfg, admin, id, active_client_id, NULL,
+	    NULL, who);
+}
+
+/* The caller's address, NULL when the server names none. */
+static const char *
+session_ip(const struct req *r)
+{
+	return r->remote_addr != NULL && *r->remote_addr ? r->remote_addr :
+	    NULL;
+}
+
+int
+session_start(struct req *r, bool admin, long long id,
+    long long active_client_id, struct principal *who)
+{
+	return session_create_from(r->db, r->cfg, admin, id, active_client_id,
+	    session_ip(r), r->user_agent, who);
+}
+
+int
+session_start_impersonated(struct req *r, long long user_id,
+    long long client_id, long long admin_id, struct principal *who)
 {
 	struct db_res	*res;
 	char		 hash[TOKEN_HASH_PARAM];
+	char		 ua[USERAGENT_MAX + 1];
 
 	memset(who, 0, sizeof(*who));
 	if (token_new(who->token) != 0 || token_new(who->csrf) != 0)
 		return -1;
-	res = DB_EXEC(db, &st_create_impersonated,
+	res = DB_EXEC(r->db, &st_create_impersonated,
 	    token_hash_param(who->token, hash), DB_INT(user_id),
 	    client_id > 0 ? DB_INT(client_id) : NULL, who->csrf,
-	    DB_INT(admin_id), DB_INT(session_impersonation_lifetime(cfg)), ip,
-	    user_agent);
+	    DB_INT(admin_id), DB_INT(session_impersonation_lifetime(r->cfg)),
+	    session_ip(r), r->user_agent != NULL &&
+	    useragent_clean(r->user_agent, ua) > 0 ? ua : NULL);
 	if (res == NULL)
 		return -1;
 	who->kind = PRINCIPAL_USER;

@@ -1,7 +1,10 @@
 /* views.c: JSON from the domain's structs, and answers; see views.h. */
+#include "audit.h"
 #include "clients.h"
 #include "flow.h"
+#include "identity.h"
 #include "http.h"
+#include "invite_link.h"
 #include "invites.h"
 #include "json.h"
 #include "members.h"
@@ -41,6 +44,21 @@ invite_to_json(const struct invite *inv)
 	cJSON_AddStringToObject(by, "kind", inv->inviter_kind == ACTOR_ADMIN ?
 	    "admin" : "user");
 	cJSON_AddStringToObject(by, "name", inv->inviter_name);
+	return o;
+}
+
+cJSON *
+invite_link_to_json(const struct invite_link *l)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "client_name", l->client_name);
+	cJSON_AddStringToObject(o, "inviter_name", l->inviter);
+	cJSON_AddStringToObject(o, "inviter_kind", l->inviter_kind ==
+	    ACTOR_ADMIN ? "admin" : "user");
+	cJSON_AddStringToObject(o, "email", l->email);
+	cJSON_AddItemToObject(o, "permissions", perms_to_json(l->perms));
+	cJSON_AddStringToObject(o, "expires_at", l->expires_at);
 	return o;
 }
 
@@ -87,9 +105,29 @@ user_to_json(const struct user *u)
 	cJSON_AddBoolToObject(o, "email_verified", u->email_verified);
 	cJSON_AddStringToObject(o, "created_at", u->created_at);
 	add_time(o, "last_login_at", u->last_login_at);
-	cJSON_AddStringToObject(o, "status", u->disabled ? "disabled" :
-	    "active");
+	cJSON_AddStringToObject(o, "status", u->status);
 	cJSON_AddBoolToObject(o, "two_factor", u->two_factor);
+	return o;
+}
+
+cJSON *
+session_to_json(const struct session_info *s)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	json_add_int(o, "id", s->id);
+	cJSON_AddStringToObject(o, "created_at", s->created_at);
+	cJSON_AddStringToObject(o, "last_seen_at", s->last_seen_at);
+	if (s->has_ip)
+		cJSON_AddStringToObject(o, "ip", s->ip);
+	else
+		cJSON_AddNullToObject(o, "ip");
+	if (s->has_user_agent)
+		cJSON_AddStringToObject(o, "user_agent", s->user_agent);
+	else
+		cJSON_AddNullToObject(o, "user_agent");
+	cJSON_AddBoolToObject(o, "current", s->current);
+	cJSON_AddBoolToObject(o, "impersonated", s->impersonated);
 	return o;
 }
 
@@ -103,6 +141,7 @@ account_to_json(const struct account *a)
 	cJSON_AddBoolToObject(o, "is_owner", a->is_owner);
 	cJSON_AddItemToObject(o, "permissions", perms_to_json(a->perms));
 	cJSON_AddStringToObject(o, "status", client_status_name(a->status));
+	cJSON_AddStringToObject(o, "owner_name", a->owner_name);
 	return o;
 }
 
@@ -246,4 +285,27 @@ reply_member(struct req *r, int status, enum err e, const struct flow *f,
 		reply_fault(r, &f->fault);
 	else
 		reply_wrapped_json(r, status, "member", member_to_json(m));
+}
+
+void
+audit_entry_into(const struct audit_entry *a, void *arg)
+{
+	cJSON	*e = cJSON_CreateObject(), *actor;
+
+	json_add_int(e, "id", a->id);
+	cJSON_AddStringToObject(e, "at", a->at);
+	actor = cJSON_AddObjectToObject(e, "actor");
+	cJSON_AddStringToObject(actor, "kind", a->actor_kind);
+	if (a->actor_id == 0)
+		cJSON_AddNullToObject(actor, "id");
+	else
+		json_add_int(actor, "id", a->actor_id);
+	cJSON_AddStringToObject(actor, "name", a->actor_name);
+	cJSON_AddStringToObject(e, "action", a->action);
+	cJSON_AddItemToObject(e, "details", cJSON_Parse(a->details));
+	if (a->ip == NULL)
+		cJSON_AddNullToObject(e, "ip");
+	else
+		cJSON_AddStringToObject(e, "ip", a->ip);
+	cJSON_AddItemToArray(arg, e);
 }

@@ -12,40 +12,6 @@
 #define LIST_DEFAULT	50
 #define PURGE_CHUNK	1000
 
-static struct stmt st_counts = STMT(
-    "SELECT s.state, count(q.id)"
-    " FROM unnest(ARRAY['queued', 'sending', 'failed', 'sent', 'dead'])"
-    "   WITH ORDINALITY AS s(state, ord)"
-    " LEFT JOIN email_queue q ON q.state = s.state"
-    " GROUP BY s.state, s.ord ORDER BY s.ord", 0);
-
-static struct stmt st_ages = STMT(
-    "SELECT (SELECT extract(epoch FROM now() - min(created_at))::bigint"
-    "   FROM email_queue WHERE state IN ('queued', 'sending', 'failed')),"
-    " (SELECT count(*) FROM email_queue WHERE state = 'dead'"
-    "   AND coalesce(last_attempt_at, created_at)"
-    "     > now() - interval '24 hours')", 0);
-
-static struct stmt st_list = STMT(
-    "SELECT id, state, attempts, rfc3339(created_at),"
-    " coalesce(rfc3339(last_attempt_at), '-'), template, recipient,"
-    " coalesce(last_error, '')"
-    " FROM email_queue WHERE ($1::text IS NULL OR state = $1)"
-    " ORDER BY id DESC LIMIT $2", 2);
-
-static struct stmt st_retry_one = STMT(
-    "UPDATE email_queue SET state = 'queued', attempts = 0,"
-    " next_attempt_at = now(), locked_by = NULL, lease_until = NULL"
-    " WHERE id = $1 AND state IN ('dead', 'failed')", 1);
-
-static struct stmt st_retry_dead = STMT(
-    "UPDATE email_queue SET state = 'queued', attempts = 0,"
-    " next_attempt_at = now(), locked_by = NULL, lease_until = NULL"
-    " WHERE state = 'dead'", 0);
-
-static struct stmt st_wake = STMT(
-    "SELECT pg_notify('" OUTBOX_CHANNEL "', '')", 0);
-
 static int
 usage(void)
 {
@@ -88,35 +54,30 @@ print_age(long s)
 static int
 q_status(struct db *db)
 {
-	struct db_res	*res;
-	int		 i;
+	struct outbox_status	st;
+	int			i;
 
-	if ((res = db_exec(db, &st_counts, NULL)) == NULL)
+	if (outbox_status(db, &st) != 0)
 		return db_failed(db);
-	for (i = 0; i < db_rows(res); i++)
-		printf("%-8s %lld\n", db_str(res, i, 0), db_int(res, i, 1));
-	db_res_free(res);
-	if ((res = db_exec(db, &st_ages, NULL)) == NULL)
-		return db_failed(db);
+	for (i = 0; i < OUTBOX_STATES; i++)
+		printf("%-8s %lld\n", st.state[i], st.count[i]);
 	printf("oldest waiting: ");
-	if (db_isnull(res, 0, 0))
+	if (st.oldest_waiting_s < 0)
 		printf("none");
 	else
-		print_age((long)db_int(res, 0, 0));
-	printf("\ndead in the last 24 h: %lld\n", db_int(res, 0, 1));
-	db_res_free(res);
+		print_age(st.oldest_waiting_s);
+	printf("\ndead in the last 24 h: %lld\n", st.dead_24h);
 	return 0;
 }
 
 static int
 q_list(struct db *db, int argc, char **argv)
 {
-	struct db_res	*res;
-	const char	*state = NULL;
-	char		 slimit[24];
-	long		 limit = LIST_DEFAULT;
-	enum mail_state	 st;
-	int		 i;
+	struct outbox_entry	*e;
+	const char		*state = NULL;
+	long			 limit = LIST_DEFAULT;
+	enum mail_state		 st;
+	int			 i, n;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
@@ -129,51 +90,40 @@ q_list(struct db *db, int argc, char **argv)
 		} else
 			return bad("unexpected argument", argv[i]);
 	}
-	res = DB_EXEC(db, &st_list, state, db_fmt_int(slimit, limit));
-	if (res == NULL)
+	if ((n = outbox_list(db, state, limit, &e)) < 0)
 		return db_failed(db);
 	printf("%-8s %-7s %-3s %-20s %-20s %-12s %s\n", "id", "state", "try",
 	    "created", "last attempt", "template", "recipient / last error");
-	for (i = 0; i < db_rows(res); i++) {
-		printf("%-8s %-7s %-3s %-20s %-20s %-12s %s\n",
-		    db_str(res, i, 0), db_str(res, i, 1), db_str(res, i, 2),
-		    db_str(res, i, 3), db_str(res, i, 4), db_str(res, i, 5),
-		    db_str(res, i, 6));
-		if (*db_str(res, i, 7) != '\0')
-			printf("%-8s %s\n", "", db_str(res, i, 7));
+	for (i = 0; i < n; i++) {
+		printf("%-8s %-7s %-3s %-20s %-20s %-12s %s\n", e[i].id,
+		    e[i].state, e[i].attempts, e[i].created, e[i].last_attempt,
+		    e[i].template, e[i].recipient);
+		if (*e[i].last_error != '\0')
+			printf("%-8s %s\n", "", e[i].last_error);
 	}
-	db_res_free(res);
+	outbox_entries_free(e, n);
 	return 0;
 }
 
 static int
 q_retry(struct db *db, int argc, char **argv)
 {
-	struct db_res	*res;
-	char		 sid[24];
-	long		 id;
-	int		 n;
+	long	id;
+	int	n;
 
 	if (argc != 2)
 		return argc < 2 ? usage() : bad("unexpected argument", argv[2]);
 	if (strcmp(argv[1], "--all-dead") == 0)
-		res = db_exec(db, &st_retry_dead, NULL);
-	else if (parse_long(argv[1], 1, INT64_MAX, &id))
-		res = DB_EXEC(db, &st_retry_one, db_fmt_int(sid, id));
-	else
+		id = 0;
+	else if (!parse_long(argv[1], 1, INT64_MAX, &id))
 		return bad("not a message id", argv[1]);
-	if (res == NULL)
+	if ((n = outbox_retry(db, id)) < 0)
 		return db_failed(db);
-	n = db_affected(res);
-	db_res_free(res);
-	if (n == 0 && strcmp(argv[1], "--all-dead") != 0) {
+	if (n == 0 && id != 0) {
 		fprintf(stderr, "memberctl: no dead or failed message with id "
 		    "%s\n", argv[1]);
 		return 1;
 	}
-	/* wake the mailers now rather than at their next poll */
-	if ((res = db_exec(db, &st_wake, NULL)) != NULL)
-		db_res_free(res);
 	printf("requeued %d\n", n);
 	return 0;
 }

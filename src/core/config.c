@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "config.h"
-#include "message.h"
 #include "log.h"
 #include "util.h"
+#include "validate.h"
 #include "banned.h"
 
 enum key_type { K_STR, K_INT, K_DURATION, K_MILLIS, K_BOOL, K_OCTAL, K_ENUM };
@@ -172,15 +172,110 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* K_INT, K_DURATION, K_MILLIS: true when v is a number in range. */
+static bool
+key_number_ok(const struct key *k, const char *v, long *n)
+{
+	switch (k->type) {
+	case K_INT:
+		return parse_long(v, k->min, k->max, n);
+	case K_DURATION:
+		return parse_duration(v, k->max, n) && *n >= k->min;
+	default:
+		return parse_duration_ms(v, k->max, n) && *n >= k->min;
+	}
+}
+
+/* The number into *out, written only when good; or -1 with err. */
+static int
+key_parse_number(const struct key *k, const char *v, long *out, char *err,
+    size_t errlen)
+{
+	long	n;
+
+	if (key_number_ok(k, v, &n)) {
+		*out = n;
+		return 0;
+	}
+	if (k->type == K_INT)
+		snprintf(err, errlen, "%s: expected an integer from %ld to "
+		    "%ld, got \"%s\"", k->name, k->min, k->max, v);
+	else if (k->type == K_DURATION)
+		snprintf(err, errlen, "%s: expected a duration such as 30s, "
+		    "15m, 2h or 7d (from %lds to %lds), got \"%s\"", k->name,
+		    k->min, k->max, v);
+	else
+		snprintf(err, errlen, "%s: expected a duration such as 500ms, "
+		    "30s or 2m (from %ldms to %lds), got \"%s\"", k->name,
+		    k->min, k->max / 1000, v);
+	return -1;
+}
+
+static int
+key_parse_bool(const struct key *k, const char *v, bool *out, char *err,
+    size_t errlen)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+	    strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+	    strcmp(v, "0") == 0)
+		*out = false;
+	else {
+		snprintf(err, errlen, "%s: expected true or false, got \"%s\"",
+		    k->name, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+key_parse_octal(const struct key *k, const char *v, long *out, char *err,
+    size_t errlen)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = *v == '\0' ? -1 : strtol(v, &end, 8);
+	if (n < 0 || errno != 0 || *end != '\0' || n > k->max) {
+		snprintf(err, errlen, "%s: expected an octal mode such as "
+		    "0660, got \"%s\"", k->name, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* K_ENUM: the index of v among k->choices ("a|b|c") into *out. */
+static int
+key_parse_enum(const struct key *k, const char *v, int *out, char *err,
+    size_t errlen)
+{
+	const char	*p, *bar;
+	size_t		 len = strlen(v), n;
+	int		 i;
+
+	for (i = 0, p = k->choices; p != NULL; i++) {
+		bar = strchr(p, '|');
+		n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == len && strncmp(p, v, len) == 0) {
+			*out = i;
+			return 0;
+		}
+		p = bar ? bar + 1 : NULL;
+	}
+	snprintf(err, errlen, "%s: expected one of %s, got \"%s\"", k->name,
+	    k->choices, v);
+	return -1;
+}
+
+/* Parse v as key k into its field of c. 0, or -1 with err saying why. */
 static int
 key_set(struct config *c, const struct key *k, const char *v,
     char *err, size_t errlen)
 {
 	char	*base = (char *)c + k->off;
-	long	 n;
-	char	*end;
-	size_t	 i, len;
-	const char *p, *bar;
 
 	switch (k->type) {
 	case K_STR:
@@ -188,69 +283,16 @@ key_set(struct config *c, const struct key *k, const char *v,
 		*(char **)(void *)base = xstrdup(v);
 		return 0;
 	case K_INT:
-		if (!parse_long(v, k->min, k->max, &n)) {
-			snprintf(err, errlen, "%s: expected an integer from "
-			    "%ld to %ld, got \"%s\"", k->name, k->min, k->max,
-			    v);
-			return -1;
-		}
-		*(long *)(void *)base = n;
-		return 0;
 	case K_DURATION:
-		if (!parse_duration(v, k->max, &n) || n < k->min) {
-			snprintf(err, errlen, "%s: expected a duration such "
-			    "as 30s, 15m, 2h or 7d (from %lds to %lds), got "
-			    "\"%s\"", k->name, k->min, k->max, v);
-			return -1;
-		}
-		*(long *)(void *)base = n;
-		return 0;
 	case K_MILLIS:
-		if (!parse_duration_ms(v, k->max, &n) || n < k->min) {
-			snprintf(err, errlen, "%s: expected a duration such "
-			    "as 500ms, 30s or 2m (from %ldms to %lds), got "
-			    "\"%s\"", k->name, k->min, k->max / 1000, v);
-			return -1;
-		}
-		*(long *)(void *)base = n;
-		return 0;
+		return key_parse_number(k, v, (long *)(void *)base, err,
+		    errlen);
 	case K_BOOL:
-		if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
-		    strcmp(v, "1") == 0)
-			*(bool *)(void *)base = true;
-		else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
-		    strcmp(v, "0") == 0)
-			*(bool *)(void *)base = false;
-		else {
-			snprintf(err, errlen, "%s: expected true or false, "
-			    "got \"%s\"", k->name, v);
-			return -1;
-		}
-		return 0;
+		return key_parse_bool(k, v, (bool *)(void *)base, err, errlen);
 	case K_OCTAL:
-		errno = 0;
-		n = *v == '\0' ? -1 : strtol(v, &end, 8);
-		if (n < 0 || errno != 0 || *end != '\0' || n > k->max) {
-			snprintf(err, errlen, "%s: expected an octal mode such "
-			    "as 0660, got \"%s\"", k->name, v);
-			return -1;
-		}
-		*(long *)(void *)base = n;
-		return 0;
+		return key_parse_octal(k, v, (long *)(void *)base, err, errlen);
 	case K_ENUM:
-		len = strlen(v);
-		for (i = 0, p = k->choices; p != NULL; i++) {
-			bar = strchr(p, '|');
-			n = bar ? (long)(bar - p) : (long)strlen(p);
-			if ((size_t)n == len && strncmp(p, v, len) == 0) {
-				*(int *)(void *)base = (int)i;
-				return 0;
-			}
-			p = bar ? bar + 1 : NULL;
-		}
-		snprintf(err, errlen, "%s: expected one of %s, got \"%s\"",
-		    k->name, k->choices, v);
-		return -1;
+		return key_parse_enum(k, v, (int *)(void *)base, err, errlen);
 	}
 	return -1;
 }

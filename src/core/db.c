@@ -780,6 +780,49 @@ db_drain_notifications(struct db *db)
 	return count;
 }
 
+int
+db_affected_free(struct db_res *res)
+{
+	int	n;
+
+	if (res == NULL)
+		return -1;
+	n = db_affected(res);
+	db_res_free(res);
+	return n;
+}
+
+int
+db_touched(struct db_res *res)
+{
+	int	n = db_affected_free(res);
+
+	return n < 0 ? -1 : n > 0;
+}
+
+long
+db_due_ms(struct db_res *res)
+{
+	long	ms;
+
+	if (res == NULL)
+		return -1;
+	ms = db_isnull(res, 0, 0) ? -2 : (long)db_int(res, 0, 0);
+	db_res_free(res);
+	return ms == -2 || ms >= 0 ? ms : 0;
+}
+
+void
+db_int_array(struct buf *b, const long long *v, int n)
+{
+	int	i;
+
+	buf_putc(b, '{');
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s%lld", i ? "," : "", v[i]);
+	buf_putc(b, '}');
+}
+
 const char *
 db_fmt_int(char *buf, long long v)
 {

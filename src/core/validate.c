@@ -230,3 +230,18 @@ local_path_check(const char *path)
 		return "The destination must be valid text.";
 	return NULL;
 }
+
+bool
+mail_address_ok(const char *s)
+{
+	const char	*at = strrchr(s, '@');
+	const unsigned char *p;
+
+	if (at == NULL || at == s || at[1] == '\0' || strlen(s) > 254)
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' ||
+		    *p == '"' || *p == ',' || *p == ';' || *p == '\\')
+			return false;
+	return true;
+}

@@ -101,11 +101,16 @@ lock_client(struct flow *f, long long client_id, struct locked *lc)
 	return ERR_NONE;
 }
 
-/* The rules' verdict e: rolled back and recorded unless it allows. */
+/*
+ * The rules' verdict e: rolled back and recorded unless it allows. why is
+ * where the rule left its sentence, read only now: as a plain argument it
+ * could be read before the rule wrote it (the order in which a call's
+ * arguments are evaluated is unspecified).
+ */
 static enum err
-verdict(struct flow *f, enum err e, const char *why)
+verdict(struct flow *f, enum err e, const char *const *why)
 {
-	return e == ERR_NONE ? ERR_NONE : flow_fail(f, e, NULL, why);
+	return e == ERR_NONE ? ERR_NONE : flow_fail(f, e, NULL, *why);
 }
 
 /*
@@ -120,7 +125,7 @@ standing_from(struct flow *f, const struct locked *lc, bool member,
 
 	policy_standing(f->who.kind, member, lc->owner == f->who.id,
 	    perms_from_pg(perms), s);
-	return verdict(f, policy_manage(s, lc->status, &why), why);
+	return verdict(f, policy_manage(s, lc->status, &why), &why);
 }
 
 /* The actor's standing on the locked account, read under the lock. */
@@ -191,8 +196,8 @@ cancel_invites(struct flow *f, long long client_id, long long by,
 /* The invitation email for token. out is filled (email_release). */
 static void
 invite_mail(struct flow *f, const struct locked *lc, const char *to,
-    const char *inviter, bool by_admin, perms_t perms, const char *token,
-    struct email *out)
+    const char *to_name, const char *inviter, bool by_admin, perms_t perms,
+    const char *token, struct email *out)
 {
 	struct buf		link = { 0 }, words = { 0 };
 	struct invite_mail	m;
@@ -201,6 +206,7 @@ invite_mail(struct flow *f, const struct locked *lc, const char *to,
 	perms_words(perms, &words);
 	memset(&m, 0, sizeof(m));
 	m.to = to;
+	m.to_name = to_name;
 	m.account_name = lc->name;
 	m.inviter_name = inviter;
 	m.by_admin = by_admin;
@@ -215,14 +221,14 @@ invite_mail(struct flow *f, const struct locked *lc, const char *to,
 /* A fresh token into the email of an invitation; its hash into hash. */
 static enum err
 invite_token_mail(struct flow *f, const struct locked *lc, const char *to,
-    const char *inviter, bool by_admin, perms_t perms, struct email *mail,
-    char *hash)
+    const char *to_name, const char *inviter, bool by_admin, perms_t perms,
+    struct email *mail, char *hash)
 {
 	char	token[TOKEN_LEN + 1];
 
 	if (token_new(token) != 0)
 		return flow_fail(f, ERR_INTERNAL, NULL, MSG_NO_RANDOM);
-	invite_mail(f, lc, to, inviter, by_admin, perms, token, mail);
+	invite_mail(f, lc, to, to_name, inviter, by_admin, perms, token, mail);
 	token_hash_param(token, hash);
 	explicit_bzero(token, sizeof(token));
 	return ERR_NONE;
@@ -327,6 +333,7 @@ struct invite_facts {
 /* One invitation's creation. */
 struct invite_new {
 	const char	*email;
+	const char	*to_name;	/* whom the email greets; NULL: nobody */
 	char		 inviter[DISPLAY_NAME_MAX + 1];
 	perms_t		 perms;
 	struct buf	 pg;		/* perms as text[] */
@@ -345,7 +352,7 @@ invite_allowed(struct flow *f, const struct invite_new *in,
 	policy_standing(f->who.kind, lc->actor_member, lc->owner == f->who.id,
 	    perms_from_pg(lc->actor_perms), &st);
 	return verdict(f, policy_check(OP_INVITE, &st, lc->status, NULL,
-	    in->perms, &why), why);
+	    in->perms, &why), &why);
 }
 
 static void
@@ -446,7 +453,7 @@ invite_write(struct flow *f, struct invite_new *in, struct locked *lc,
 	inviter_name(f, f->who.kind == ACTOR_ADMIN, f->who.name, in->inviter,
 	    sizeof(in->inviter));
 	if ((e = invite_allowed(f, in, lc)) != ERR_NONE ||
-	    (e = invite_token_mail(f, lc, in->email, in->inviter,
+	    (e = invite_token_mail(f, lc, in->email, in->to_name, in->inviter,
 	    f->who.kind == ACTOR_ADMIN, in->perms, &in->mail, in->hash)) !=
 	    ERR_NONE ||
 	    /* serialises sends to one address across accounts */
@@ -471,11 +478,19 @@ enum err
 access_invite_create(struct flow *f, long long client_id, const char *email,
     perms_t perms, struct invite *out)
 {
+	return access_invite_create_to(f, client_id, email, NULL, perms, out);
+}
+
+enum err
+access_invite_create_to(struct flow *f, long long client_id,
+    const char *email, const char *to_name, perms_t perms, struct invite *out)
+{
 	struct locked		 lc;
 	struct invite_new	 in = { 0 };
 	enum err		 e;
 
 	in.email = email;
+	in.to_name = to_name;
 	in.perms = perms;
 	perms_to_pg(perms, &in.pg);
 	if ((e = lock_client(f, client_id, &lc)) == ERR_NONE)
@@ -516,12 +531,14 @@ locked_invite_read(const struct db_res *res, struct locked_invite *li)
 
 /*
  * Begin, lock the invitation's account, then the invitation, and judge
- * the actor (op: OP_RESEND or OP_CANCEL) under the lock. An invitation
+ * the actor (op: OP_RESEND, OP_CANCEL, OP_EDIT granting grant, or
+ * OP_DISMISS) under the lock. An invitation
  * outside scope (a member's active account) is ERR_NOT_FOUND.
  */
 static enum err
 lock_invite(struct flow *f, enum access_op op, long long scope,
-    long long invite_id, struct locked *lc, struct locked_invite *li)
+    long long invite_id, perms_t grant, struct locked *lc,
+    struct locked_invite *li)
 {
 	struct db_res	*res;
 	struct standing	 st;
@@ -552,7 +569,8 @@ lock_invite(struct flow *f, enum access_op op, long long scope,
 	    ERR_NONE)
 		return e;
 	t.perms = li->perms;
-	return verdict(f, policy_check(op, &st, lc->status, &t, 0, &why), why);
+	return verdict(f, policy_check(op, &st, lc->status, &t, grant, &why),
+	    &why);
 }
 
 /* Reviving an expired invitation: the same checks as a new one. */
@@ -595,8 +613,8 @@ resend_write(struct flow *f, const struct locked *lc,
 
 	/* the invitation keeps naming whoever sent it first */
 	inviter_name(f, li->by_admin, li->inviter, inviter, sizeof(inviter));
-	if ((e = invite_token_mail(f, lc, li->email, inviter, li->by_admin,
-	    li->perms, &mail, hash)) != ERR_NONE)
+	if ((e = invite_token_mail(f, lc, li->email, NULL, inviter,
+	    li->by_admin, li->perms, &mail, hash)) != ERR_NONE)
 		return e;
 	rc = invites_resend(f->db, &(struct invite_resend){ .id = invite_id,
 	    .token_hash = hash, .mail = &mail, .ttl = f->cfg->invite_ttl },
@@ -619,7 +637,7 @@ access_invite_resend(struct flow *f, long long scope, long long invite_id,
 	const char		*why = NULL;
 	enum err		 e;
 
-	if ((e = lock_invite(f, OP_RESEND, scope, invite_id, &lc, &li)) !=
+	if ((e = lock_invite(f, OP_RESEND, scope, invite_id, 0, &lc, &li)) !=
 	    ERR_NONE)
 		return e;
 	if ((e = policy_resend_state(li.status, li.wait_s, &why)) !=
@@ -646,14 +664,85 @@ access_invite_cancel(struct flow *f, long long scope, long long invite_id,
 	const char		*why = NULL;
 	enum err		 e;
 
-	if ((e = lock_invite(f, OP_CANCEL, scope, invite_id, &lc, &li)) !=
+	if ((e = lock_invite(f, OP_CANCEL, scope, invite_id, 0, &lc, &li)) !=
 	    ERR_NONE ||
-	    (e = verdict(f, policy_cancel_state(li.status, &why), why)) !=
+	    (e = verdict(f, policy_cancel_state(li.status, &why), &why)) !=
 	    ERR_NONE)
 		return e;
 	if (invites_cancel(f->db, invite_id, &f->who, out) != 0)
 		return flow_db_fail(f);
 	return flow_commit(f);
+}
+
+/* Commit, then read the invitation back for the answer. */
+static enum err
+commit_invite(struct flow *f, long long invite_id, struct invite *out)
+{
+	enum err	e;
+
+	if ((e = flow_commit(f)) != ERR_NONE)
+		return e;
+	return invites_get(f->db, invite_id, out) == 1 ? ERR_NONE :
+	    flow_db_fail(f);
+}
+
+enum err
+access_invite_update(struct flow *f, long long scope, long long invite_id,
+    perms_t perms, struct invite *out)
+{
+	struct locked		 lc;
+	struct locked_invite	 li;
+	struct audit_details	 d = { 0 };
+	const char		*why = NULL;
+	enum err		 e;
+
+	if ((e = lock_invite(f, OP_EDIT, scope, invite_id, perms, &lc, &li)) !=
+	    ERR_NONE ||
+	    (e = verdict(f, policy_edit_state(li.status, li.past, &why),
+	    &why)) != ERR_NONE)
+		return e;
+	if (li.perms != perms) {
+		if (invites_set_perms(f->db, invite_id, perms) != 0)
+			return flow_db_fail(f);
+		audit_detail_int(&d, "invite_id", invite_id);
+		audit_detail_str(&d, "email", li.email);
+		audit_detail_perms(&d, "from", li.perms);
+		audit_detail_perms(&d, "to", perms);
+		if ((e = audit(f, lc.id, "invite_permissions_changed", &d)) !=
+		    ERR_NONE)
+			return e;
+	}
+	return commit_invite(f, invite_id, out);
+}
+
+enum err
+access_invite_dismiss(struct flow *f, long long scope, long long invite_id,
+    struct invite *out)
+{
+	struct locked		 lc;
+	struct locked_invite	 li;
+	struct audit_details	 d = { 0 };
+	const char		*why = NULL;
+	int			 changed;
+	enum err		 e;
+
+	if ((e = lock_invite(f, OP_DISMISS, scope, invite_id, 0, &lc, &li)) !=
+	    ERR_NONE ||
+	    (e = verdict(f, policy_dismiss_state(li.status, li.past, &why),
+	    &why)) != ERR_NONE)
+		return e;
+	if ((changed = invites_dismiss(f->db, invite_id)) < 0)
+		return flow_db_fail(f);
+	if (changed) {
+		audit_detail_int(&d, "invite_id", invite_id);
+		audit_detail_str(&d, "email", li.email);
+		audit_detail_str(&d, "was", li.status == INVITE_DECLINED ?
+		    "declined" : li.status == INVITE_CANCELLED ? "cancelled" :
+		    "expired");
+		if ((e = audit(f, lc.id, "invite_dismissed", &d)) != ERR_NONE)
+			return e;
+	}
+	return commit_invite(f, invite_id, out);
 }
 
 /* Commit, then read the member back for the answer. */
@@ -677,7 +766,7 @@ commit_member(struct flow *f, long long client_id, long long user_id,
  */
 static enum err
 member_user(struct flow *f, long long user_id, const char *email,
-    struct user_ref *u)
+    const char *first, const char *last, struct user_ref *u)
 {
 	int	rc;
 
@@ -687,7 +776,8 @@ member_user(struct flow *f, long long user_id, const char *email,
 		return rc == 1 ? ERR_NONE : flow_fail(f, ERR_NOT_FOUND,
 		    "user_id", MSG_NO_USER);
 	}
-	if (users_find_or_create(f->db, email, "", "", u) != 0)
+	if (users_find_or_create(f->db, email, first ? first : "",
+	    last ? last : "", u) != 0)
 		return flow_db_fail(f);
 	if (!u->created && !u->verified)
 		return flow_fail(f, ERR_EMAIL_UNVERIFIED, "email", "A user has "
@@ -701,6 +791,15 @@ enum err
 access_member_add(struct flow *f, long long client_id, long long user_id,
     const char *email, perms_t perms, struct member *out)
 {
+	return access_member_add_named(f, client_id, user_id, email, NULL, NULL,
+	    perms, out);
+}
+
+enum err
+access_member_add_named(struct flow *f, long long client_id,
+    long long user_id, const char *email, const char *first,
+    const char *last, perms_t perms, struct member *out)
+{
 	struct locked		 lc;
 	struct user_ref		 u;
 	struct audit_details	 d = { 0 };
@@ -708,7 +807,7 @@ access_member_add(struct flow *f, long long client_id, long long user_id,
 	enum err		 e;
 
 	if ((e = lock_client(f, client_id, &lc)) != ERR_NONE ||
-	    (e = member_user(f, user_id, email, &u)) != ERR_NONE)
+	    (e = member_user(f, user_id, email, first, last, &u)) != ERR_NONE)
 		return e;
 	if ((added = members_add(f->db, client_id, u.id, perms)) < 0)
 		return flow_db_fail(f);
@@ -760,7 +859,7 @@ member_judge(struct flow *f, enum access_op op, long long client_id,
 	t.owner = user_id == lc->owner;
 	t.perms = *current;
 	return verdict(f, policy_check(op, &st, lc->status, &t, grant, &why),
-	    why);
+	    &why);
 }
 
 enum err

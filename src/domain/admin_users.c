@@ -8,7 +8,6 @@
 #include "config.h"
 #include "db.h"
 #include "enqueue.h"
-#include "session.h"
 #include "templates.h"
 #include "token.h"
 #include "users.h"
@@ -25,6 +24,9 @@
 	" WHERE cu.user_id = u.id)"
 
 static struct stmt st_count_all = STMT("SELECT count(*) FROM users", 0);
+/* a disabled user keeps no session (session_find would not find one) */
+static struct stmt st_end_sessions = STMT(
+    "DELETE FROM sessions WHERE user_id = $1", 1);
 static struct stmt st_page_all = STMT(
     "SELECT " ROW_COLS " FROM users u ORDER BY lower(u.email), u.id"
     " LIMIT $1 OFFSET $2", 2);
@@ -257,7 +259,8 @@ admin_users_update(struct flow *f, long long id, const struct user_patch *p,
 	user_read(res, 0, 0, out);
 	db_res_free(res);
 	/* disabled: not one of their sessions outlives this transaction */
-	if (out->disabled && session_end_all_of_user(f->db, id) != 0)
+	if (strcmp(out->status, "disabled") == 0 &&
+	    DB_DONE(f->db, &st_end_sessions, DB_INT(id)) != 0)
 		return flow_db_fail(f);
 	patch_details(p, id, &old, &d);
 	e = admin_users_audit(f, id, p->disabled == 1 && !old.disabled ?

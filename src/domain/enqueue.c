@@ -1,4 +1,4 @@
-/* enqueue.c: insert outgoing email into email_queue. */
+/* enqueue.c: insert outgoing email into email_queue; see enqueue.h. */
 #include <stdlib.h>
 
 #include "db.h"
@@ -6,12 +6,10 @@
 #include "banned.h"
 
 static struct stmt st_enqueue = STMT(
-    "INSERT INTO email_queue (template, recipient, recipient_name, subject,"
-    " body_text, body_html) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6);
+    SQL_EMAIL_INSERT " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6);
 
 static struct stmt st_enqueue_if = STMT(
-    "INSERT INTO email_queue (template, recipient, recipient_name, subject,"
-    " body_text, body_html) SELECT $1, $2, $3, $4, $5, $6 WHERE $7::bool"
+    SQL_EMAIL_INSERT " SELECT $1, $2, $3, $4, $5, $6 WHERE $7::bool"
     " RETURNING id", 7);
 
 int

@@ -18,6 +18,7 @@ static const char *const status_names[] = {
 	[INVITE_ACCEPTED] = "accepted",
 	[INVITE_CANCELLED] = "cancelled",
 	[INVITE_EXPIRED] = "expired",
+	[INVITE_DECLINED] = "declined",
 };
 
 int
@@ -49,10 +50,21 @@ invite_status_parse(const char *s, enum invite_status *out)
 	return 0;
 }
 
+/* $1 client, $2 a LIKE pattern on the address ('': all), $3 declined too */
 static struct stmt st_list = STMT(
     "SELECT " INVITE_COLS INVITE_FROM
-    " WHERE i.client_id = $1 AND i.status IN ('pending', 'expired')"
-    " ORDER BY i.created_at DESC, i.id DESC", 1);
+    " WHERE i.client_id = $1 AND (i.status IN ('pending', 'expired')"
+    "  OR ($3::bool AND i.status = 'declined' AND i.dismissed_at IS NULL))"
+    " AND ($2 = '' OR lower(i.email) LIKE lower($2))"
+    " ORDER BY i.created_at DESC, i.id DESC", 3);
+static struct stmt st_set_perms = STMT(
+    "UPDATE invites SET permissions = $2::text[] WHERE id = $1", 2);
+/* an expired one is cancelled, a declined one stays declined */
+static struct stmt st_dismiss = STMT(
+    "UPDATE invites SET status = CASE WHEN status IN ('pending', 'expired')"
+    "  THEN 'cancelled' ELSE status END,"
+    " ended_at = COALESCE(ended_at, now()), dismissed_at = now()"
+    " WHERE id = $1 AND dismissed_at IS NULL RETURNING id", 1);
 static struct stmt st_get = STMT(SQL_INVITE_GET, 1);
 static struct stmt st_expire_stale = STMT(
     "UPDATE invites SET status = 'expired', ended_at = now()"
@@ -65,9 +77,8 @@ static struct stmt st_expire_stale = STMT(
  * behalf, audit.h). Answers the invitation.
  */
 static struct stmt st_resend = STMT(
-    "WITH e AS (INSERT INTO email_queue (template, recipient, subject,"
-    "   body_text, body_html) VALUES ('invite', $3, $4, $5, $6)"
-    "   RETURNING id, state),"
+    "WITH e AS (" SQL_EMAIL_INSERT
+    "   VALUES ('invite', $3, '', $4, $5, $6)" SQL_EMAIL_RETURNING "),"
     " i AS (UPDATE invites SET token_hash = $2, status = 'pending',"
     "   ended_at = NULL, expires_at = now() + make_interval(secs => $7::int),"
     "   last_sent_at = now(), sent_count = sent_count + 1,"
@@ -136,11 +147,20 @@ int
 invites_list(struct db *db, long long client_id,
     void (*each)(const struct invite *, void *), void *arg)
 {
+	return invites_list_matching(db, client_id, "", false, each, arg);
+}
+
+int
+invites_list_matching(struct db *db, long long client_id, const char *pat,
+    bool declined, void (*each)(const struct invite *, void *), void *arg)
+{
 	struct db_res	*res;
 	struct invite	 inv;
 	int		 i;
 
-	if ((res = DB_EXEC(db, &st_list, DB_INT(client_id))) == NULL)
+	res = DB_EXEC(db, &st_list, DB_INT(client_id), pat,
+	    declined ? "true" : "false");
+	if (res == NULL)
 		return -1;
 	for (i = 0; i < db_rows(res); i++) {
 		invite_read(res, i, 0, &inv);
@@ -242,4 +262,29 @@ invites_cancel(struct db *db, long long id, const struct actor *who,
 	    out);
 	audit_details_release(&d);
 	return rc;
+}
+
+int
+invites_set_perms(struct db *db, long long id, perms_t perms)
+{
+	struct buf	pg = { 0 };
+	int		rc;
+
+	perms_to_pg(perms, &pg);
+	rc = DB_DONE(db, &st_set_perms, DB_INT(id), pg.data);
+	buf_release(&pg);
+	return rc;
+}
+
+int
+invites_dismiss(struct db *db, long long id)
+{
+	struct db_res	*res;
+	int		 changed;
+
+	if ((res = DB_EXEC(db, &st_dismiss, DB_INT(id))) == NULL)
+		return -1;
+	changed = db_rows(res) == 1;
+	db_res_free(res);
+	return changed;
 }

@@ -65,7 +65,7 @@ check_invite(enum access_op op, const struct standing *s,
     const char **why)
 {
 	/* its links would lead nowhere; an administrator reopens it first */
-	if (op != OP_CANCEL && st == CLIENT_CLOSED)
+	if (op != OP_CANCEL && op != OP_DISMISS && st == CLIENT_CLOSED)
 		return deny(ERR_FORBIDDEN, "This account is closed: reopen it "
 		    "before inviting anyone to it.", why);
 	if (op == OP_INVITE)
@@ -74,6 +74,8 @@ check_invite(enum access_op op, const struct standing *s,
 	if (t == NULL || !within_reach(s, t->perms))
 		return deny(ERR_FORBIDDEN, "This invitation grants "
 		    "permissions you do not hold.", why);
+	if (op == OP_EDIT && (grant & ~s->perms) != 0)
+		return deny(ERR_FORBIDDEN, MSG_GRANT_OWN, why);
 	return ERR_NONE;
 }
 
@@ -113,6 +115,8 @@ policy_check(enum access_op op, const struct standing *s,
 	case OP_INVITE:
 	case OP_RESEND:
 	case OP_CANCEL:
+	case OP_EDIT:
+	case OP_DISMISS:
 		return check_invite(op, s, st, t, grant, why);
 	case OP_UPDATE:
 	case OP_REMOVE:
@@ -136,6 +140,8 @@ policy_resend_state(enum invite_status st, long long wait_s,
 		return deny(ERR_INVITE_USED, NULL, why);
 	if (st == INVITE_CANCELLED)
 		return deny(ERR_INVITE_CANCELLED, NULL, why);
+	if (st == INVITE_DECLINED)
+		return deny(ERR_INVITE_CANCELLED, MSG_DECLINED, why);
 	if (wait_s > 0)
 		return deny(ERR_RESEND_TOO_SOON, NULL, why);
 	return ERR_NONE;
@@ -147,6 +153,35 @@ policy_cancel_state(enum invite_status st, const char **why)
 	if (st == INVITE_ACCEPTED)
 		return deny(ERR_INVITE_USED, "This invitation was accepted "
 		    "already: remove the user's access instead.", why);
+	if (st == INVITE_DECLINED)
+		return deny(ERR_INVITE_CANCELLED, MSG_DECLINED, why);
+	return ERR_NONE;
+}
+
+enum err
+policy_edit_state(enum invite_status st, bool past, const char **why)
+{
+	if (st == INVITE_ACCEPTED)
+		return deny(ERR_INVITE_USED, "This invitation was accepted "
+		    "already: change the user's permissions instead.", why);
+	if (st == INVITE_DECLINED)
+		return deny(ERR_INVITE_CANCELLED, MSG_DECLINED, why);
+	if (st == INVITE_CANCELLED)
+		return deny(ERR_INVITE_CANCELLED, NULL, why);
+	if (st == INVITE_EXPIRED || past)
+		return deny(ERR_INVITE_EXPIRED, "This invitation has expired: "
+		    "resend it, then change it.", why);
+	return ERR_NONE;
+}
+
+enum err
+policy_dismiss_state(enum invite_status st, bool past, const char **why)
+{
+	if (st == INVITE_ACCEPTED)
+		return deny(ERR_INVITE_USED, NULL, why);
+	if (st == INVITE_PENDING && !past)
+		return deny(ERR_INVITE_PENDING, "This invitation is still "
+		    "pending: cancel it instead.", why);
 	return ERR_NONE;
 }
 
@@ -161,6 +196,10 @@ policy_link_state(enum invite_status st, bool past, enum client_status cst,
 		return deny(ERR_INVITE_CANCELLED, "This invitation was "
 		    "cancelled. Ask whoever invited you if you still need "
 		    "access.", why);
+	if (st == INVITE_DECLINED)
+		return deny(ERR_INVITE_CANCELLED, "This invitation was "
+		    "declined: its link no longer works. Ask whoever invited "
+		    "you to send a new one if you changed your mind.", why);
 	if (st == INVITE_EXPIRED || past)
 		return deny(ERR_INVITE_EXPIRED, NULL, why);
 	if (cst == CLIENT_CLOSED)

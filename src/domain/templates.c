@@ -1,4 +1,7 @@
-/* templates.c: Password Reset and Account Access Invitation emails. */
+/*
+ * templates.c: Password Reset, Email Address Verification, Email Address
+ * Changed and Account Access Invitation emails.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -117,6 +120,105 @@ template_password_reset(const struct config *cfg, const char *to,
 	out->html = buf_detach(&h);
 }
 
+void
+template_email_verify(const struct config *cfg, const char *to,
+    const char *first_name, const char *changing_from, const char *link,
+    long ttl, struct email *out)
+{
+	struct buf	 t = { 0 }, h = { 0 };
+	char		 valid[32];
+	const char	*hello = first_name && *first_name ? first_name : to;
+
+	duration_words(ttl, valid, sizeof(valid));
+	if (changing_from != NULL)
+		buf_printf(&t, "Hello %s,\n\n"
+		    "Someone asked to change the email address of the account "
+		    "%s at %s to this one, %s.\nTo confirm the change, open "
+		    "this link:\n\n%s\n\n", hello, changing_from,
+		    cfg->public_url, to, link);
+	else
+		buf_printf(&t, "Hello %s,\n\n"
+		    "Please confirm that %s is your email address at %s by "
+		    "opening this link:\n\n%s\n\n", hello, to,
+		    cfg->public_url, link);
+	buf_printf(&t, "The link works once and for %s. If you did not ask "
+	    "for it, ignore this email: nothing changes.\n\n-- \n%s\n",
+	    valid, cfg->mail_from_name);
+
+	html_open(&h, "Email Address Verification");
+	buf_puts(&h, "<p>Hello ");
+	html_escape(&h, hello);
+	buf_puts(&h, ",</p>\n");
+	if (changing_from != NULL) {
+		buf_puts(&h, "<p>Someone asked to change the email address of "
+		    "the account <strong>");
+		html_escape(&h, changing_from);
+		buf_puts(&h, "</strong> to this one, <strong>");
+		html_escape(&h, to);
+		buf_puts(&h, "</strong>.</p>\n");
+		html_button(&h, link, "Confirm the new address");
+	} else {
+		buf_puts(&h, "<p>Please confirm that <strong>");
+		html_escape(&h, to);
+		buf_puts(&h, "</strong> is your email address.</p>\n");
+		html_button(&h, link, "Verify my email address");
+	}
+	buf_puts(&h, "<p>The link works once and for ");
+	html_escape(&h, valid);
+	buf_puts(&h, ". If you did not ask for it, ignore this email: nothing "
+	    "changes.</p>\n");
+	html_close(&h, cfg);
+
+	out->template = "email_verification";
+	out->to = to;
+	out->to_name = first_name;
+	out->subject = xstrdup("Email Address Verification");
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+}
+
+void
+template_email_changed(const struct config *cfg, const char *to,
+    const char *first_name, const char *new_email, const char *when,
+    struct email *out)
+{
+	struct buf	 t = { 0 }, h = { 0 };
+	const char	*hello = first_name && *first_name ? first_name : to;
+
+	buf_printf(&t, "Hello %s,\n\n"
+	    "The email address of your account at %s was changed on %s\n"
+	    "from %s to %s. Notices and sign-in now go to the new address.\n\n"
+	    "If you did not make this change, someone may have your password: "
+	    "reply to this email or write to %s at once, and we will help you "
+	    "get the account back.\n\n-- \n%s\n", hello, cfg->public_url,
+	    when, to, new_email, cfg->mail_from, cfg->mail_from_name);
+
+	html_open(&h, "Email Address Changed");
+	buf_puts(&h, "<p>Hello ");
+	html_escape(&h, hello);
+	buf_puts(&h, ",</p>\n<p>The email address of your account was "
+	    "changed on ");
+	html_escape(&h, when);
+	buf_puts(&h, " from <strong>");
+	html_escape(&h, to);
+	buf_puts(&h, "</strong> to <strong>");
+	html_escape(&h, new_email);
+	buf_puts(&h, "</strong>. Notices and sign-in now go to the new "
+	    "address.</p>\n<p>If you did not make this change, someone may "
+	    "have your password: reply to this email or write to ");
+	html_escape(&h, cfg->mail_from);
+	buf_puts(&h, " at once, and we will help you get the account "
+	    "back.</p>\n");
+	html_close(&h, cfg);
+
+	out->template = "email_changed";
+	out->to = to;
+	out->to_name = first_name;
+	out->subject = xstrdup("Email Address Changed");
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+}
+
 #define UNNAMED_ADMIN	"an administrator"
 
 void
@@ -138,7 +240,7 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 {
 	struct buf	 t = { 0 }, h = { 0 }, subj = { 0 };
 	char		 valid[32], who[DISPLAY_NAME_MAX + 1];
-	bool		 unnamed;
+	bool		 unnamed, greet = m->to_name != NULL && *m->to_name != '\0';
 
 	duration_words(m->ttl, valid, sizeof(valid));
 	buf_printf(&subj, "Account Access Invitation: %s", m->account_name);
@@ -148,19 +250,24 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 	if (unnamed)
 		who[0] = 'A';
 
-	buf_printf(&t, "Hello,\n\n"
+	buf_printf(&t, "Hello%s%s,\n\n"
 	    "%s%s has invited you to access the account \"%s\" at %s.\n\n"
 	    "Access granted: %s\n\n"
 	    "To accept, open this link and log in or register (with any "
 	    "email address you like):\n\n%s\n\n"
 	    "The invitation is valid for %s and can be used once. If you "
 	    "were not expecting it, you can ignore this email.\n\n-- \n%s\n",
-	    who, m->by_admin && !unnamed ? " (an administrator)" : "",
-	    m->account_name, cfg->public_url, m->permissions, m->link, valid,
+	    greet ? " " : "", greet ? m->to_name : "", who,
+	    m->by_admin && !unnamed ? " (an administrator)" : "", m->account_name, cfg->public_url, m->permissions, m->link, valid,
 	    cfg->mail_from_name);
 
 	html_open(&h, "Account Access Invitation");
-	buf_puts(&h, "<p>Hello,</p>\n<p><strong>");
+	buf_puts(&h, "<p>Hello");
+	if (greet) {
+		buf_putc(&h, ' ');
+		html_escape(&h, m->to_name);
+	}
+	buf_puts(&h, ",</p>\n<p><strong>");
 	html_escape(&h, who);
 	buf_puts(&h, "</strong>");
 	if (m->by_admin && !unnamed)
@@ -181,7 +288,7 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 
 	out->template = "invite";
 	out->to = m->to;
-	out->to_name = NULL;
+	out->to_name = greet ? m->to_name : NULL;
 	out->subject = buf_detach(&subj);
 	out->text = buf_detach(&t);
 	out->html = buf_detach(&h);

@@ -13,8 +13,10 @@ static struct stmt st_user = STMT(
 
 static struct stmt st_accounts = STMT(
     "SELECT c.id, c.company_name, c.owner_user_id = cu.user_id,"
-    " cu.permissions, c.status"
+    " cu.permissions, c.status, COALESCE(NULLIF(btrim(o.first_name || ' '"
+    " || o.last_name), ''), o.email)"
     " FROM client_users cu JOIN clients c ON c.id = cu.client_id"
+    " JOIN users o ON o.id = c.owner_user_id"
     " WHERE cu.user_id = $1"
     " ORDER BY c.owner_user_id = cu.user_id DESC, c.status = 'closed',"
     " lower(c.company_name), c.id", 1);
@@ -99,7 +101,7 @@ user_read(const struct db_res *res, int row, int col, struct user *u)
 	if (!db_isnull(res, row, col + 6))
 		(void)str_copy(u->last_login_at, sizeof(u->last_login_at),
 		    db_str(res, row, col + 6));
-	u->disabled = db_bool(res, row, col + 7);
+	(void)str_copy(u->status, sizeof(u->status), db_str(res, row, col + 7));
 	u->two_factor = db_bool(res, row, col + 8);
 }
 
@@ -139,6 +141,8 @@ users_accounts(struct db *db, long long user_id,
 		    perms_from_pg(db_str(res, i, 3));
 		if (client_status_parse(db_str(res, i, 4), &a.status) != 0)
 			a.status = CLIENT_CLOSED;	/* no other in the schema */
+		(void)str_copy(a.owner_name, sizeof(a.owner_name),
+		    db_str(res, i, 5));
 		each(&a, arg);
 	}
 	db_res_free(res);

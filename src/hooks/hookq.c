@@ -93,9 +93,6 @@ static struct stmt st_release_all = STMT(
     " attempts = attempts - 1, lease_until = NULL, locked_by = NULL"
     " WHERE state = 'sending' AND locked_by = $1", 1);
 
-static struct stmt st_lock = STMT(
-    "SELECT pg_try_advisory_lock($1::bigint)", 1);
-
 static struct stmt st_extend = STMT(
     "UPDATE webhook_deliveries"
     " SET lease_until = now() + make_interval(secs => $2::int)"
@@ -130,36 +127,19 @@ static struct stmt st_next_due = STMT(
 static struct stmt st_endpoints = STMT(
     "SELECT count(*) FROM webhook_endpoints WHERE enabled", 0);
 
-/* "{1,2,3}": an array parameter of integers. */
+/* The ids and statuses of delivered rows as two array parameters. */
 static void
-int_array(struct buf *b, const long long *v, const int *w, int n)
+delivered_arrays(struct buf *sids, struct buf *sst, const long long *ids,
+    const int *statuses, int n)
 {
-	int	i;
+	long long	*v = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	int		 i;
 
-	buf_putc(b, '{');
+	db_int_array(sids, ids, n);
 	for (i = 0; i < n; i++)
-		buf_printf(b, "%s%lld", i ? "," : "", v ? v[i] : (long long)w[i]);
-	buf_putc(b, '}');
-}
-
-static int
-affected_rows(struct db_res *res)
-{
-	int	n;
-
-	if (res == NULL)
-		return -1;
-	n = db_affected(res);
-	db_res_free(res);
-	return n;
-}
-
-static int
-affected(struct db_res *res)
-{
-	int	n = affected_rows(res);
-
-	return n < 0 ? -1 : n > 0;
+		v[i] = statuses[i];
+	db_int_array(sst, v, n);
+	free(v);
 }
 
 static int
@@ -184,7 +164,7 @@ claim_rows(struct db_res *res, struct hookq_row **out)
 }
 
 int
-hookq_claim(struct db *db, const struct hookq_claimer *c, int max_endpoints,
+hookq_claim(struct db *db, const struct drain_claimer *c, int max_endpoints,
     int per_endpoint, struct hookq_row **rows)
 {
 	struct db_res	*res;
@@ -253,8 +233,7 @@ hookq_mark_delivered(struct db *db, const char *me, const long long *ids,
 	struct buf	 sids = { 0 }, sst = { 0 };
 	int		 rows = -1;
 
-	int_array(&sids, ids, NULL, n);
-	int_array(&sst, NULL, statuses, n);
+	delivered_arrays(&sids, &sst, ids, statuses, n);
 	res = DB_EXEC(db, &st_delivered, me, sids.data, sst.data);
 	if (res != NULL) {
 		rows = (int)db_int(res, 0, 0);
@@ -272,8 +251,7 @@ hookq_mark_delivered_send(struct db *db, const char *me, const long long *ids,
 	struct buf	 sids = { 0 }, sst = { 0 };
 	int		 rc;
 
-	int_array(&sids, ids, NULL, n);
-	int_array(&sst, NULL, statuses, n);
+	delivered_arrays(&sids, &sst, ids, statuses, n);
 	rc = DB_SEND(db, &st_delivered, me, sids.data, sst.data);
 	buf_release(&sids);
 	buf_release(&sst);
@@ -303,7 +281,7 @@ hookq_mark_failed(struct db *db, const char *me, long long id,
 	int		 rc;
 
 	*disabled = false;
-	rc = affected(DB_EXEC(db, &st_failed, db_fmt_int(sid, id), me,
+	rc = db_touched(DB_EXEC(db, &st_failed, db_fmt_int(sid, id), me,
 	    db_fmt_int(sretry, retry_ms), db_fmt_int(sst, status), error));
 	if (rc != 1)
 		return rc;
@@ -321,27 +299,13 @@ hookq_release(struct db *db, const char *me, long long id)
 {
 	char	sid[24];
 
-	return affected(DB_EXEC(db, &st_release, db_fmt_int(sid, id), me));
+	return db_touched(DB_EXEC(db, &st_release, db_fmt_int(sid, id), me));
 }
 
 int
 hookq_release_all(struct db *db, const char *me)
 {
-	return affected_rows(DB_EXEC(db, &st_release_all, me));
-}
-
-int
-hookq_lock(struct db *db, long long key)
-{
-	struct db_res	*res;
-	char		 skey[24];
-	int		 rc;
-
-	if ((res = DB_EXEC(db, &st_lock, db_fmt_int(skey, key))) == NULL)
-		return -1;
-	rc = db_bool(res, 0, 0) ? 1 : 0;
-	db_res_free(res);
-	return rc;
+	return db_affected_free(DB_EXEC(db, &st_release_all, me));
 }
 
 int
@@ -349,7 +313,7 @@ hookq_extend(struct db *db, const char *me, long lease_s)
 {
 	char	slease[24];
 
-	return affected_rows(DB_EXEC(db, &st_extend, me,
+	return db_affected_free(DB_EXEC(db, &st_extend, me,
 	    db_fmt_int(slease, lease_s)));
 }
 
@@ -358,7 +322,7 @@ hookq_sweep(struct db *db, long max_attempts, long long own_key, long grace_s)
 {
 	char	smax[24], skey[24], sgrace[24];
 
-	return affected_rows(DB_EXEC(db, &st_sweep,
+	return db_affected_free(DB_EXEC(db, &st_sweep,
 	    db_fmt_int(smax, max_attempts), db_fmt_int(skey, own_key),
 	    db_fmt_int(sgrace, grace_s)));
 }
@@ -366,14 +330,7 @@ hookq_sweep(struct db *db, long max_attempts, long long own_key, long grace_s)
 long
 hookq_next_due_ms(struct db *db)
 {
-	struct db_res	*res;
-	long		 ms;
-
-	if ((res = db_exec(db, &st_next_due, NULL)) == NULL)
-		return -1;
-	ms = db_isnull(res, 0, 0) ? -2 : (long)db_int(res, 0, 0);
-	db_res_free(res);
-	return ms == -2 || ms >= 0 ? ms : 0;
+	return db_due_ms(db_exec(db, &st_next_due, NULL));
 }
 
 int

@@ -8,7 +8,7 @@
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
 
-#include "outbox.h"
+#include "drain.h"
 #include "webhook.h"
 #include "banned.h"
 
@@ -210,7 +210,7 @@ long
 webhook_retry_ms(int attempts, long unit_ms, double unit_random,
     long retry_after_s)
 {
-	long	ms = outbox_backoff_ms(attempts, unit_ms, unit_random);
+	long	ms = drain_backoff_ms(attempts, unit_ms, unit_random);
 
 	if (retry_after_s > 0) {
 		if (retry_after_s > DAY_MS / 1000)

@@ -11,12 +11,15 @@
  * last RECORD_DELAY. An endpoint whose row must be retried gives the
  * rest of its rows back, so a later event never overtakes it.
  *
+ * The loop, the wake-up, the claim lock, the sweep's cadence and the
+ * backoff are drain.h's, shared with memberd-mailer; this file is the
+ * deliverer's batch.
+ *
  * Signals: SIGTERM and SIGINT stay blocked except while waiting for work;
  * a pending one is seen before each request starts: the requests in
  * flight finish, the rest of the batch is given back, and the process
  * exits 0.
  */
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "drain.h"
 #include "hook_http.h"
 #include "hookq.h"
 #include "log.h"
@@ -37,16 +41,13 @@
 
 #define RECORD_DELAY_US		100000
 #define MAX_ENDPOINTS		64
-/* No sweep by lock in the server's first seconds: live deliverers reconnect. */
-#define RESTART_GRACE_S		5
-#define SWEEP_EVERY_US		(2 * 1000000LL)
 
-static volatile sig_atomic_t	stopping;
 static struct config		cfg;
 static struct secretbox_key	key;
-static char			me[128];
-static sigset_t			waitmask;
-static struct hookq_claimer	claimer;
+/* The loop, our worker id (drainer.id) and what claims stamp on rows. */
+static struct drain		drainer;
+/* "no secret key" was said once */
+static bool			key_warned;
 
 /* One endpoint's rows in a batch, sent one after the other. */
 struct lane {
@@ -69,51 +70,6 @@ struct batch {
 	int64_t			 oldest_done;
 	int64_t			 next_extend;
 };
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: memberd-webhooks [-c file] [-1 | -t]\n"
-	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
-	    "  -1       deliver what is due once, then exit\n"
-	    "  -t       check the configuration and exit\n");
-	exit(2);
-}
-
-static bool
-stop_requested(void)
-{
-	sigset_t	pending;
-
-	if (stopping)
-		return true;
-	if (sigpending(&pending) != 0)
-		return false;
-	return sigismember(&pending, SIGTERM) == 1 ||
-	    sigismember(&pending, SIGINT) == 1;
-}
-
-static void
-wait_for_work(struct db *db, long timeout_ms)
-{
-	struct pollfd	 pfd;
-	struct timespec	 ts;
-
-	ts.tv_sec = timeout_ms / 1000;
-	ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
-	pfd.fd = db_socket(db);
-	pfd.events = POLLIN;
-	if (ppoll(pfd.fd >= 0 ? &pfd : NULL, pfd.fd >= 0 ? 1 : 0, &ts,
-	    &waitmask) > 0)
-		(void)db_drain_notifications(db);
-}
 
 /* The host of a URL, for logs (paths and user:password may be secret). */
 static void
@@ -168,7 +124,7 @@ record_delivered(struct batch *b, bool wait)
 {
 	record_collect(b);
 	if (b->ndone > 0) {
-		if (hookq_mark_delivered_send(b->db, me, b->done_ids,
+		if (hookq_mark_delivered_send(b->db, drainer.id, b->done_ids,
 		    b->done_status, b->ndone) == 0)
 			b->nsent = b->ndone;
 		else
@@ -186,7 +142,7 @@ give_back(struct batch *b, struct lane *l)
 	int	i;
 
 	for (i = l->next; i < l->n; i++)
-		if (hookq_release(b->db, me, l->rows[i].id) < 0)
+		if (hookq_release(b->db, drainer.id, l->rows[i].id) < 0)
 			log_warnx("webhook id=%lld: not given back (database); "
 			    "the sweep will", l->rows[i].id);
 	l->next = l->n;
@@ -207,13 +163,13 @@ settle_failure(struct batch *b, struct lane *l, struct hookq_row *r,
 	o = webhook_verdict(q->status, r->attempts, cfg.webhooks_max_attempts);
 	if (o == WEBHOOK_RETRY)
 		retry_ms = webhook_retry_ms(r->attempts,
-		    cfg.webhooks_backoff_unit_ms, (double)random() / RAND_MAX,
+		    cfg.webhooks_backoff_unit_ms, drain_unit_random(),
 		    q->status == 429 || q->status == 503 ? q->retry_after : -1);
 	(void)str_copy(err, sizeof(err), q->answer[0] ? q->answer :
 	    q->status ? "(empty answer)" : "no answer");
 	record_delivered(b, true);	/* before the failure: in order */
-	rc = hookq_mark_failed(b->db, me, r->id, r->endpoint_id, retry_ms,
-	    q->status, err, cfg.webhooks_disable_after, &disabled);
+	rc = hookq_mark_failed(b->db, drainer.id, r->id, r->endpoint_id,
+	    retry_ms, q->status, err, cfg.webhooks_disable_after, &disabled);
 	log_attempt(r, rc == 0 ? "lost-lease" : rc < 0 ? "unrecorded" :
 	    o == WEBHOOK_RETRY ? "failed" : "dead", q->status,
 	    retry_ms, q->elapsed_us);
@@ -232,7 +188,7 @@ maybe_extend(struct batch *b)
 
 	if (now < b->next_extend)
 		return;
-	(void)hookq_extend(b->db, me, cfg.webhooks_lease);
+	(void)hookq_extend(b->db, drainer.id, cfg.webhooks_lease);
 	b->next_extend = now + (int64_t)cfg.webhooks_lease * 1000000 / 4;
 }
 
@@ -308,7 +264,7 @@ lanes_run(struct hook_http *http, struct batch *b, struct lane *lanes, int nl)
 	struct hookq_row	*r;
 	int			 i;
 
-	for (i = 0; i < nl && !stop_requested(); i++)
+	for (i = 0; i < nl && !drain_stop_requested(); i++)
 		(void)lane_start(http, b, &lanes[i]);
 	while ((q = hook_http_next(http)) != NULL) {
 		l = q->arg;
@@ -327,7 +283,7 @@ lanes_run(struct hook_http *http, struct batch *b, struct lane *lanes, int nl)
 		    now_mono_us() - b->oldest_done >= RECORD_DELAY_US)
 			record_delivered(b, false);
 		maybe_extend(b);
-		if (!stop_requested())
+		if (!drain_stop_requested())
 			(void)lane_start(http, b, l);
 	}
 }
@@ -341,7 +297,7 @@ run_batch(struct db *db, struct hook_http *http)
 	struct batch		 b;
 	int			 n, i, nl = 0;
 
-	n = hookq_claim(db, &claimer, MAX_ENDPOINTS,
+	n = hookq_claim(db, &drainer.claimer, MAX_ENDPOINTS,
 	    (int)cfg.webhooks_batch_size, &rows);
 	if (n <= 0) {
 		free(rows);
@@ -382,62 +338,26 @@ run_batch(struct db *db, struct hook_http *http)
 	return n;
 }
 
+/* drain_ops.housekeeping: requeue the rows of deliverers that are gone. */
 static void
-housekeeping(struct db *db, int64_t *last_sweep)
+on_housekeeping(struct drain *d, struct db *db)
 {
-	int64_t	now = now_mono_us();
 	int	n;
 
-	if (*last_sweep != 0 && now - *last_sweep < SWEEP_EVERY_US)
-		return;
-	*last_sweep = now;
-	if ((n = hookq_sweep(db, cfg.webhooks_max_attempts, claimer.lock_key,
-	    RESTART_GRACE_S)) > 0)
+	if ((n = hookq_sweep(db, cfg.webhooks_max_attempts,
+	    d->claimer.lock_key, DRAIN_RESTART_GRACE_S)) > 0)
 		log_warnx("requeued %d webhook deliveries whose deliverer is "
 		    "gone", n);
 }
 
-static long
-idle_ms(struct db *db)
-{
-	long	poll_ms = cfg.webhooks_poll_interval * 1000, due;
-
-	due = hookq_next_due_ms(db);
-	if (due < 0 || due > poll_ms)
-		return poll_ms;
-	return due < 20 ? 20 : due;
-}
-
-static void
-lock_key_new(void)
-{
-	unsigned long long	k = 0;
-
-	claimer.lock_key = 0;
-	if (!cfg.webhooks_claim_lock)
-		return;
-	while (k == 0 || (long long)k == 0)
-		if (getentropy(&k, sizeof(k)) != 0)
-			fatal("getentropy");
-	claimer.lock_key = (long long)k;
-}
-
 /*
- * On every new connection: take the claim lock again and give back what
- * this deliverer held under the old one (a sweep may take it meanwhile).
+ * drain_ops.reattach, on every new connection, the claim lock taken:
+ * give back what this deliverer held under the old one (a sweep may take
+ * it meanwhile).
  */
 static bool
-reattach(struct db *db)
+on_reattach(struct drain *d, struct db *db, bool first, void *ctx)
 {
-	int	i, rc;
-
-	for (i = 0; i < 3 && claimer.lock_key != 0; i++) {
-		if ((rc = hookq_lock(db, claimer.lock_key)) != 0)
-			break;
-		lock_key_new();
-	}
-	if (claimer.lock_key != 0 && i == 3)
-		return false;
 	/*
 	 * This connection's commits do not wait for their WAL flush: what a
 	 * server crash could forget is a claim (the rows stay queued) or a
@@ -446,56 +366,48 @@ reattach(struct db *db)
 	 */
 	if (db_command(db, "SET synchronous_commit = off") != 0)
 		return false;
-	return hookq_release_all(db, me) >= 0;
+	return hookq_release_all(db, drainer.id) >= 0;
 }
 
-static void
-ids_init(void)
+/* drain_ops.hold_ms: without the key nothing can be signed: claim nothing. */
+static long
+on_hold(struct drain *d, struct db *db)
 {
-	char		host[64];
-	unsigned char	r[4] = { 0 };
-
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	if (getentropy(r, sizeof(r)) != 0)
-		fatal("getentropy");
-	snprintf(me, sizeof(me), "%s:%ld:%02x%02x%02x%02x", host,
-	    (long)getpid(), r[0], r[1], r[2], r[3]);
-	srandom((unsigned)(r[0] | r[1] << 8 | r[2] << 16) ^ (unsigned)getpid());
-	claimer.id = me;
-	claimer.lease_s = cfg.webhooks_lease;
-	lock_key_new();
+	if (key.loaded || hookq_endpoints(db) == 0)
+		return 0;
+	if (!key_warned)
+		log_warnx("webhook endpoints are registered but there is no "
+		    "secret key (secret_key_file or the credential "
+		    "secret_key): delivering nothing until there is one");
+	key_warned = true;
+	return d->once ? -1 : cfg.webhooks_poll_interval * 1000;
 }
 
-static void
-signals_init(void)
-{
-	struct sigaction sa;
-	sigset_t	 block;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-}
-
-/* At -t: a configured key must load. Without one, endpoints need it. */
 static int
-check_key(bool at_check, char *err, size_t errlen)
+on_batch(struct drain *d, struct db *db)
+{
+	return run_batch(db, d->arg);
+}
+
+static const struct drain_ops webhooks_ops = {
+	.channel = HOOKQ_CHANNEL,
+	.wake_key = HOOKQ_WAKE_KEY,
+	.reattach = on_reattach,
+	.housekeeping = on_housekeeping,
+	.hold_ms = on_hold,
+	.batch = on_batch,
+	.next_due_ms = hookq_next_due_ms,
+};
+
+/* drain_start's check: a configured key must load (at -t, and wiped). */
+static int
+check_key(struct config *c, bool at_check, char *err, size_t errlen)
 {
 	char	path[4096];
 
-	if (!secretbox_key_source(&cfg, path, sizeof(path)))
+	if (!secretbox_key_source(c, path, sizeof(path)))
 		return 0;
-	if (secretbox_key_load(&cfg, &key, err, errlen) != 0)
+	if (secretbox_key_load(c, &key, err, errlen) != 0)
 		return -1;
 	if (at_check)
 		secretbox_key_wipe(&key);
@@ -507,87 +419,29 @@ main(int argc, char **argv)
 {
 	struct hook_http *http;
 	struct db	*db;
-	const char	*path = NULL;
 	char		 err[1024];
-	unsigned long	 gen = 0;
-	int64_t		 last_sweep = 0;
-	bool		 once = false, check = false, warned = false;
-	int		 ch, n;
+	bool		 once;
 
-	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case '1': once = true; break;
-		case 't': check = true; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	log_init("memberd-webhooks", LOG_LVL_INFO);
-	if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
-	    check_key(check, err, sizeof(err)) != 0) {
-		fprintf(stderr, "memberd-webhooks: %s\n", err);
-		config_release(&cfg);
-		return 1;
-	}
-	log_set_level((enum log_level)cfg.log_level);
-	if (check) {
-		printf("memberd-webhooks: configuration ok\n");
-		config_release(&cfg);
-		return 0;
-	}
+	drain_start(argc, argv, "memberd-webhooks", "deliver what is due",
+	    &cfg, check_key, &once);
 	if ((http = hook_http_new(HOOK_HTTP_TIMEOUT_MS, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "memberd-webhooks: %s\n", err);
 		config_release(&cfg);
 		return 1;
 	}
-	ids_init();
-	signals_init();
+	drain_init(&drainer, &webhooks_ops, http, cfg.webhooks_lease,
+	    cfg.webhooks_claim_lock, cfg.webhooks_poll_interval * 1000);
+	drainer.once = once;
 	db = db_open(&cfg, "memberd-webhooks");
 	log_info("deliverer %s started; batch=%ld lease=%lds claim_lock=%s "
-	    "key=%s", me, cfg.webhooks_batch_size, cfg.webhooks_lease,
-	    claimer.lock_key ? "session" : "off", key.loaded ? "loaded" :
+	    "key=%s", drainer.id, cfg.webhooks_batch_size, cfg.webhooks_lease,
+	    cfg.webhooks_claim_lock ? "session" : "off", key.loaded ? "loaded" :
 	    "none");
 	sd_notify(0, "READY=1");
-	while (!stop_requested()) {
-		if (!db_ensure(db)) {
-			wait_for_work(db, 1000);
-			continue;
-		}
-		if (gen != db_generation(db)) {
-			if (db_listen(db, HOOKQ_CHANNEL) != 0 || !reattach(db)) {
-				wait_for_work(db, 1000);
-				continue;
-			}
-			gen = db_generation(db);
-		}
-		/* without the key nothing can be signed: claim nothing */
-		if (!key.loaded && hookq_endpoints(db) != 0) {
-			if (!warned)
-				log_warnx("webhook endpoints are registered but "
-				    "there is no secret key (secret_key_file or "
-				    "the credential secret_key): delivering "
-				    "nothing until there is one");
-			warned = true;
-			if (once)
-				break;
-			wait_for_work(db, cfg.webhooks_poll_interval * 1000);
-			continue;
-		}
-		housekeeping(db, &last_sweep);
-		n = run_batch(db, http);
-		if (n > 0)
-			continue;
-		if (once)
-			break;
-		if (db_drain_notifications(db) > 0)
-			continue;
-		wait_for_work(db, idle_ms(db));
-	}
+	drain_run(&drainer, db);
 	sd_notify(0, "STOPPING=1");
-	log_info("deliverer %s stopped", me);
+	log_info("deliverer %s stopped", drainer.id);
 	hook_http_free(http);
 	db_close(db);
 	secretbox_key_wipe(&key);

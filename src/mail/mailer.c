@@ -8,11 +8,14 @@
  * messages. A crash thus repeats at most the message in flight and those
  * accepted in the last RECORD_DELAY. See outbox.h for the row states.
  *
- * Claims are tied to this process's database session by a session
- * advisory lock (outbox.h): every SWEEP_INTERVAL each mailer requeues the
- * rows of mailers whose lock is free, so a killed mailer's batch goes out
- * within seconds. After a reconnect the mailer takes its lock again and
- * asks which rows it still holds (reattach): the claim sent ahead, whose
+ * The loop, the wake-up, the claim lock, the sweep's cadence and the
+ * backoff are drain.h's, shared with memberd-webhooks; this file is the
+ * mailer's batch. Claims are tied to this process's database session by a
+ * session advisory lock (outbox.h): every DRAIN_SWEEP_US each mailer
+ * requeues the rows of mailers whose lock is free, so a killed mailer's
+ * batch goes out within seconds. After a reconnect the mailer takes its
+ * lock again and asks which rows it still holds (reattach): the claim sent
+ * ahead, whose
  * answer was lost with the connection, is given back at once; rows of the
  * batch on the wire that a sweep requeued meanwhile are not sent.
  *
@@ -26,8 +29,6 @@
  * the message in flight finishes, the rest of the batch is given back, and
  * the process exits 0.
  */
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "drain.h"
 #include "log.h"
 #include "message.h"
 #include "outbox.h"
@@ -52,21 +54,17 @@
 /* While the database is away, how long unrecorded verdicts are retried. */
 #define SETTLE_RETRY_US		500000
 #define STOP_GRACE_US		(5 * 1000000LL)
-/* How often the rows of mailers that are gone are looked for. */
-#define SWEEP_INTERVAL_US	(2 * 1000000LL)
-/* After the server starts, live mailers get this long to lock again. */
-#define RESTART_GRACE_S		5
 /* During a session, how often the connection is checked for a restart. */
 #define ATTACH_CHECK_US		200000
 
-static volatile sig_atomic_t	stopping;
 static struct config		cfg;
-static char			mailer_id[128];
-/* What the claims stamp on rows; its lock_key is 0 without a claim lock. */
-static struct outbox_claimer	claimer;
-/* The connection on which the lock is held and our rows are known. */
-static unsigned long		attached_gen;
-static sigset_t			waitmask;
+/* The loop, our worker id (drainer.id) and what claims stamp on rows. */
+static struct drain		drainer;
+static char			msgid_domain[256];
+/* After the relay failed: no batch before this (monotonic us). */
+static int64_t			pause_until;
+static int			relay_failures;
+static int64_t			last_purge;
 /* The next batch's claim is on its way (outbox_claim_send). */
 static bool			prefetching;
 /*
@@ -105,37 +103,6 @@ struct batch {
 	int64_t		 next_extend;
 };
 
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: memberd-mailer [-c file] [-1 | -t]\n"
-	    "  -c file  configuration (default $MEMBERD_CONFIG)\n"
-	    "  -1       send what is due once, then exit\n"
-	    "  -t       check the configuration and exit\n");
-	exit(2);
-}
-
-/* A stop asked for, delivered or still pending behind the signal mask. */
-static bool
-stop_requested(void)
-{
-	sigset_t	pending;
-
-	if (stopping)
-		return true;
-	if (sigpending(&pending) != 0)
-		return false;
-	return sigismember(&pending, SIGTERM) == 1 ||
-	    sigismember(&pending, SIGINT) == 1;
-}
-
 /* The domain part of an address, for logs that must not name people. */
 static const char *
 domain_of(const char *addr)
@@ -149,22 +116,6 @@ static int64_t
 lease_us(void)
 {
 	return (int64_t)cfg.mailer_lease * 1000000;
-}
-
-/* Sleep until a notification, the timeout, or a signal. */
-static void
-wait_for_work(struct db *db, long timeout_ms)
-{
-	struct pollfd	 pfd;
-	struct timespec	 ts;
-
-	ts.tv_sec = timeout_ms / 1000;
-	ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
-	pfd.fd = db_socket(db);
-	pfd.events = POLLIN;
-	if (ppoll(pfd.fd >= 0 ? &pfd : NULL, pfd.fd >= 0 ? 1 : 0, &ts,
-	    &waitmask) > 0)
-		(void)db_drain_notifications(db);
 }
 
 static void
@@ -197,13 +148,13 @@ settle_failure(struct db *db, struct row *r, int code, const char *reply)
 
 	o = outbox_verdict(code, r->msg.attempts, cfg.mailer_max_attempts);
 	if (o == OUTBOX_FAILED) {
-		retry_ms = outbox_backoff_ms(r->msg.attempts,
-		    cfg.mailer_backoff_unit_ms, (double)random() / RAND_MAX);
-		rc = outbox_mark_failed(db, mailer_id, r->msg.id, retry_ms,
+		retry_ms = drain_backoff_ms(r->msg.attempts,
+		    cfg.mailer_backoff_unit_ms, drain_unit_random());
+		rc = outbox_mark_failed(db, drainer.id, r->msg.id, retry_ms,
 		    code, reply);
 	} else {
 		outcome = "dead";
-		rc = outbox_mark_dead(db, mailer_id, r->msg.id, code, reply);
+		rc = outbox_mark_dead(db, drainer.id, r->msg.id, code, reply);
 	}
 	if (rc < 0) {
 		r->state = ROW_UNRECORDED;
@@ -240,7 +191,7 @@ record_sent(struct batch *b)
 			v[k].code = b->rows[i].code;
 			v[k++].age_us = now - b->rows[i].answered;
 		}
-	if (outbox_mark_sent(b->db, mailer_id, v, k, written) < 0)
+	if (outbox_mark_sent(b->db, drainer.id, v, k, written) < 0)
 		b->next_record = now + SETTLE_RETRY_US;
 	else {
 		for (i = 0; i < k; i++) {
@@ -281,49 +232,11 @@ verdict(struct batch *b, struct row *r, int code, const char *reply)
 static void
 release(struct db *db, struct row *r, const char *why)
 {
-	int	rc = outbox_release(db, mailer_id, r->msg.id, why);
+	int	rc = outbox_release(db, drainer.id, r->msg.id, why);
 
 	r->state = ROW_SETTLED;
 	log_attempt(r, rc == 1 ? (why ? "not-offered" : "released") :
 	    rc == 0 ? "lost-lease" : "release-failed", 0, why, 0);
-}
-
-/* A fresh claim lock key: random, positive, never 0. */
-static void
-lock_key_new(void)
-{
-	uint64_t	k = 0;
-
-	claimer.lock_key = 0;
-	if (!cfg.mailer_claim_lock)
-		return;
-	while (k == 0) {
-		if (getentropy(&k, sizeof(k)) != 0)
-			fatal("getentropy");
-		k &= INT64_MAX;
-	}
-	claimer.lock_key = (long long)k;
-}
-
-/*
- * Take the claim lock on this connection. When another session holds our
- * key, it is a sweep requeuing our rows this instant (we were away), or
- * by a chance of 2^-63 another mailer: take a new key either way. True
- * when the lock is held (or none is used).
- */
-static bool
-lock_take(struct db *db)
-{
-	int	i, rc;
-
-	for (i = 0; i < 3 && claimer.lock_key != 0; i++) {
-		if ((rc = outbox_lock(db, claimer.lock_key)) != 0)
-			return rc == 1;
-		log_warnx("claim lock %lld is held elsewhere: our rows are "
-		    "being requeued; taking another key", claimer.lock_key);
-		lock_key_new();
-	}
-	return claimer.lock_key == 0;
 }
 
 static bool
@@ -373,7 +286,7 @@ release_strays(struct db *db, struct batch *b, const long long *ids, int n)
 		for (j = 0; b != NULL && j < b->n; j++)
 			ours = ours || (b->rows[j].msg.id == ids[i] &&
 			    b->rows[j].state != ROW_SETTLED);
-		if (!ours && outbox_release(db, mailer_id, ids[i], NULL) == 1)
+		if (!ours && outbox_release(db, drainer.id, ids[i], NULL) == 1)
 			back++;
 	}
 	if (back > 0)
@@ -382,37 +295,35 @@ release_strays(struct db *db, struct batch *b, const long long *ids, int n)
 }
 
 /*
- * On a new connection, before any claim: take the claim lock again and
- * learn which rows are still ours (b: the batch on the wire, or NULL).
- * True when done; else it is tried again at the next occasion.
+ * drain_attach's step on a new connection, the claim lock taken: learn
+ * which rows are still ours (ctx: the batch on the wire, or NULL). False:
+ * tried again at the next occasion.
  */
 static bool
-reattach(struct db *db, struct batch *b)
+on_reattach(struct drain *d, struct db *db, bool first, void *ctx)
 {
-	unsigned long	 gen = db_generation(db);
+	struct batch	*b = ctx;
 	long long	*ids;
 	int		 n;
 
-	if (!db_is_up(db))
-		return false;
-	if (gen == attached_gen)
+	if (first)
 		return true;
-	if (!lock_take(db))
-		return false;
-	if (attached_gen != 0) {
-		prefetching = false;	/* its answer went with the old one */
-		if ((n = outbox_held(db, mailer_id, &ids)) < 0) {
-			free(ids);
-			return false;
-		}
-		forget_lost(b, ids, n);
-		release_strays(db, b, ids, n);
+	prefetching = false;	/* its answer went with the old one */
+	if ((n = outbox_held(db, drainer.id, &ids)) < 0) {
 		free(ids);
+		return false;
 	}
-	if (db_generation(db) != gen)
-		return false;		/* lost again meanwhile */
-	attached_gen = gen;
+	forget_lost(b, ids, n);
+	release_strays(db, b, ids, n);
+	free(ids);
 	return true;
+}
+
+/* On a new connection, before any claim: see drain_attach. */
+static bool
+reattach(struct db *db, struct batch *b)
+{
+	return drain_attach(&drainer, db, b);
 }
 
 /* Hooks called from inside the SMTP session. */
@@ -446,7 +357,7 @@ on_tick(void *arg)
 		record_sent(b);
 	if (now < b->next_extend)
 		return;
-	if (outbox_extend(b->db, mailer_id, cfg.mailer_lease) >= 0) {
+	if (outbox_extend(b->db, drainer.id, cfg.mailer_lease) >= 0) {
 		b->lease_mark = now;
 		b->next_extend = now + lease_us() / 4;
 	} else
@@ -458,7 +369,7 @@ on_stop(void *arg)
 {
 	struct batch	*b = arg;
 
-	return stop_requested() || b->lost;
+	return drain_stop_requested() || b->lost;
 }
 
 /*
@@ -486,7 +397,7 @@ settle_retry(struct batch *b)
 				left++;
 		if (left == 0)
 			return;
-		if (stop_by == 0 && stop_requested())
+		if (stop_by == 0 && drain_stop_requested())
 			stop_by = now_mono_us() + STOP_GRACE_US;
 		if (now_mono_us() > deadline ||
 		    (stop_by != 0 && now_mono_us() > stop_by))
@@ -530,7 +441,8 @@ claim(struct db *db, struct outbox_msg *msgs)
 		return outbox_claim_collect(db, msgs,
 		    (int)cfg.mailer_batch_size);
 	}
-	return outbox_claim(db, &claimer, msgs, (int)cfg.mailer_batch_size);
+	return outbox_claim(db, &drainer.claimer, msgid_domain, msgs,
+	    (int)cfg.mailer_batch_size);
 }
 
 /* Give back the batch claimed ahead: stopping, or the relay is away. */
@@ -556,10 +468,114 @@ drop_prefetch(struct db *db)
 }
 
 /*
+ * Rows of a fresh claim into b, each rendered and given an SMTP item in
+ * items[] (a row that does not render is dead at once). How many items.
+ */
+static size_t
+batch_open(struct db *db, struct batch *b, struct outbox_msg *msgs, int n,
+    struct smtp_item *items)
+{
+	size_t	k = 0;
+	int	i;
+
+	memset(b, 0, sizeof(*b));
+	b->db = db;
+	b->n = n;
+	b->rows = xcalloc((size_t)n, sizeof(*b->rows));
+	b->lease_mark = now_mono_us();
+	b->next_extend = b->lease_mark + lease_us() / 4;
+	for (i = 0; i < n; i++) {
+		b->rows[i].msg = msgs[i];
+		if (!render(&b->rows[i])) {
+			(void)settle_failure(db, &b->rows[i], 554, "554 "
+			    "refused locally: an address or header is "
+			    "malformed");
+			continue;
+		}
+		items[k].recipient = b->rows[i].msg.recipient;
+		items[k].message = b->rows[i].text.data;
+		items[k].len = b->rows[i].text.len;
+		items[k++].arg = &b->rows[i];
+	}
+	return k;
+}
+
+/*
+ * The rows the relay gave no verdict for: back as they were after a stop
+ * or a session that never offered them, a counted failure when the relay
+ * saw them (err: why the session ended).
+ */
+static void
+batch_unanswered(struct db *db, struct smtp_item *items, size_t k,
+    enum smtp_result res, const char *err)
+{
+	const char	*why = err[0] ? err : "no reply from the relay";
+	struct row	*r;
+	size_t		 i;
+
+	for (i = 0; i < k; i++) {
+		r = items[i].arg;
+		if (r->state != ROW_CLAIMED)
+			continue;
+		if (res == SMTP_STOPPED)
+			release(db, r, NULL);
+		else if (items[i].given)	/* the relay saw it: counted */
+			(void)settle_failure(db, r, 0, why);
+		else
+			release(db, r, why);
+	}
+}
+
+static void
+batch_release(struct batch *b, struct smtp_item *items)
+{
+	int	i;
+
+	for (i = 0; i < b->n; i++) {
+		outbox_msg_release(&b->rows[i].msg);
+		buf_release(&b->rows[i].text);
+	}
+	free(items);
+	free(b->rows);
+}
+
+/*
+ * Send the k items of b over one session. When the batch is full, the
+ * next one is claimed while this one is on the wire, so the database's
+ * work overlaps the relay's. *relay_failed: the session failed with no
+ * verdict at all.
+ */
+static enum smtp_result
+batch_send(struct db *db, struct smtp_client *smtp, struct batch *b,
+    struct smtp_item *items, size_t k, bool *relay_failed)
+{
+	struct smtp_hooks	 hooks = { on_done, on_tick, on_stop, b };
+	enum smtp_result	 res = SMTP_OK;
+	char			 err[512] = "";
+
+	/* the claim may have reconnected: are these rows still ours? */
+	(void)reattach(db, b);
+	if (b->n == cfg.mailer_batch_size && !on_stop(b) &&
+	    drain_attached(&drainer, db))
+		prefetching = outbox_claim_send(db, &drainer.claimer,
+		    msgid_domain, (int)cfg.mailer_batch_size) == 0;
+	if (k > 0 && on_stop(b))
+		res = SMTP_STOPPED;
+	else if (k > 0) {
+		res = smtp_send_batch(smtp, items, k, &hooks, err, sizeof(err));
+		if (res == SMTP_FAILED)
+			log_warnx("smtp: %s", err);
+		*relay_failed = res == SMTP_FAILED && b->answered == 0;
+	}
+	if (res != SMTP_OK)
+		drop_prefetch(db);
+	batch_unanswered(db, items, k, res, err);
+	return res;
+}
+
+/*
  * Claim, send and settle one batch. Returns how many were claimed;
  * *relay_failed tells whether the session failed with no verdict at all.
- * When the batch is full, the next one is claimed while this one is on
- * the wire, so the database's work overlaps the relay's.
  */
 static int
 run_batch(struct db *db, struct smtp_client *smtp, bool *relay_failed)
@@ -567,11 +583,8 @@ run_batch(struct db *db, struct smtp_client *smtp, bool *relay_failed)
 	struct batch		 b;
 	struct outbox_msg	*msgs;
 	struct smtp_item	*items;
-	struct smtp_hooks	 hooks = { on_done, on_tick, on_stop, NULL };
-	enum smtp_result	 res = SMTP_OK;
-	char			 err[512] = "";
-	int			 n, i;
-	size_t			 k = 0;
+	size_t			 k;
+	int			 n;
 
 	*relay_failed = false;
 	if (!reattach(db, NULL))
@@ -582,163 +595,90 @@ run_batch(struct db *db, struct smtp_client *smtp, bool *relay_failed)
 		free(msgs);
 		return 0;
 	}
-	memset(&b, 0, sizeof(b));
-	b.db = db;
-	b.n = n;
-	b.rows = xcalloc((size_t)n, sizeof(*b.rows));
-	b.lease_mark = now_mono_us();
-	b.next_extend = b.lease_mark + lease_us() / 4;
-	hooks.arg = &b;
 	items = xcalloc((size_t)n, sizeof(*items));
-	for (i = 0; i < n; i++) {
-		b.rows[i].msg = msgs[i];
-		if (!render(&b.rows[i])) {
-			(void)settle_failure(db, &b.rows[i], 554, "554 refused "
-			    "locally: an address or header is malformed");
-			continue;
-		}
-		items[k].recipient = b.rows[i].msg.recipient;
-		items[k].message = b.rows[i].text.data;
-		items[k].len = b.rows[i].text.len;
-		items[k++].arg = &b.rows[i];
-	}
+	k = batch_open(db, &b, msgs, n, items);
 	free(msgs);
-
-	/* the claim may have reconnected: are these rows still ours? */
-	(void)reattach(db, &b);
-	if (n == cfg.mailer_batch_size && !on_stop(&b) &&
-	    attached_gen == db_generation(db))
-		prefetching = outbox_claim_send(db, &claimer,
-		    (int)cfg.mailer_batch_size) == 0;
-	if (k > 0 && on_stop(&b))
-		res = SMTP_STOPPED;
-	else if (k > 0) {
-		res = smtp_send_batch(smtp, items, k, &hooks, err, sizeof(err));
-		if (res == SMTP_FAILED)
-			log_warnx("smtp: %s", err);
-		*relay_failed = res == SMTP_FAILED && b.answered == 0;
-	}
-	if (res != SMTP_OK)
-		drop_prefetch(db);
-	for (i = 0; i < (int)k; i++) {
-		struct row *r = items[i].arg;
-
-		if (r->state != ROW_CLAIMED)
-			continue;
-		if (res == SMTP_STOPPED)
-			release(db, r, NULL);
-		else if (items[i].given)	/* the relay saw it: counted */
-			(void)settle_failure(db, r, 0, err[0] ? err :
-			    "no reply from the relay");
-		else
-			release(db, r, err[0] ? err : "no reply from the relay");
-	}
+	(void)batch_send(db, smtp, &b, items, k, relay_failed);
 	settle_retry(&b);
-
-	for (i = 0; i < n; i++) {
-		outbox_msg_release(&b.rows[i].msg);
-		buf_release(&b.rows[i].text);
-	}
-	free(items);
-	free(b.rows);
+	batch_release(&b, items);
 	return n;
 }
 
-/*
- * How often to sweep: with claim locks, SWEEP_INTERVAL; with the lease
- * alone, a quarter of it, between a second and a minute.
- */
-static int64_t
-sweep_every_us(void)
+/* drain_ops.batch: one batch; after a relay failure, a pause first. */
+static int
+on_batch(struct drain *d, struct db *db)
 {
-	int64_t	every = lease_us() / 4;
+	struct smtp_client	*smtp = d->arg;
+	bool			 relay_failed;
+	long			 pause_ms;
+	int			 n;
 
-	if (cfg.mailer_claim_lock)
-		return SWEEP_INTERVAL_US;
-	if (every < 1000000)
-		every = 1000000;
-	if (every > 60 * 1000000LL)
-		every = 60 * 1000000LL;
-	return every;
+	n = run_batch(db, smtp, &relay_failed);
+	if (!relay_failed) {
+		if (n > 0)
+			relay_failures = 0;
+		return n;
+	}
+	/*
+	 * The relay is unreachable or refuses us: wait before the next batch
+	 * instead of spending an attempt of every queued message on it.
+	 */
+	pause_ms = drain_backoff_ms(++relay_failures,
+	    cfg.mailer_backoff_unit_ms, 0.5);
+	if (pause_ms > cfg.mailer_poll_interval * 1000)
+		pause_ms = cfg.mailer_poll_interval * 1000;
+	pause_until = now_mono_us() + (int64_t)pause_ms * 1000;
+	return 0;
 }
 
+/* drain_ops.hold_ms: the pause after a relay failure (not with -1). */
+static long
+on_hold(struct drain *d, struct db *db)
+{
+	int64_t	now = now_mono_us();
+
+	if (d->once || now >= pause_until)
+		return 0;
+	return (long)((pause_until - now) / 1000) + 1;
+}
+
+/* drain_ops.housekeeping: the sweep, and the purge of old sent rows. */
 static void
-housekeeping(struct db *db, int64_t *last_sweep, int64_t *last_purge)
+on_housekeeping(struct drain *d, struct db *db)
 {
 	int64_t	now = now_mono_us();
 	int	n, gone, rounds;
 
-	if (*last_sweep == 0 || now - *last_sweep >= sweep_every_us()) {
-		if ((n = outbox_sweep(db, cfg.mailer_max_attempts,
-		    claimer.lock_key, RESTART_GRACE_S, &gone)) > 0)
-			log_warnx("requeued %d messages whose mailer stopped "
-			    "answering (%d: its session is gone, %d: its "
-			    "lease passed)", n, gone, n - gone);
-		*last_sweep = now;
-	}
+	if ((n = outbox_sweep(db, cfg.mailer_max_attempts,
+	    d->claimer.lock_key, DRAIN_RESTART_GRACE_S, &gone)) > 0)
+		log_warnx("requeued %d messages whose mailer stopped "
+		    "answering (%d: its session is gone, %d: its "
+		    "lease passed)", n, gone, n - gone);
 	if (cfg.mail_retention > 0 &&
-	    (*last_purge == 0 || now - *last_purge >= PURGE_INTERVAL_US)) {
+	    (last_purge == 0 || now - last_purge >= PURGE_INTERVAL_US)) {
 		rounds = 0;
 		while ((n = outbox_purge_sent(db, cfg.mail_retention,
 		    PURGE_CHUNK)) == PURGE_CHUNK && ++rounds < 100)
 			;
-		*last_purge = now;
+		last_purge = now;
 	}
 }
 
-/* How long to sleep: until the next row is due, at most the poll. */
-static long
-idle_ms(struct db *db)
+static const struct drain_ops mailer_ops = {
+	.channel = OUTBOX_CHANNEL,
+	.wake_key = OUTBOX_WAKE_KEY,
+	.reattach = on_reattach,
+	.housekeeping = on_housekeeping,
+	.hold_ms = on_hold,
+	.batch = on_batch,
+	.next_due_ms = outbox_next_due_ms,
+};
+
+/* drain_start's check: the mailer's keys. */
+static int
+check_config(struct config *c, bool at_check, char *err, size_t errlen)
 {
-	long	poll_ms = cfg.mailer_poll_interval * 1000, due;
-
-	/* wake for the sweep too: a dead mailer's rows send no notification */
-	if (poll_ms > sweep_every_us() / 1000)
-		poll_ms = (long)(sweep_every_us() / 1000);
-	due = outbox_next_due_ms(db);
-	if (due < 0 || due > poll_ms)
-		return poll_ms;
-	/* due now but not claimable: another mailer holds it this instant */
-	return due < 20 ? 20 : due;
-}
-
-static void
-mailer_id_init(void)
-{
-	char		host[64];
-	unsigned char	r[4] = { 0 };
-
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	/* unique per start: a restart with the same pid is another mailer */
-	if (getentropy(r, sizeof(r)) != 0)
-		fatal("getentropy");
-	snprintf(mailer_id, sizeof(mailer_id), "%s:%ld:%02x%02x%02x%02x",
-	    host, (long)getpid(), r[0], r[1], r[2], r[3]);
-	claimer.mailer_id = mailer_id;
-	claimer.lease_s = cfg.mailer_lease;
-	lock_key_new();
-	srandom((unsigned)(r[0] | r[1] << 8 | r[2] << 16) ^ (unsigned)getpid());
-}
-
-static void
-signals_init(void)
-{
-	struct sigaction sa;
-	sigset_t	 block;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
+	return config_check_mailer(c, err, errlen);
 }
 
 int
@@ -748,102 +688,33 @@ main(int argc, char **argv)
 	    "opportunistic", "off" };
 	struct smtp_client *smtp;
 	struct db	*db;
-	const char	*path = NULL;
-	char		 err[1024], domain[256];
-	unsigned long	 listening_gen = 0;
-	int64_t		 last_sweep = 0, last_purge = 0, pause_until = 0;
-	bool		 once = false, check = false, relay_failed;
-	int		 ch, n, failures = 0;
-	long		 pause_ms;
+	char		 err[1024];
+	bool		 once;
 
-	while ((ch = getopt(argc, argv, "c:1t")) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case '1': once = true; break;
-		case 't': check = true; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	log_init("memberd-mailer", LOG_LVL_INFO);
-	if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
-	    config_check_mailer(&cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "memberd-mailer: %s\n", err);
-		config_release(&cfg);
-		return 1;
-	}
-	log_set_level((enum log_level)cfg.log_level);
-	if (check) {
-		printf("memberd-mailer: configuration ok\n");
-		config_release(&cfg);
-		return 0;
-	}
-	snprintf(domain, sizeof(domain), "%s", strrchr(cfg.mail_from, '@') + 1);
-	claimer.msgid_domain = domain;
+	drain_start(argc, argv, "memberd-mailer", "send what is due", &cfg,
+	    check_config, &once);
+	snprintf(msgid_domain, sizeof(msgid_domain), "%s",
+	    strrchr(cfg.mail_from, '@') + 1);
 	if ((smtp = smtp_client_new(&cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "memberd-mailer: %s\n", err);
 		config_release(&cfg);
 		return 1;
 	}
-	mailer_id_init();
-	signals_init();
+	drain_init(&drainer, &mailer_ops, smtp, cfg.mailer_lease,
+	    cfg.mailer_claim_lock, cfg.mailer_poll_interval * 1000);
+	drainer.once = once;
 
 	db = db_open(&cfg, "memberd-mailer");
 	log_info("mailer %s started; relay %s:%ld starttls=%s auth=%s "
-	    "batch=%ld lease=%lds claim_lock=%s", mailer_id, cfg.smtp_host,
+	    "batch=%ld lease=%lds claim_lock=%s", drainer.id, cfg.smtp_host,
 	    cfg.smtp_port, tls_names[config_starttls(&cfg)],
 	    *cfg.smtp_user ? "yes" : "no", cfg.mailer_batch_size,
 	    cfg.mailer_lease, cfg.mailer_claim_lock ? "session" : "off");
 	sd_notify(0, "READY=1");
-	while (!stop_requested()) {
-		if (!db_ensure(db)) {
-			wait_for_work(db, 1000);
-			continue;
-		}
-		if (listening_gen != db_generation(db)) {
-			if (db_listen(db, OUTBOX_CHANNEL) != 0) {
-				wait_for_work(db, 1000);
-				continue;
-			}
-			listening_gen = db_generation(db);
-		}
-		if (!reattach(db, NULL)) {
-			wait_for_work(db, 200);
-			continue;
-		}
-		housekeeping(db, &last_sweep, &last_purge);
-		if (!once && now_mono_us() < pause_until) {
-			wait_for_work(db, (long)((pause_until - now_mono_us()) /
-			    1000) + 1);
-			continue;
-		}
-		n = run_batch(db, smtp, &relay_failed);
-		if (relay_failed) {
-			/*
-			 * The relay is unreachable or refuses us: wait before
-			 * the next batch instead of spending an attempt of
-			 * every queued message on it.
-			 */
-			pause_ms = outbox_backoff_ms(++failures,
-			    cfg.mailer_backoff_unit_ms, 0.5);
-			if (pause_ms > cfg.mailer_poll_interval * 1000)
-				pause_ms = cfg.mailer_poll_interval * 1000;
-			pause_until = now_mono_us() + (int64_t)pause_ms * 1000;
-		} else if (n > 0)
-			failures = 0;
-		if (n > 0 && !relay_failed)
-			continue;
-		if (once)
-			break;
-		/* a notification read along with the claim's reply */
-		if (db_drain_notifications(db) > 0)
-			continue;
-		wait_for_work(db, idle_ms(db));
-	}
+	drain_run(&drainer, db);
 	drop_prefetch(db);
 	sd_notify(0, "STOPPING=1");
-	log_info("mailer %s stopped", mailer_id);
+	log_info("mailer %s stopped", drainer.id);
 	smtp_client_free(smtp);
 	db_close(db);
 	config_release(&cfg);

@@ -4,6 +4,7 @@
 
 #include "message.h"
 #include "util.h"
+#include "validate.h"
 #include "banned.h"
 
 #define QP_LINE_MAX	76
@@ -17,21 +18,6 @@ header_value_ok(const char *s)
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
-bool
-mail_address_ok(const char *s)
-{
-	const char	*at = strrchr(s, '@');
-	const unsigned char *p;
-
-	if (at == NULL || at == s || at[1] == '\0' || strlen(s) > 254)
-		return false;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' ||
-		    *p == '"' || *p == ',' || *p == ';' || *p == '\\')
 			return false;
 	return true;
 }

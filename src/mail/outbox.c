@@ -79,9 +79,6 @@ static struct stmt st_release = STMT(
     " last_error = COALESCE($3, last_error)"
     " WHERE id = $1 AND state = 'sending' AND locked_by = $2", 3);
 
-static struct stmt st_lock = STMT(
-    "SELECT pg_try_advisory_lock($1::bigint)", 1);
-
 static struct stmt st_held = STMT(
     "SELECT id FROM email_queue WHERE state = 'sending' AND locked_by = $1",
     1);
@@ -134,6 +131,41 @@ static struct stmt st_purge = STMT(
     "   AND sent_at < now() - make_interval(secs => $1::bigint)"
     "   LIMIT $2)", 2);
 
+/* The operator's statements (memberctl queue). */
+static struct stmt st_counts = STMT(
+    "SELECT s.state, count(q.id)"
+    " FROM unnest(ARRAY['queued', 'sending', 'failed', 'sent', 'dead'])"
+    "   WITH ORDINALITY AS s(state, ord)"
+    " LEFT JOIN email_queue q ON q.state = s.state"
+    " GROUP BY s.state, s.ord ORDER BY s.ord", 0);
+
+static struct stmt st_ages = STMT(
+    "SELECT (SELECT extract(epoch FROM now() - min(created_at))::bigint"
+    "   FROM email_queue WHERE state IN ('queued', 'sending', 'failed')),"
+    " (SELECT count(*) FROM email_queue WHERE state = 'dead'"
+    "   AND coalesce(last_attempt_at, created_at)"
+    "     > now() - interval '24 hours')", 0);
+
+static struct stmt st_list = STMT(
+    "SELECT id, state, attempts, rfc3339(created_at),"
+    " coalesce(rfc3339(last_attempt_at), '-'), template, recipient,"
+    " coalesce(last_error, '')"
+    " FROM email_queue WHERE ($1::text IS NULL OR state = $1)"
+    " ORDER BY id DESC LIMIT $2", 2);
+
+static struct stmt st_retry_one = STMT(
+    "UPDATE email_queue SET state = 'queued', attempts = 0,"
+    " next_attempt_at = now(), locked_by = NULL, lease_until = NULL"
+    " WHERE id = $1 AND state IN ('dead', 'failed')", 1);
+
+static struct stmt st_retry_dead = STMT(
+    "UPDATE email_queue SET state = 'queued', attempts = 0,"
+    " next_attempt_at = now(), locked_by = NULL, lease_until = NULL"
+    " WHERE state = 'dead'", 0);
+
+static struct stmt st_wake = STMT(
+    "SELECT pg_notify('" OUTBOX_CHANNEL "', '')", 0);
+
 /* Fill msgs[] from a claim's rows; frees res. How many. */
 static int
 claim_rows(struct db_res *res, struct outbox_msg *msgs, int max)
@@ -165,26 +197,25 @@ lock_param(char *buf, long long key)
 }
 
 int
-outbox_claim(struct db *db, const struct outbox_claimer *who,
-    struct outbox_msg *msgs, int max)
+outbox_claim(struct db *db, const struct drain_claimer *who,
+    const char *msgid_domain, struct outbox_msg *msgs, int max)
 {
 	struct db_res	*res;
-	char		 lease[24], lim[24], key[24];
+	char		 key[24];
 
-	res = DB_EXEC(db, &st_claim, who->mailer_id,
-	    db_fmt_int(lease, who->lease_s), db_fmt_int(lim, max),
-	    who->msgid_domain, lock_param(key, who->lock_key));
+	res = DB_EXEC(db, &st_claim, who->id, DB_INT(who->lease_s),
+	    DB_INT(max), msgid_domain, lock_param(key, who->lock_key));
 	return res == NULL ? -1 : claim_rows(res, msgs, max);
 }
 
 int
-outbox_claim_send(struct db *db, const struct outbox_claimer *who, int max)
+outbox_claim_send(struct db *db, const struct drain_claimer *who,
+    const char *msgid_domain, int max)
 {
-	char	lease[24], lim[24], key[24];
+	char	key[24];
 
-	return DB_SEND(db, &st_claim, who->mailer_id,
-	    db_fmt_int(lease, who->lease_s), db_fmt_int(lim, max),
-	    who->msgid_domain, lock_param(key, who->lock_key));
+	return DB_SEND(db, &st_claim, who->id, DB_INT(who->lease_s),
+	    DB_INT(max), msgid_domain, lock_param(key, who->lock_key));
 }
 
 int
@@ -207,39 +238,6 @@ outbox_msg_release(struct outbox_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Rows a statement touched, or -1 when it failed. */
-static int
-affected_rows(struct db_res *res)
-{
-	int	n;
-
-	if (res == NULL)
-		return -1;
-	n = db_affected(res);
-	db_res_free(res);
-	return n;
-}
-
-static int
-affected(struct db_res *res)
-{
-	int	n = affected_rows(res);
-
-	return n < 0 ? -1 : n > 0;
-}
-
-/* "{1,2,3}": an array parameter of integers. */
-static void
-int_array(struct buf *b, const long long *v, int n)
-{
-	int	i;
-
-	buf_putc(b, '{');
-	for (i = 0; i < n; i++)
-		buf_printf(b, "%s%lld", i ? "," : "", v[i]);
-	buf_putc(b, '}');
-}
-
 int
 outbox_mark_sent(struct db *db, const char *me, const struct outbox_sent *v,
     int n, bool *written)
@@ -252,13 +250,13 @@ outbox_mark_sent(struct db *db, const char *me, const struct outbox_sent *v,
 	tmp = xcalloc((size_t)n, sizeof(*tmp));
 	for (i = 0; i < n; i++)
 		tmp[i] = v[i].id;
-	int_array(&ids, tmp, n);
+	db_int_array(&ids, tmp, n);
 	for (i = 0; i < n; i++)
 		tmp[i] = v[i].code;
-	int_array(&codes, tmp, n);
+	db_int_array(&codes, tmp, n);
 	for (i = 0; i < n; i++)
 		tmp[i] = v[i].age_us;
-	int_array(&ages, tmp, n);
+	db_int_array(&ages, tmp, n);
 	res = DB_EXEC(db, &st_sent, me, ids.data, codes.data, ages.data);
 	if (res != NULL) {
 		for (i = 0; i < n; i++)
@@ -283,7 +281,7 @@ outbox_mark_failed(struct db *db, const char *me, long long id,
 {
 	char	sid[24], sretry[24], scode[24];
 
-	return affected(DB_EXEC(db, &st_failed, db_fmt_int(sid, id), me,
+	return db_touched(DB_EXEC(db, &st_failed, db_fmt_int(sid, id), me,
 	    db_fmt_int(sretry, retry_ms), db_fmt_int(scode, code), error));
 }
 
@@ -293,7 +291,7 @@ outbox_mark_dead(struct db *db, const char *me, long long id, int code,
 {
 	char	sid[24], scode[24];
 
-	return affected(DB_EXEC(db, &st_dead, db_fmt_int(sid, id), me,
+	return db_touched(DB_EXEC(db, &st_dead, db_fmt_int(sid, id), me,
 	    db_fmt_int(scode, code), error));
 }
 
@@ -303,22 +301,8 @@ outbox_release(struct db *db, const char *me, long long id,
 {
 	char	sid[24];
 
-	return affected(DB_EXEC(db, &st_release, db_fmt_int(sid, id), me,
+	return db_touched(DB_EXEC(db, &st_release, db_fmt_int(sid, id), me,
 	    error));
-}
-
-int
-outbox_lock(struct db *db, long long key)
-{
-	struct db_res	*res;
-	char		 skey[24];
-	int		 got;
-
-	if ((res = DB_EXEC(db, &st_lock, db_fmt_int(skey, key))) == NULL)
-		return -1;
-	got = db_bool(res, 0, 0);
-	db_res_free(res);
-	return got;
 }
 
 int
@@ -343,7 +327,7 @@ outbox_extend(struct db *db, const char *me, long lease_s)
 {
 	char	slease[24];
 
-	return affected_rows(DB_EXEC(db, &st_extend, me,
+	return db_affected_free(DB_EXEC(db, &st_extend, me,
 	    db_fmt_int(slease, lease_s)));
 }
 
@@ -371,14 +355,7 @@ outbox_sweep(struct db *db, long max_attempts, long long own_key,
 long
 outbox_next_due_ms(struct db *db)
 {
-	struct db_res	*res;
-	long		 ms;
-
-	if ((res = db_exec(db, &st_next_due, NULL)) == NULL)
-		return -1;
-	ms = db_isnull(res, 0, 0) ? -2 : (long)db_int(res, 0, 0);
-	db_res_free(res);
-	return ms == -2 || ms >= 0 ? ms : 0;
+	return db_due_ms(db_exec(db, &st_next_due, NULL));
 }
 
 int
@@ -386,7 +363,7 @@ outbox_purge_sent(struct db *db, long age_s, int limit)
 {
 	char	sage[24], slim[24];
 
-	return affected_rows(DB_EXEC(db, &st_purge, db_fmt_int(sage, age_s),
+	return db_affected_free(DB_EXEC(db, &st_purge, db_fmt_int(sage, age_s),
 	    db_fmt_int(slim, limit)));
 }
 
@@ -401,23 +378,88 @@ outbox_verdict(int code, int attempts, long max_attempts)
 	return attempts >= max_attempts ? OUTBOX_DEAD : OUTBOX_FAILED;
 }
 
-long
-outbox_backoff_ms(int attempts, long unit_ms, double unit_random)
+int
+outbox_status(struct db *db, struct outbox_status *out)
 {
-	double	base, ms;
+	/* the order of st_counts */
+	static const char *const order[OUTBOX_STATES] = { "queued",
+	    "sending", "failed", "sent", "dead" };
+	struct db_res	*res;
+	int		 i;
 
-	if (attempts < 1)
-		attempts = 1;
-	if (unit_random < 0)
-		unit_random = 0;
-	if (unit_random > 1)
-		unit_random = 1;
-	base = (double)attempts * attempts * attempts * attempts;
-	if (base > 3600)
-		base = 3600;
-	ms = base * (0.9 + 0.2 * unit_random);
-	if (ms > 3600)
-		ms = 3600;	/* jitter never pushes past the cap */
-	ms *= (double)unit_ms;
-	return ms < 1 ? 1 : (long)ms;
+	memset(out, 0, sizeof(*out));
+	if ((res = db_exec(db, &st_counts, NULL)) == NULL)
+		return -1;
+	for (i = 0; i < OUTBOX_STATES; i++) {
+		out->state[i] = order[i];
+		out->count[i] = i < db_rows(res) ? db_int(res, i, 1) : 0;
+	}
+	db_res_free(res);
+	if ((res = db_exec(db, &st_ages, NULL)) == NULL)
+		return -1;
+	out->oldest_waiting_s = db_isnull(res, 0, 0) ? -1 :
+	    (long)db_int(res, 0, 0);
+	out->dead_24h = db_int(res, 0, 1);
+	db_res_free(res);
+	return 0;
+}
+
+int
+outbox_list(struct db *db, const char *state, long limit,
+    struct outbox_entry **out)
+{
+	struct db_res		*res;
+	struct outbox_entry	*e;
+	int			 i, n;
+
+	*out = NULL;
+	if ((res = DB_EXEC(db, &st_list, state, DB_INT(limit))) == NULL)
+		return -1;
+	n = db_rows(res);
+	e = xcalloc((size_t)n + 1, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		e[i].id = xstrdup(db_str(res, i, 0));
+		e[i].state = xstrdup(db_str(res, i, 1));
+		e[i].attempts = xstrdup(db_str(res, i, 2));
+		e[i].created = xstrdup(db_str(res, i, 3));
+		e[i].last_attempt = xstrdup(db_str(res, i, 4));
+		e[i].template = xstrdup(db_str(res, i, 5));
+		e[i].recipient = xstrdup(db_str(res, i, 6));
+		e[i].last_error = xstrdup(db_str(res, i, 7));
+	}
+	db_res_free(res);
+	*out = e;
+	return n;
+}
+
+void
+outbox_entries_free(struct outbox_entry *e, int n)
+{
+	int	i;
+
+	for (i = 0; e != NULL && i < n; i++) {
+		free(e[i].id);
+		free(e[i].state);
+		free(e[i].attempts);
+		free(e[i].created);
+		free(e[i].last_attempt);
+		free(e[i].template);
+		free(e[i].recipient);
+		free(e[i].last_error);
+	}
+	free(e);
+}
+
+int
+outbox_retry(struct db *db, long long id)
+{
+	struct db_res	*res;
+	int		 n;
+
+	n = id == 0 ? db_affected_free(db_exec(db, &st_retry_dead, NULL)) :
+	    db_touched(DB_EXEC(db, &st_retry_one, DB_INT(id)));
+	/* without it, the mailers see the rows at their next poll */
+	if (n > 0 && (res = db_exec(db, &st_wake, NULL)) != NULL)
+		db_res_free(res);
+	return n;
 }

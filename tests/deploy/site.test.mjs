@@ -77,6 +77,22 @@ test('nginx -t accepts the production site as installed', () => {
   assert.match(r.stderr, /test is successful/);
 });
 
+test('the site\'s commented auth_request example, uncommented, is a site nginx -t accepts', () => {
+  const text = fs.readFileSync(site.sitePath, 'utf8');
+  const example = text.replace(/^(\t?)#(?=[a-z}\t])/gm, '$1');
+  assert.match(example, /^\tinclude \S+\/memberd-authz-endpoint\.conf;$/m);
+  assert.match(example, /^\t\tauth_request \/_memberd_authz\/invoices;$/m);
+  assert.match(example, /^\t\tinclude \S+\/memberd-authz\.conf;$/m);
+  const alt = path.join(dir, 'memberd-site-authz.conf');
+  fs.writeFileSync(alt, example);
+  const conf = path.join(dir, 'nginx-authz.conf');
+  fs.writeFileSync(conf, fs.readFileSync(site.conf, 'utf8').split(site.sitePath).join(alt));
+  assert.ok(fs.readFileSync(conf, 'utf8').includes(alt), 'nginx reads the uncommented site');
+  const r = nginx(dir, conf, '-t');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /test is successful/);
+});
+
 test('the first request starts memberd on the passed socket; it answers and says READY=1', async () => {
   assert.equal(notify.messages().length, 0, 'nothing before the first connection');
   const r = await https('/api/v1/health');
@@ -203,8 +219,8 @@ test('over HTTP/2 too, the errors nginx makes itself are JSON', async () => {
 
 test('every endpoint that takes guesses is rate limited: 429 too_many_attempts with Retry-After', async () => {
   for (const p of ['/api/v1/auth/login', '/api/v1/admin/auth/login', '/api/v1/auth/register',
-    '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm',
-    '/api/v1/invites/lookup', '/api/v1/invites/accept']) {
+    '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm', '/api/v1/auth/verify-email',
+    '/api/v1/invites/lookup', '/api/v1/invites/accept', '/api/v1/invites/decline']) {
     let limited;
     for (let i = 0; i < 30 && !limited; i++) {
       const r = await post(p, '{}');

@@ -2,9 +2,15 @@
 // both workers, counted exactly once each in the table the workers share;
 // the counts survive a worker killed and a reload; the mail queue's
 // gauges follow a known number of invitations (the mailer stopped, so
-// they stay queued).
+// they stay queued); the webhook gauges follow a known number of
+// deliveries, queued, then delivered or dead by a real memberd-webhooks.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { adminClient } from '../lib/client.mjs';
 import { startStack, waitFor } from '../lib/stack.mjs';
 
@@ -134,4 +140,56 @@ test('the mail queue gauges count a known number of invitations, queued while no
   s.sql("UPDATE email_queue SET created_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM email_queue WHERE state = 'queued')");
   const aged = await scrape();
   assert.ok(aged['memberd_mail_oldest_seconds{state="queued"}'] >= 3600);
+});
+
+test('the webhook gauges count a known number of deliveries: queued, then delivered and dead', async () => {
+  const gauge = (m, st) => m[`memberd_webhook_deliveries{state="${st}"}`];
+  // one receiver that takes everything, one that refuses for good (400: dead at once)
+  const srv = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { res.writeHead(req.url === '/ok' ? 204 : 400); res.end(); });
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${srv.address().port}`;
+  const eps = ['/ok', '/refuse'].map((p, i) => {
+    const f = path.join(s.dir, `metrics-secret-${i}`);
+    fs.writeFileSync(f, 'whsec_' + crypto.randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+    const r = s.memberctl(['webhook', 'add', base + p, '--events', 'member.*', '--secret-file', f]);
+    assert.equal(r.status, 0, r.stderr);
+    return Number(/endpoint (\d+)/.exec(r.stdout)[1]);
+  });
+  let proc;
+  try {
+    const before = await scrape();
+    for (const st of ['queued', 'sending', 'failed', 'delivered', 'dead']) assert.equal(typeof gauge(before, st), 'number', st);
+    const N = 3;
+    s.sql(`SELECT memberd_webhook_emit('member.added', jsonb_build_object('n', g)) FROM generate_series(1, ${N}) g`);
+    const queued = await scrape();
+    assert.equal(gauge(queued, 'queued') - gauge(before, 'queued'), 2 * N, 'one delivery per endpoint and event');
+    assert.equal(queued['memberd_webhook_last_24h{state="queued"}'] - before['memberd_webhook_last_24h{state="queued"}'], 2 * N);
+    assert.ok(queued['memberd_webhook_oldest_seconds{state="queued"}'] >= 0);
+
+    const conf = path.join(s.dir, 'metrics-webhooks.conf');
+    fs.writeFileSync(conf, fs.readFileSync(path.join(s.dir, 'memberd-direct.conf'), 'utf8') +
+      '\nwebhooks_poll_interval = 1s\nwebhooks_backoff_unit = 50ms\n');
+    const out = fs.openSync(path.join(s.logDir, 'metrics-webhooks.log'), 'a');
+    proc = spawn(path.join(s.bin, 'memberd-webhooks'), ['-c', conf], { env: s.env, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    const done = await waitFor('every delivery settled', async () => {
+      const m = await scrape();
+      return gauge(m, 'queued') === gauge(before, 'queued') && gauge(m, 'sending') === gauge(before, 'sending') ? m : null;
+    });
+    assert.equal(gauge(done, 'delivered') - gauge(before, 'delivered'), N);
+    assert.equal(gauge(done, 'dead') - gauge(before, 'dead'), N);
+    assert.equal(done['memberd_webhook_last_24h{state="dead"}'] - before['memberd_webhook_last_24h{state="dead"}'], N);
+    assert.equal(gauge(done, 'delivered'), Number(s.sql("SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'")[0][0]));
+  } finally {
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((r) => proc.on('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+    for (const id of eps) assert.equal(s.memberctl(['webhook', 'remove', String(id)]).status, 0);
+    await new Promise((r) => { srv.closeAllConnections(); srv.close(r); });
+  }
 });

@@ -52,6 +52,7 @@ export async function waitFor(what, fn, { timeout = 15000, interval = 100 } = {}
 
 // Options: workers, catcher (false: bring your own SMTP server), mailer,
 // webhooks (true: start memberd-webhooks; the test brings its receiver),
+// billing (true: the echo service behind /billing/, tools/echo-upstream.mjs),
 // smtpPort, conf (extra memberd.conf lines), pgLocale (the cluster's
 // locale, e.g. 'C.UTF-8'; none by default), fast (false: PostgreSQL with
 // fsync, as in production; true by default).
@@ -73,6 +74,7 @@ export async function startStack(opts = {}) {
     STACK_MAILER: opts.mailer === false ? '0' : '1',
     STACK_WEBHOOKS: opts.webhooks ? '1' : '0',
     STACK_RECEIVER: '0',
+    STACK_BILLING: opts.billing ? '1' : '0',
     STACK_EXTRA_CONF: opts.conf || '',
     STACK_PG_LOCALE: opts.pgLocale || '',
     STACK_PGBOUNCER: bouncer ? '1' : '0',

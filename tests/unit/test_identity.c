@@ -283,6 +283,46 @@ test_templates_escape_html_and_name_the_sender(void **state)
 	config_release(&c);
 }
 
+static void
+test_verification_templates_say_what_changes_and_escape(void **state)
+{
+	struct config	c;
+	struct email	e = { 0 };
+
+	(void)state;
+	config_defaults(&c);
+	template_email_verify(&c, "new@example.org", "<i>Zo\xc3\xab</i>", NULL,
+	    "http://p.example/verify-email#t1", 86400, &e);
+	assert_string_equal(e.subject, "Email Address Verification");
+	assert_string_equal(e.template, "email_verification");
+	assert_non_null(strstr(e.text, "for 1 day"));
+	assert_non_null(strstr(e.text, "http://p.example/verify-email#t1"));
+	assert_non_null(strstr(e.html, "&lt;i&gt;Zo"));
+	assert_null(strstr(e.html, "<i>Zo"));
+	email_release(&e);
+
+	/* a change names the account it moves, to the new address */
+	template_email_verify(&c, "new@example.org", "Zoe", "old@example.org",
+	    "http://p.example/verify-email#t2", 86400, &e);
+	assert_string_equal(e.to, "new@example.org");
+	assert_non_null(strstr(e.text, "old@example.org"));
+	assert_non_null(strstr(e.html, "Confirm the new address"));
+	email_release(&e);
+
+	/* the old address hears which new one, when, and whom to ask */
+	template_email_changed(&c, "old@example.org", "Zoe",
+	    "n<e>w@example.org", "2026-12-01T10:00:00Z", &e);
+	assert_string_equal(e.subject, "Email Address Changed");
+	assert_string_equal(e.to, "old@example.org");
+	assert_non_null(strstr(e.text, "n<e>w@example.org"));
+	assert_non_null(strstr(e.text, "2026-12-01T10:00:00Z"));
+	assert_non_null(strstr(e.text, c.mail_from));
+	assert_non_null(strstr(e.html, "n&lt;e&gt;w@example.org"));
+	assert_null(strchr(e.subject, '\n'));
+	email_release(&e);
+	config_release(&c);
+}
+
 int
 main(void)
 {
@@ -299,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_utf8_validation_refuses_overlongs_and_surrogates),
 		cmocka_unit_test(test_permissions_parse_all_list_and_refuse_empty),
 		cmocka_unit_test(test_templates_escape_html_and_name_the_sender),
+		cmocka_unit_test(test_verification_templates_say_what_changes_and_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,6 +201,35 @@ test_mail_gauges_by_state_or_database_down(void **state)
 	free(t);
 }
 
+static void
+test_webhook_gauges_by_state_or_nothing_when_unknown(void **state)
+{
+	struct metrics_webhooks	hooks = { .known = true,
+		.deliveries = { 4, 1, 2, 900, 3 },
+		.oldest_s = { 30, 2, 60, 86000, 7200 },
+		.last_24h = { 4, 1, 2, 120, 1 } };
+	struct buf		b = { 0 };
+	char			*t;
+
+	(void)state;
+	metrics_render_webhooks(&b, &hooks);
+	t = buf_detach(&b);
+	assert_true(has_line(t, "# TYPE memberd_webhook_deliveries gauge"));
+	assert_true(has_line(t, "memberd_webhook_deliveries{state=\"queued\"} 4"));
+	assert_true(has_line(t, "memberd_webhook_deliveries{state=\"delivered\"} 900"));
+	assert_true(has_line(t, "memberd_webhook_deliveries{state=\"dead\"} 3"));
+	assert_true(has_line(t, "memberd_webhook_oldest_seconds{state=\"dead\"} 7200"));
+	assert_true(has_line(t, "memberd_webhook_last_24h{state=\"delivered\"} 120"));
+	assert_null(strstr(t, "state=\"sent\""));
+	free(t);
+	hooks.known = false;
+	metrics_render_webhooks(&b, &hooks);
+	assert_true(b.len == 0);
+	metrics_render_webhooks(&b, NULL);
+	assert_true(b.len == 0);
+	buf_release(&b);
+}
+
 /* Every line is a comment or "name{labels} value": format 0.0.4. */
 static void
 test_every_line_is_a_comment_or_a_sample(void **state)
@@ -236,6 +265,7 @@ main(void)
 		cmocka_unit_test_setup(test_an_index_past_the_table_counts_as_unmatched, setup),
 		cmocka_unit_test_setup(test_children_share_the_table_and_a_reaped_worker_leaves, setup),
 		cmocka_unit_test_setup(test_mail_gauges_by_state_or_database_down, setup),
+		cmocka_unit_test_setup(test_webhook_gauges_by_state_or_nothing_when_unknown, setup),
 		cmocka_unit_test_setup(test_every_line_is_a_comment_or_a_sample, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

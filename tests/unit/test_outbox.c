@@ -6,46 +6,47 @@
 
 #include <cmocka.h>
 
+#include "drain.h"
 #include "outbox.h"
 
 static void
 test_backoff_is_attempt_to_the_fourth_in_seconds(void **state)
 {
 	(void)state;
-	assert_int_equal(outbox_backoff_ms(1, 1000, 0.5), 1000);
-	assert_int_equal(outbox_backoff_ms(2, 1000, 0.5), 16000);
-	assert_int_equal(outbox_backoff_ms(3, 1000, 0.5), 81000);
-	assert_int_equal(outbox_backoff_ms(5, 1000, 0.5), 625000);
+	assert_int_equal(drain_backoff_ms(1, 1000, 0.5), 1000);
+	assert_int_equal(drain_backoff_ms(2, 1000, 0.5), 16000);
+	assert_int_equal(drain_backoff_ms(3, 1000, 0.5), 81000);
+	assert_int_equal(drain_backoff_ms(5, 1000, 0.5), 625000);
 }
 
 static void
 test_backoff_jitter_is_ten_percent_either_way(void **state)
 {
 	(void)state;
-	assert_int_equal(outbox_backoff_ms(4, 1000, 0.0), 230400);
-	assert_int_equal(outbox_backoff_ms(4, 1000, 1.0), 281600);
+	assert_int_equal(drain_backoff_ms(4, 1000, 0.0), 230400);
+	assert_int_equal(drain_backoff_ms(4, 1000, 1.0), 281600);
 	/* out-of-range randomness is clamped, never negative */
-	assert_int_equal(outbox_backoff_ms(4, 1000, -3.0), 230400);
-	assert_int_equal(outbox_backoff_ms(4, 1000, 7.0), 281600);
+	assert_int_equal(drain_backoff_ms(4, 1000, -3.0), 230400);
+	assert_int_equal(drain_backoff_ms(4, 1000, 7.0), 281600);
 }
 
 static void
 test_backoff_never_exceeds_an_hour(void **state)
 {
 	(void)state;
-	assert_int_equal(outbox_backoff_ms(8, 1000, 1.0), 3600 * 1000);
-	assert_int_equal(outbox_backoff_ms(50, 1000, 1.0), 3600 * 1000);
-	assert_int_equal(outbox_backoff_ms(50, 1000, 0.0), 3240 * 1000);
-	assert_int_equal(outbox_backoff_ms(100000, 1000, 0.5), 3600 * 1000);
+	assert_int_equal(drain_backoff_ms(8, 1000, 1.0), 3600 * 1000);
+	assert_int_equal(drain_backoff_ms(50, 1000, 1.0), 3600 * 1000);
+	assert_int_equal(drain_backoff_ms(50, 1000, 0.0), 3240 * 1000);
+	assert_int_equal(drain_backoff_ms(100000, 1000, 0.5), 3600 * 1000);
 }
 
 static void
 test_backoff_unit_scales_for_tests_and_stays_positive(void **state)
 {
 	(void)state;
-	assert_int_equal(outbox_backoff_ms(2, 10, 0.5), 160);
-	assert_int_equal(outbox_backoff_ms(0, 1000, 0.5), 1000);
-	assert_int_equal(outbox_backoff_ms(1, 1, 0.0), 1);
+	assert_int_equal(drain_backoff_ms(2, 10, 0.5), 160);
+	assert_int_equal(drain_backoff_ms(0, 1000, 0.5), 1000);
+	assert_int_equal(drain_backoff_ms(1, 1, 0.0), 1);
 }
 
 static void

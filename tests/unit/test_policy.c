@@ -153,6 +153,27 @@ static const struct rule rules[] = {
 	    MEMBER(SOME), 0, ERR_NONE },
 	{ "a member leaves a closed account", OP_LEAVE, PLAIN, CLOSED,
 	    MEMBER(SOME), 0, ERR_NONE },
+	/* section 11: editing a pending invitation's permissions */
+	{ "the owner edits any invitation", OP_EDIT, OWNER, OPEN,
+	    MEMBER(PERM_DOMAINS), PERMS_ALL, ERR_NONE },
+	{ "a delegate edits an invitation within its permissions", OP_EDIT,
+	    DELEGATE, OPEN, MEMBER(PERM_DOMAINS), SOME, ERR_NONE },
+	{ "a delegate's edit grants nothing it lacks", OP_EDIT, DELEGATE,
+	    OPEN, MEMBER(PERM_DOMAINS), PERM_DOMAINS | PERM_TICKETS,
+	    ERR_FORBIDDEN },
+	{ "a delegate edits no invitation granting more", OP_EDIT, DELEGATE,
+	    OPEN, MEMBER(PERM_TICKETS), PERM_DOMAINS, ERR_FORBIDDEN },
+	{ "a member without users edits nothing", OP_EDIT, PLAIN, OPEN,
+	    MEMBER(PERM_DOMAINS), PERM_DOMAINS, ERR_FORBIDDEN },
+	{ "no edit in a closed account", OP_EDIT, ADMIN, CLOSED,
+	    MEMBER(PERM_DOMAINS), PERM_DOMAINS, ERR_FORBIDDEN },
+	/* section 11: dismissing an ended invitation */
+	{ "a delegate dismisses an invitation within its permissions",
+	    OP_DISMISS, DELEGATE, OPEN, MEMBER(PERM_DOMAINS), 0, ERR_NONE },
+	{ "a delegate dismisses no invitation granting more", OP_DISMISS,
+	    DELEGATE, OPEN, MEMBER(PERMS_ALL), 0, ERR_FORBIDDEN },
+	{ "a member without users dismisses nothing", OP_DISMISS, PLAIN,
+	    OPEN, MEMBER(PERM_DOMAINS), 0, ERR_FORBIDDEN },
 };
 
 static void
@@ -275,6 +296,55 @@ test_a_link_is_usable_once_for_its_validity(void **state)
 }
 
 static void
+test_a_declined_invitation_is_final(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_link_state(INVITE_DECLINED, false,
+	    CLIENT_ACTIVE, NULL), ERR_INVITE_CANCELLED);
+	assert_int_equal(policy_resend_state(INVITE_DECLINED, 0, NULL),
+	    ERR_INVITE_CANCELLED);
+	assert_int_equal(policy_cancel_state(INVITE_DECLINED, NULL),
+	    ERR_INVITE_CANCELLED);
+	assert_int_equal(policy_edit_state(INVITE_DECLINED, false, NULL),
+	    ERR_INVITE_CANCELLED);
+	assert_int_equal(policy_dismiss_state(INVITE_DECLINED, false, NULL),
+	    ERR_NONE);
+}
+
+static void
+test_only_a_usable_invitation_is_edited(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_edit_state(INVITE_PENDING, false, NULL),
+	    ERR_NONE);
+	assert_int_equal(policy_edit_state(INVITE_PENDING, true, NULL),
+	    ERR_INVITE_EXPIRED);
+	assert_int_equal(policy_edit_state(INVITE_EXPIRED, false, NULL),
+	    ERR_INVITE_EXPIRED);
+	assert_int_equal(policy_edit_state(INVITE_ACCEPTED, false, NULL),
+	    ERR_INVITE_USED);
+	assert_int_equal(policy_edit_state(INVITE_CANCELLED, false, NULL),
+	    ERR_INVITE_CANCELLED);
+}
+
+static void
+test_only_an_ended_invitation_is_dismissed(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_dismiss_state(INVITE_EXPIRED, false, NULL),
+	    ERR_NONE);
+	/* past its time before housekeeping marked it */
+	assert_int_equal(policy_dismiss_state(INVITE_PENDING, true, NULL),
+	    ERR_NONE);
+	assert_int_equal(policy_dismiss_state(INVITE_PENDING, false, NULL),
+	    ERR_INVITE_PENDING);
+	assert_int_equal(policy_dismiss_state(INVITE_ACCEPTED, false, NULL),
+	    ERR_INVITE_USED);
+	assert_int_equal(policy_dismiss_state(INVITE_CANCELLED, false, NULL),
+	    ERR_NONE);
+}
+
+static void
 test_pending_invitations_are_capped_per_account(void **state)
 {
 	(void)state;
@@ -312,6 +382,9 @@ main(void)
 		cmocka_unit_test(
 		    test_cancel_refuses_only_an_accepted_invitation),
 		cmocka_unit_test(test_a_link_is_usable_once_for_its_validity),
+		cmocka_unit_test(test_a_declined_invitation_is_final),
+		cmocka_unit_test(test_only_a_usable_invitation_is_edited),
+		cmocka_unit_test(test_only_an_ended_invitation_is_dismissed),
 		cmocka_unit_test(test_pending_invitations_are_capped_per_account),
 		cmocka_unit_test(test_every_error_has_a_status_and_a_code),
 	};

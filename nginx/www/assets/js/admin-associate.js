@@ -1,6 +1,7 @@
 // Associate User, the inline card of a client's Users tab: pick a user
-// (or Create new user), All or chosen permissions, Send Invite yes/no.
-// An unverified address is offered an invitation instead.
+// (or Create new user, with the new user's name), All or chosen
+// permissions, Send Invite yes/no. An unverified address is offered an
+// invitation instead.
 import { ApiError, call } from './api.js';
 import { userPicker } from './combobox.js';
 import { h } from './dom.js';
@@ -11,8 +12,20 @@ import { clientName } from './admin-common.js';
 // reload(message) redraws the tab; the card sends 'assoc-close' when its
 // Cancel is pressed.
 export function associateCard(c, reload) {
+  // the name of a user to create: the user's own, and the email's greeting
+  const names = h('div', { class: 'row', id: 'new-user-names', hidden: true },
+    h('div', { class: 'field' },
+      h('label', { for: 'assoc-first' }, 'First name'),
+      h('input', { id: 'assoc-first', name: 'first_name', type: 'text', autocomplete: 'off', maxlength: '100' })),
+    h('div', { class: 'field' },
+      h('label', { for: 'assoc-last' }, 'Last name'),
+      h('input', { id: 'assoc-last', name: 'last_name', type: 'text', autocomplete: 'off', maxlength: '100' })));
   const picker = userPicker({
     hint: 'Type a name or email address, then pick the user. For someone without a user, type their email and choose Create new user.',
+    onPick: (p) => {
+      names.hidden = !(p && !p.user);
+      if (names.hidden) for (const i of names.querySelectorAll('input')) i.value = '';
+    },
   });
   const perms = permPicker({ name: 'assoc-scope' });
   const yes = h('input', { type: 'radio', name: 'send_invite', value: 'yes', id: 'send-invite-yes', checked: true });
@@ -29,6 +42,7 @@ export function associateCard(c, reload) {
   const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
   const form = h('form', { id: 'associate-form', novalidate: true },
     picker.el,
+    names,
     perms.el,
     h('fieldset', { 'data-field': 'send_invite' },
       h('legend', null, 'Send Invite'),
@@ -85,7 +99,13 @@ export function associateCard(c, reload) {
       }
       const body = { permissions, send_invite: yes.checked };
       if (who.user) body.user_id = who.user.id;
-      else body.email = who.email;
+      else {
+        body.email = who.email;
+        const first = form.elements.first_name.value.trim();
+        const last = form.elements.last_name.value.trim();
+        if (first) body.first_name = first;
+        if (last) body.last_name = last;
+      }
       try {
         return await call('POST', `/admin/clients/${c.id}/users`, body);
       } catch (err) {

@@ -4,7 +4,8 @@
 // tab (#/clients/ID, admin-client.js and admin-associate.js) and its
 // Activity tab (#/clients/ID/activity, admin-activity.js); the Users
 // directory (#/users?search=&page=) and a user's page (#/users/ID),
-// admin-users.js.
+// admin-users.js; the webhook endpoints and their deliveries (#/webhooks,
+// admin-webhooks.js).
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { $, clearFlash, clearFlashOnAction, fill, flash, h } from './dom.js';
 import { requireFilled, submitting, values } from './forms.js';
@@ -12,6 +13,7 @@ import { flashBox, setRouter, showNextFlash, view } from './admin-common.js';
 import { clientsView, newClientView } from './admin-clients.js';
 import { profileView } from './admin-client.js';
 import { userView, usersView } from './admin-users.js';
+import { deliveriesView, webhooksView } from './admin-webhooks.js';
 
 let admin = null;
 
@@ -82,7 +84,13 @@ async function route() {
   const [path, query] = hash.split('?');
   const m = path.match(/^\/clients\/(\d+)(\/activity)?$/);
   const u = path.match(/^\/users(?:\/(\d+))?$/);
-  if (path === '/clients/new') newClientView();
+  const hook = path.match(/^\/webhooks(?:\/(\d+))?$/);
+  $('#nav-webhooks').removeAttribute('aria-current');
+  if (hook) {
+    $('#nav-webhooks').setAttribute('aria-current', 'page');
+    if (hook[1]) await deliveriesView(Number(hook[1]), query);
+    else await webhooksView();
+  } else if (path === '/clients/new') newClientView();
   else if (u && u[1]) await userView(Number(u[1]));
   else if (u) await usersView(query);
   else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users', query);

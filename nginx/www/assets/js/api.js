@@ -74,6 +74,38 @@ export async function call(method, path, body) {
     e.field, retry);
 }
 
+// Fetch path with Accept: type and hand it to the browser as a download
+// named filename (the API wants the session cookie and a header a plain
+// link cannot send). Throws ApiError.
+export async function download(path, type, filename) {
+  let res;
+  try {
+    res = await fetch(BASE + path, { headers: { Accept: type }, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network',
+      'The service could not be reached. Check your connection and try again.');
+  }
+  if (!res.ok) {
+    let e = {};
+    try {
+      e = (await res.json()).error || {};
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401 && e.code === 'not_authenticated' && onSignedOut) onSignedOut();
+    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || GENERIC[res.status] || `The service answered ${res.status}.`, e.field);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 function waitWords(seconds) {
   if (seconds === 1) return '1 second';
   if (seconds < 90) return `${seconds} seconds`;

@@ -8,7 +8,8 @@ import { badge, h, whoBlock } from './dom.js';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 let seq = 0;
 
-// Returns {el, get(), reset()}: get() is null, {user} or {email}.
+// Returns {el, get(), reset()}: get() is null, {user} or {email};
+// onPick(picked) is told each change of it.
 // Anyone can register any address: say which users never proved theirs,
 // so that picking one is a choice made knowingly.
 function unverified(u) {
@@ -18,7 +19,7 @@ function unverified(u) {
   return [b];
 }
 
-export function userPicker({ label = 'Select User', hint, allowCreate = true, fields = 'user user_id email' } = {}) {
+export function userPicker({ label = 'Select User', hint, allowCreate = true, fields = 'user user_id email', onPick } = {}) {
   const id = `picker-${++seq}`;
   const listId = `${id}-list`;
   let options = [];
@@ -72,6 +73,7 @@ export function userPicker({ label = 'Select User', hint, allowCreate = true, fi
     if (!o) return;
     picked = o.value;
     close();
+    onPick?.(picked);
     const who = picked.user
       ? whoBlock(picked.user, ...unverified(picked.user))
       : h('div', { class: 'who' },
@@ -82,6 +84,7 @@ export function userPicker({ label = 'Select User', hint, allowCreate = true, fi
     const change = h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `Change the selected user (${picked.user ? picked.user.email : picked.email})` }, 'Change');
     change.addEventListener('click', () => {
       picked = null;
+      onPick?.(null);
       pickedBox.hidden = true;
       pickedBox.replaceChildren();
       searchBox.hidden = false;
@@ -179,6 +182,7 @@ export function userPicker({ label = 'Select User', hint, allowCreate = true, fi
     get: () => picked,
     reset() {
       picked = null;
+      onPick?.(null);
       input.value = '';
       pickedBox.hidden = true;
       pickedBox.replaceChildren();

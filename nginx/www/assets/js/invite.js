@@ -2,11 +2,13 @@
 // it changes nothing (the token stays in the fragment, read by script and
 // sent only in POST bodies). It shows who invites, to which account, with
 // what access; then one Accept button for a signed-in user, or Register
-// and Login side by side (Register first, the invited address in both). Used, cancelled, expired or unknown links get
+// and Login side by side (Register first, the invited address in both),
+// and Decline for whoever does not want it (the inviter then sees it
+// declined). Used, cancelled, declined, expired or unknown links get
 // their own message and whom to ask.
 import { ApiError, call, describe, setCsrf } from './api.js';
 import { $, fill, formatDateTime, fragment, fromNow, fullName, h } from './dom.js';
-import { fieldError, requireFilled, submitting, values } from './forms.js';
+import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
 import { grantList } from './perms.js';
 
 const view = $('#view');
@@ -33,6 +35,10 @@ function dead(code, extra) {
       'can do so from User Management.'],
     invite_cancelled: ['This invitation was cancelled',
       'It can no longer be used. If you still need access to the account, ask its owner to invite you again.'],
+    invite_declined: ['This invitation was declined',
+      `Its link no longer works. If you changed your mind, ask ${ask} to send a new one.`],
+    declined_now: ['You declined the invitation',
+      `${invite?.inviter_name || 'The person who invited you'} can see that you declined. The link no longer works; nothing else changed.`],
     invite_used: ['This invitation has already been accepted',
       'Each invitation link works once. If you accepted it, sign in: the account is in your Client Area. ' +
       'If it was not you, tell the account owner.'],
@@ -67,14 +73,50 @@ function summary() {
       h('dt', null, 'Access granted'), h('dd', { id: 'grants' }, grantList(invite.permissions))));
 }
 
+// Not wanted: Decline, after a confirmation; the link then dies.
+function declineCard() {
+  const btn = h('button', { type: 'button', class: 'btn btn-link-danger', id: 'decline' }, 'Decline Invitation');
+  btn.addEventListener('click', async () => {
+    let refused = null;
+    const done = await confirmDialog({
+      title: 'Decline this invitation?',
+      body: h('p', null, `${invite.inviter_name} will see that you declined, and the link will stop working. ` +
+        `You will not get access to ${invite.client_name}.`),
+      confirm: 'Decline Invitation',
+      cancel: 'Keep it',
+      run: async () => {
+        try {
+          await call('POST', '/invites/decline', { token });
+        } catch (err) {
+          if (!(err instanceof ApiError) || err.status !== 410) throw err;
+          refused = err;
+        }
+      },
+    });
+    if (!done) return;
+    dead(refused ? linkCode(refused) : 'declined_now');
+  });
+  return h('section', { class: 'card decline-card', 'aria-labelledby': 'decline-title' },
+    h('h2', { id: 'decline-title' }, 'Not for you?'),
+    h('p', { class: 'muted' }, 'If you do not want access to this account, decline: the sender sees your answer and the link stops working.'),
+    h('div', { class: 'form-actions' }, btn));
+}
+
 // Accepting moves the visitor into the account, in the Client Area.
 function landInAccount() {
   location.assign('/portal/?joined=1');
 }
 
+// The page's code for a refused link: a declined one is told apart from
+// a cancelled one by its message (both are 410 invite_cancelled).
+function linkCode(err) {
+  if (err.code === 'invite_cancelled' && /declined/i.test(err.message)) return 'invite_declined';
+  return err.code;
+}
+
 function acceptError(err, form) {
   if (err instanceof ApiError && ['invite_not_found', 'invite_expired', 'invite_cancelled', 'invite_used'].includes(err.code)) {
-    dead(err.code);
+    dead(linkCode(err));
     return true;
   }
   if (err instanceof ApiError && err.code === 'already_member') {
@@ -116,7 +158,8 @@ function signedIn(me) {
   });
   fill(view, summary(),
     h('section', { class: 'card auth-card', 'aria-labelledby': 'accept-title' },
-      h('h2', { id: 'accept-title' }, 'Accept the invitation'), form));
+      h('h2', { id: 'accept-title' }, 'Accept the invitation'), form),
+    declineCard());
   form.querySelector('#accept').focus();
 }
 
@@ -201,7 +244,8 @@ function signedOut() {
       h('section', { class: 'card', 'aria-labelledby': 'login-title' },
         h('h2', { id: 'login-title' }, 'Login'),
         h('p', { class: 'muted' }, 'Already have a user? Sign in to accept with it.'),
-        login)));
+        login)),
+    declineCard());
 }
 
 async function boot() {
@@ -212,7 +256,7 @@ async function boot() {
   try {
     invite = (await call('POST', '/invites/lookup', { token })).invite;
   } catch (err) {
-    dead(err instanceof ApiError ? err.code : 'error', describe(err));
+    dead(err instanceof ApiError ? linkCode(err) : 'error', describe(err));
     return;
   }
   document.title = `Invitation to ${invite.client_name} · memberd`;

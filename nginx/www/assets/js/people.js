@@ -165,6 +165,10 @@ export function deliveryBadge(state) {
   return b;
 }
 
+export function isDeclined(inv) {
+  return inv.status === 'declined';
+}
+
 export function isExpired(inv) {
   return inv.status === 'expired' || (inv.status === 'pending' && new Date(inv.expires_at) <= new Date());
 }
@@ -182,10 +186,14 @@ function sentCell(inv) {
 export function invitesTable(invites, { actions, caption }) {
   const rows = invites.map((inv) => {
     const expired = isExpired(inv);
-    return h('tr', { dataset: { inviteId: inv.id, email: inv.email } },
+    const declined = isDeclined(inv);
+    let state = badge('Pending', 'warn');
+    if (declined) state = badge('Declined', 'danger');
+    else if (expired) state = badge('Expired', 'danger');
+    return h('tr', { dataset: { inviteId: inv.id, email: inv.email, status: declined ? 'declined' : expired ? 'expired' : 'pending' } },
       h('td', { class: 'cell-main' },
         h('div', { class: 'who-name' }, emailText(inv.email)),
-        expired ? badge('Expired', 'danger') : badge('Pending', 'warn')),
+        state),
       h('td', { 'data-label': 'Permissions' }, permSummary(inv.permissions)),
       sentCell(inv),
       h('td', { 'data-label': expired ? 'Expired' : 'Expires', class: 'nowrap' }, when(inv.expires_at)),
@@ -214,12 +222,12 @@ export function rowNote(text) {
 // given, is awaited first: false keeps the dialog open unchanged. save(keys)
 // is awaited; its ApiError shows next to the checkboxes. Resolves true
 // when saved.
-export function permissionsDialog({ member, allowed = ALL_KEYS, confirm, save }) {
+export function permissionsDialog({ member, allowed = ALL_KEYS, confirm, save, title = 'Manage Permissions', lede }) {
   const boxes = permCheckboxes({ checked: member.permissions, allowed, legend: 'Permissions on this account' });
   const name = fullName(member) || member.email;
   return modal({
-    title: 'Manage Permissions',
-    lede: [`What ${name} (`, emailText(member.email), ') may do on this account.'],
+    title,
+    lede: lede || [`What ${name} (`, emailText(member.email), ') may do on this account.'],
     body: boxes.el,
     confirm: 'Save Changes',
     className: 'perm-dialog',

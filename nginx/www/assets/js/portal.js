@@ -1,21 +1,38 @@
-// /portal/: the Client Area. "Hello, Name!" with the account switcher, and
-// User Management of the active account: its users (Manage Permissions,
-// Remove Access), Invite New User, and Pending Invites (Resend Invite,
-// Cancel Invite). Someone without the right to manage users gets a plain
-// explanation of their own access instead. A delegate (a member holding
-// "users") acts only on users and invitations within its own permissions:
-// the other rows say why they offer nothing. Inside "Login as User" a
-// banner says who is signed in by which administrator, with the way
-// back to the Admin Area (which ends that session).
-import { call, describe, setCsrf, whenSignedOut } from './api.js';
+// /portal/: the Client Area. "Hello, Name!" with the account switcher (its
+// menu leads to the Security page, security.js, at #security), and
+// User Management of the active account: its users, searched and 50 to a
+// page (Manage Permissions, Remove Access), Invite New User, Invite
+// Several Users (up to 50 addresses, one result each), Pending Invites
+// (Edit Permissions, Resend Invite, Cancel Invite; expired and declined
+// ones can be dismissed), and the account's Activity with a CSV
+// download. Someone without the right to manage users gets a plain
+// explanation of their own access instead, naming the owner to ask. A
+// delegate (a member holding "users") acts only on users and invitations
+// within its own permissions: the other rows say why they offer nothing.
+// Inside "Login as User" a banner says who is signed in by which
+// administrator, with the way back to the Admin Area (which ends that
+// session).
+import { call, describe, download, setCsrf, whenSignedOut } from './api.js';
 import { $, badge, clearFlash, clearFlashOnAction, fill, flash, fullName, h, toLogin } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
-import { invitesTable, isExpired, membersTable, permissionsDialog, resendButton, rowButton, rowNote, watchDelivery } from './people.js';
+import {
+  invitesTable, isDeclined, isExpired, membersTable, permissionsDialog, resendButton, rowButton, rowNote, watchDelivery,
+} from './people.js';
 import { ALL_KEYS, grantList, permPicker } from './perms.js';
+import { activityTable } from './activity.js';
 
 const view = $('#view');
 const flashBox = $('#flash');
 let me = null;
+// which users the table shows: a page of 50, and a search
+const list = { page: 1, search: '' };
+let lastData = null;
+
+function usersPath() {
+  const q = new URLSearchParams({ page: String(list.page) });
+  if (list.search) q.set('search', list.search);
+  return `/account/users?${q}`;
+}
 
 function accountName(a) {
   return a.company_name || `Account #${a.client_id}`;
@@ -144,15 +161,23 @@ function renderUserMenu() {
       h('div', { class: 'menu-head' }, me.user.email),
       h('ul', null,
         h('li', null, h('a', { class: 'menu-item', href: '#users', id: 'menu-user-management' }, 'User Management')),
-        h('li', null, h('a', { class: 'menu-item', href: '/reset-password' }, 'Change password')),
+        h('li', null, h('a', { class: 'menu-item', href: '#security', id: 'menu-security' }, 'Security')),
+        h('li', null, h('a', { class: 'menu-item', href: '#change-password', id: 'menu-change-password' }, 'Change password')),
         h('li', { class: 'menu-sep', 'aria-hidden': 'true' }),
         h('li', null, signOut))));
-  menu.querySelector('a[href="#users"]').addEventListener('click', (e) => {
+  menu.querySelector('a[href="#users"]').addEventListener('click', async (e) => {
     e.preventDefault();
     closeMenus();
+    if (onSecurity()) {
+      history.pushState(null, '', location.pathname + location.search);
+      await render();
+    }
     ($('#users-title') || $('#main')).scrollIntoView({ block: 'start' });
     $('#main').focus();
   });
+  for (const a of menu.querySelectorAll('a[href="#security"], a[href="#change-password"]')) {
+    a.addEventListener('click', () => closeMenus());
+  }
   menu.addEventListener('toggle', () => menu.open && closeMenus(menu));
   fill($('#user-menu'), menu);
 }
@@ -210,15 +235,17 @@ function plainAccess(a) {
     h('section', { class: 'card', id: 'no-manage', 'aria-labelledby': 'no-manage-title' },
       h('div', { class: 'card-head' }, h('div', null, h('h2', { id: 'no-manage-title' }, 'Your access to this account'))),
       h('div', { class: 'card-body' },
-        h('p', null, 'The users of ', h('strong', null, accountName(a)),
+        h('p', { id: 'ask-owner' }, 'The users of ', h('strong', null, accountName(a)),
           ' are managed by its owner and by users allowed to manage users. ' +
-          'If someone needs access, or you need more, ask the account owner.'),
+          'If someone needs access, or you need more, ask the account owner',
+          a.owner_name ? [', ', h('strong', { id: 'owner-name' }, a.owner_name)] : null, '.'),
         h('h3', null, 'You may:'),
         grantList(a.permissions),
         h('div', { class: 'form-actions' }, leave))));
 }
 
-function membersCard(a, users) {
+function membersCard(a, data) {
+  const users = data.users;
   const allowed = a.is_owner ? ALL_KEYS : a.permissions;
   const actions = (m) => {
     if (m.is_owner) return [];
@@ -277,22 +304,109 @@ function membersCard(a, users) {
       }, { kind: 'btn-link-danger', asks: true }),
     ];
   };
+  const total = data.total ?? users.length;
   return h('section', { class: 'card', id: 'users', 'aria-labelledby': 'users-title' },
-    h('div', { class: 'card-head' }, h('div', null,
-      h('h2', { id: 'users-title' }, 'Users', h('span', { class: 'count' }, String(users.length))),
-      h('p', null, 'Everyone who can sign in to this account, and what each may do.'))),
-    membersTable(users, { selfId: me.user.id, actions, caption: `Users of ${accountName(a)}` }));
+    h('div', { class: 'card-head' },
+      h('div', null,
+        h('h2', { id: 'users-title' }, 'Users', h('span', { class: 'count', id: 'users-count' }, String(total))),
+        h('p', null, 'Everyone who can sign in to this account, and what each may do.')),
+      searchForm()),
+    users.length
+      ? membersTable(users, { selfId: me.user.id, actions, caption: `Users of ${accountName(a)}` })
+      : h('p', { class: 'empty', id: 'no-users' }, list.search ? `No user matches “${list.search}”.` : 'No users on this page.'),
+    pager(data));
 }
 
-// Pending invitations first, then the expired ones (which can be resent).
-const invitesOf = (data) => [...data.invites, ...(data.expired_invites || [])];
+// Search the users (and invitations) by name or email; Enter searches.
+function searchForm() {
+  const input = h('input', { id: 'users-search', name: 'search', type: 'search', value: list.search, maxlength: '200', autocomplete: 'off' });
+  const clear = list.search
+    ? h('button', { type: 'button', class: 'btn btn-sm', id: 'search-clear' }, 'Clear')
+    : null;
+  const form = h('form', { class: 'search-form', role: 'search', id: 'users-search-form', novalidate: true },
+    h('label', { for: 'users-search', class: 'visually-hidden' }, 'Search users by name or email'),
+    input,
+    h('button', { type: 'submit', class: 'btn btn-sm' }, 'Search'),
+    clear);
+  const go = async (text) => {
+    list.search = text.trim();
+    list.page = 1;
+    await refresh();
+    $('#users-search')?.focus();
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    go(input.value).catch((err) => flash(flashBox, 'error', describe(err)));
+  });
+  clear?.addEventListener('click', () => go('').catch((err) => flash(flashBox, 'error', describe(err))));
+  return form;
+}
+
+// "Showing 51–100 of 10,000" with Previous and Next, when there is more
+// than a page.
+function pager(data) {
+  const total = data.total ?? data.users.length;
+  const per = data.per_page || 50;
+  if (total <= per && list.page === 1) return null;
+  const first = total ? (list.page - 1) * per + 1 : 0;
+  const last = Math.min(total, (list.page - 1) * per + data.users.length);
+  const pages = Math.max(1, Math.ceil(total / per));
+  const go = (page, which) => async () => {
+    list.page = page;
+    try {
+      await refresh();
+    } catch (err) {
+      flash(flashBox, 'error', describe(err));
+      return;
+    }
+    // the same button, or its twin when this one has no page left to go to
+    const again = [`#users-${which}`, `#users-${which === 'next' ? 'prev' : 'next'}`].map((q) => $(q)).find((b) => b && !b.disabled);
+    (again || $('#users-search')).focus();
+  };
+  const prev = h('button', { type: 'button', class: 'btn btn-sm', id: 'users-prev', disabled: list.page <= 1 }, 'Previous');
+  const next = h('button', { type: 'button', class: 'btn btn-sm', id: 'users-next', disabled: list.page >= pages }, 'Next');
+  prev.addEventListener('click', go(list.page - 1, 'prev'));
+  next.addEventListener('click', go(list.page + 1, 'next'));
+  return h('nav', { class: 'pager', 'aria-label': 'Pages of users' },
+    h('span', { id: 'users-range', role: 'status' }, `Showing ${first.toLocaleString('en-GB')}–${last.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} · page ${list.page} of ${pages}`),
+    h('div', { class: 'btns' }, prev, next));
+}
+
+// Pending invitations first, then the expired ones (which can be resent),
+// then those their recipient declined.
+const invitesOf = (data) => [...data.invites, ...(data.expired_invites || []), ...(data.declined_invites || [])];
+
+function dismissButton(inv) {
+  return rowButton('Dismiss', async () => {
+    await call('POST', `/account/invites/${inv.id}/dismiss`);
+    await refresh();
+    flash(flashBox, 'ok', `The invitation to ${inv.email} was taken off the list.`);
+  });
+}
+
+function editButton(a, inv) {
+  return rowButton('Edit Permissions', async () => {
+    const saved = await permissionsDialog({
+      member: inv,
+      allowed: a.is_owner ? ALL_KEYS : a.permissions,
+      title: 'Edit Invitation',
+      lede: `What ${inv.email} will be able to do once they accept. The link they were sent stays the same.`,
+      save: (keys) => call('PATCH', `/account/invites/${inv.id}`, { permissions: keys }),
+    });
+    if (!saved) return;
+    await refresh();
+    flash(flashBox, 'ok', `The invitation to ${inv.email} now grants the new permissions.`);
+  }, { asks: true });
+}
 
 function invitesCard(a, invites) {
   const actions = (inv) => {
     if (!withinReach(a, inv.permissions)) {
       return [rowNote('Grants permissions you do not have: only the owner can resend or cancel it.')];
     }
+    if (isDeclined(inv)) return [dismissButton(inv)];
     return [
+      isExpired(inv) ? null : editButton(a, inv),
       resendButton(inv, async () => {
         const r = await call('POST', `/account/invites/${inv.id}/resend`);
         await refresh();
@@ -310,12 +424,13 @@ function invitesCard(a, invites) {
         await refresh();
         flash(flashBox, 'ok', `The invitation to ${inv.email} was cancelled.`);
       }, { kind: 'btn-link-danger', asks: true }),
+      isExpired(inv) ? dismissButton(inv) : null,
     ].filter(Boolean);
   };
   return h('section', { class: 'card', id: 'pending-invites', 'aria-labelledby': 'invites-title' },
     h('div', { class: 'card-head' }, h('div', null,
       h('h2', { id: 'invites-title' }, 'Pending Invites', h('span', { class: 'count' }, String(invites.length))),
-      h('p', null, 'Invitations not yet accepted, and those that expired. Each link works once, for 7 days; resending makes a new one.'))),
+      h('p', null, 'Invitations not yet accepted, those that expired and those declined. Each link works once, for 7 days; resending makes a new one.'))),
     invites.length
       ? invitesTable(invites, { actions, caption: 'Pending invitations' })
       : h('p', { class: 'empty', id: 'no-invites' }, 'No pending invites.'));
@@ -358,25 +473,197 @@ function inviteCard(a) {
     h('div', { class: 'card-body' }, form));
 }
 
+const BULK_MAX = 50;
+const BULK_WORDS = {
+  invited: ['Invited', 'ok'],
+  already_member: ['Already a member', 'info'],
+  invite_pending: ['Already invited: resend it from Pending Invites', 'warn'],
+  invalid: ['Not a valid email address', 'danger'],
+  limited: ['Not sent: over a limit on invitations, try again later', 'danger'],
+};
+
+// The addresses typed or pasted: commas, semicolons, spaces or lines
+// between them; each once (whatever its case).
+function addressesOf(text) {
+  const seen = new Set();
+  return text.split(/[\s,;]+/).filter((x) => {
+    const k = x.toLowerCase();
+    if (!x || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+// Invite Several Users: opened on demand (one button), so the page keeps
+// a single permission picker until it is wanted.
+function bulkCard(a) {
+  const open = h('button', { type: 'button', class: 'btn', id: 'bulk-open', 'aria-expanded': 'false', 'aria-controls': 'bulk-body' }, 'Invite several at once');
+  const body = h('div', { class: 'card-body', id: 'bulk-body' }, open);
+  open.addEventListener('click', () => {
+    fill(body, bulkForm(a));
+    $('#bulk-emails').focus();
+  });
+  return h('section', { class: 'card', id: 'invite-several', 'aria-labelledby': 'bulk-title' },
+    h('div', { class: 'card-head' }, h('div', null,
+      h('h2', { id: 'bulk-title' }, 'Invite Several Users'),
+      h('p', null, 'Paste a list of addresses to invite them all with the same permissions.'))),
+    body);
+}
+
+function bulkForm(a) {
+  const allowed = a.is_owner ? ALL_KEYS : a.permissions;
+  const picker = permPicker({ allowed, name: 'bulk-scope' });
+  const results = h('div', { id: 'bulk-results', 'aria-live': 'polite' });
+  const form = h('form', { id: 'bulk-form', novalidate: true },
+    h('div', { class: 'field' },
+      h('label', { for: 'bulk-emails' }, 'Email addresses'),
+      h('textarea', { id: 'bulk-emails', name: 'emails', rows: '4', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'bulk-emails-hint' }),
+      h('p', { class: 'hint', id: 'bulk-emails-hint' }, `Up to ${BULK_MAX}, separated by commas, spaces or new lines. Each gets its own invitation with the permissions below.`)),
+    picker.el,
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Send Invites')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    results.replaceChildren();
+    const emails = addressesOf(form.elements.emails.value);
+    const r = await submitting(form, async () => {
+      if (!emails.length) {
+        fieldError(form, 'emails', 'Enter the email addresses to invite.');
+        return null;
+      }
+      if (emails.length > BULK_MAX) {
+        fieldError(form, 'emails', `At most ${BULK_MAX} addresses at once: you entered ${emails.length}.`);
+        return null;
+      }
+      const permissions = picker.get();
+      if (!permissions) {
+        fieldError(form, 'permissions', 'Choose at least one permission, or choose All Permissions.');
+        return null;
+      }
+      return call('POST', '/account/invites/bulk', { emails, permissions });
+    }, { forbidden: 'permissions' });
+    if (!r) return;
+    const sent = r.results.filter((x) => x.status === 'invited').length;
+    // what was not sent stays in the box, to fix or try again
+    form.elements.emails.value = r.results.filter((x) => x.status !== 'invited' && x.status !== 'already_member' && x.status !== 'invite_pending')
+      .map((x) => x.email).join('\n');
+    fill(results,
+      h('p', { role: 'status', id: 'bulk-summary' }, `${sent} of ${r.results.length} invitations sent.`),
+      h('ul', { class: 'bulk-list' }, r.results.map((x) => {
+        const [words, kind] = BULK_WORDS[x.status] || [x.status, 'info'];
+        return h('li', { dataset: { status: x.status, email: x.email } }, h('strong', null, x.email), ' ', badge(words, kind));
+      })));
+    if (sent) await refresh();
+  });
+  return [form, results];
+}
+
+// The account's Activity: newest first, 50 a page, and all of it as CSV.
+async function activityCard(a, page = 1) {
+  let r;
+  try {
+    r = await call('GET', `/account/activity?page=${page}`);
+  } catch (err) {
+    return h('section', { class: 'card', id: 'activity', 'aria-labelledby': 'activity-title' },
+      h('div', { class: 'card-head' }, h('div', null, h('h2', { id: 'activity-title' }, 'Activity'))),
+      h('div', { class: 'card-body' }, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err))));
+  }
+  const entries = r.entries || [];
+  const first = (r.page - 1) * r.per_page + 1;
+  const last = first + entries.length - 1;
+  const csv = h('button', { type: 'button', class: 'btn btn-sm', id: 'activity-csv' }, 'Download CSV');
+  const csvError = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  csv.addEventListener('click', async () => {
+    csvError.hidden = true;
+    try {
+      await download('/account/activity', 'text/csv', `activity-${a.client_id}.csv`);
+    } catch (err) {
+      csvError.textContent = describe(err);
+      csvError.hidden = false;
+    }
+  });
+  const move = (p, which) => async () => {
+    const card = await activityCard(a, p);
+    $('#activity').replaceWith(card);
+    const again = [`#activity-${which}`, `#activity-${which === 'older' ? 'newer' : 'older'}`].map((q) => $(q)).find((b) => b && !b.disabled);
+    (again || $('#activity-csv')).focus();
+  };
+  let nav = null;
+  if (r.total > entries.length || r.page > 1) {
+    const newer = h('button', { type: 'button', class: 'btn btn-sm', id: 'activity-newer', disabled: r.page <= 1 }, 'Newer');
+    const older = h('button', { type: 'button', class: 'btn btn-sm', id: 'activity-older', disabled: last >= r.total }, 'Older');
+    newer.addEventListener('click', move(r.page - 1, 'newer'));
+    older.addEventListener('click', move(r.page + 1, 'older'));
+    nav = h('nav', { class: 'pager', 'aria-label': 'Pages of activity' },
+      h('span', null, entries.length ? `Showing ${first}–${last} of ${r.total}` : `Nothing on this page of ${r.total}`),
+      h('div', { class: 'btns' }, newer, older));
+  }
+  return h('section', { class: 'card', id: 'activity', 'aria-labelledby': 'activity-title' },
+    h('div', { class: 'card-head' },
+      h('div', null,
+        h('h2', { id: 'activity-title' }, 'Activity', h('span', { class: 'count' }, String(r.total))),
+        h('p', null, 'Every change to who can reach this account, newest first.')),
+      h('div', null, csv, csvError)),
+    entries.length
+      ? activityTable(entries, `Activity of ${accountName(a)}`)
+      : h('p', { class: 'empty' }, 'Nothing has happened on this account yet.'),
+    nav);
+}
+
 // Re-read the users and invites of the active account and redraw them,
-// keeping the invite form as it is.
+// keeping the invite forms as they are; the activity follows.
 async function refresh() {
   const a = activeAccount();
-  const data = await call('GET', '/account/users');
-  $('#users').replaceWith(membersCard(a, data.users));
+  const data = await call('GET', usersPath());
+  lastData = data;
+  $('#users').replaceWith(membersCard(a, data));
   $('#pending-invites').replaceWith(invitesCard(a, invitesOf(data)));
-  watchInvites(data);
+  watchInvites();
+  // the activity follows, without holding up whoever waits for the users
+  activityCard(a).then((act) => $('#activity')?.replaceWith(act));
 }
 
 // The Delivery badges follow the mailer without a reload.
-function watchInvites(data) {
-  watchDelivery(invitesOf(data), async () => invitesOf(await call('GET', '/account/users')));
+function watchInvites() {
+  watchDelivery(invitesOf(lastData), async () => {
+    lastData = await call('GET', usersPath());
+    return invitesOf(lastData);
+  });
 }
+
+// The Security page (security.js): #security, or #change-password for
+// its password form.
+const SECURITY_HASHES = ['#security', '#change-password'];
+const onSecurity = () => SECURITY_HASHES.includes(location.hash);
+
+async function renderSecurityPage() {
+  const { renderSecurity } = await import('./security.js');
+  renderSecurity({
+    view, flashBox, me, reloadMe,
+    onChanged: () => {
+      renderSwitcher();
+      renderUserMenu();
+    },
+  });
+  const target = location.hash === '#change-password' ? $('#current-password') : $('#page-title');
+  if (location.hash === '#change-password') $('#change-password').scrollIntoView({ block: 'start' });
+  if (target) {
+    if (!target.matches('input')) target.setAttribute('tabindex', '-1');
+    target.focus({ preventScroll: location.hash === '#change-password' });
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  if (me && (onSecurity() || !location.hash)) render();
+});
 
 async function render() {
   renderSwitcher();
   renderUserMenu();
   clearFlash(flashBox);
+  if (onSecurity()) {
+    await renderSecurityPage();
+    return;
+  }
   const a = activeAccount();
   if (!a) {
     noAccount();
@@ -388,9 +675,12 @@ async function render() {
     return;
   }
   fill(view, pageHead(a), h('p', { class: 'loading', role: 'status' }, 'Loading users…'));
+  list.page = 1;
+  list.search = '';
   let data;
   try {
-    data = await call('GET', '/account/users');
+    data = await call('GET', usersPath());
+    lastData = data;
   } catch (err) {
     if (err.status === 403) {
       plainAccess(a);
@@ -399,8 +689,13 @@ async function render() {
     fill(view, pageHead(a), h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
     return;
   }
-  fill(view, pageHead(a), membersCard(a, data.users), inviteCard(a), invitesCard(a, invitesOf(data)));
-  watchInvites(data);
+  fill(view, pageHead(a), membersCard(a, data), inviteCard(a), bulkCard(a), invitesCard(a, invitesOf(data)),
+    h('section', { class: 'card', id: 'activity', 'aria-labelledby': 'activity-title' },
+      h('div', { class: 'card-head' }, h('div', null, h('h2', { id: 'activity-title' }, 'Activity'))),
+      h('p', { class: 'loading', role: 'status' }, 'Loading the activity…')));
+  watchInvites();
+  const act = await activityCard(a);
+  if (activeAccount()?.client_id === a.client_id) $('#activity')?.replaceWith(act);
 }
 
 async function boot() {
