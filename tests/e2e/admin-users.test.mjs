@@ -238,7 +238,8 @@ describe('Login as User', () => {
 
     // the admin's browser gets a user session beside its admin one
     const before = s.sql('SELECT max(id) FROM audit_log')[0][0] || 0;
-    const r = await admin.post(`${API}/admin/users/${o.id}/login-as`, { client_id: acct.id });
+    const r = await admin.req('POST', `${API}/admin/users/${o.id}/login-as`, { client_id: acct.id },
+      { headers: { 'user-agent': 'Admin Browser/1.0' } });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.user.id, o.id);
     assert.equal(r.json.impersonated_by.name, 'Ada Admin');
@@ -248,6 +249,9 @@ describe('Login as User', () => {
     assert.match(cookie, /Max-Age=3600/);
     const row = s.sql(`SELECT impersonated_by IS NOT NULL, expires_at <= now() + interval '1 hour' FROM sessions WHERE user_id = ${o.id} AND impersonated_by IS NOT NULL`);
     assert.deepEqual(row, [['t', 't']]);
+    // it records where it comes from, as every sign-in does (DESIGN §8.2)
+    assert.deepEqual(s.sql(`SELECT ip IS NOT NULL, user_agent FROM sessions WHERE user_id = ${o.id} AND impersonated_by IS NOT NULL`),
+      [['t', 'Admin Browser/1.0']]);
     assert.deepEqual(s.sql(`SELECT actor_kind, actor_name, action FROM audit_log WHERE id > ${before} AND client_id = ${acct.id}`),
       [['admin', admin.email, 'admin_login_as']]);
 
@@ -259,6 +263,10 @@ describe('Login as User', () => {
     assert.equal(me.status, 200);
     assert.deepEqual(me.json.impersonated_by, { admin_id: me.json.impersonated_by.admin_id, name: 'Ada Admin' });
     assert.equal(me.json.active_client_id, acct.id);
+    // the Security page lists it as made by an administrator
+    const mine = (await as.get(`${API}/me/sessions`)).json.sessions.find((x) => x.current);
+    assert.equal(mine.impersonated, true);
+    assert.equal(mine.user_agent, 'Admin Browser/1.0');
 
     // accepting an invitation stays the user's own
     const acc = await as.post(`${API}/invites/accept`, { token });
@@ -320,8 +328,10 @@ describe('SSO links', () => {
     assert.equal(count(`SELECT count(*) FROM sso_tokens WHERE token_hash = sha256(convert_to(${q(r.json.token)}, 'UTF8'))`), 1, 'stored hashed');
 
     const c = new Client(s.url);
-    const used = await c.post(`${API}/auth/sso`, { token: r.json.token });
+    const used = await c.req('POST', `${API}/auth/sso`, { token: r.json.token }, { headers: { 'user-agent': 'SSO Browser/2.0' } });
     assert.equal(used.status, 200, used.text);
+    assert.deepEqual(s.sql(`SELECT ip IS NOT NULL, user_agent, impersonated_by IS NULL FROM sessions WHERE user_id = ${u.id}
+      AND user_agent = 'SSO Browser/2.0'`), [['t', 'SSO Browser/2.0', 't']]);
     assert.equal(used.json.destination, '/portal/?tab=users');
     assert.equal(used.json.user.id, u.id);
     assert.equal((await c.get(`${API}/me`)).json.active_client_id, acct.id);
