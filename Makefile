@@ -2,7 +2,8 @@
 # See README.md. Variables worth overriding: CC, PREFIX, DESTDIR.
 
 CC	?= cc
-PKGS	 = libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl libcurl
+PKGS	 = libpq fcgi libcjson libesmtp-1.0 libargon2 libsystemd libcrypto libssl libcurl \
+	   liboath libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # -lm: src/api/input.c calls floor(), which gcc inlines and clang does not.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

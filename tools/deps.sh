@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="gcc make pkg-config clang libclang-rt-14-dev libc6-dev
 libpq-dev libfcgi-dev libcjson-dev libesmtp-dev libargon2-dev libsystemd-dev
-libssl-dev libcmocka-dev libcurl4-openssl-dev
+libssl-dev libcmocka-dev libcurl4-openssl-dev liboath-dev libqrencode-dev
 postgresql-15 postgresql-client-15 pgbouncer nginx-light systemd util-linux
 chromium fonts-dejavu-core mandoc man-db openssl ca-certificates curl procps
 iproute2 python3 debootstrap systemd-container"

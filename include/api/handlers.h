@@ -81,12 +81,36 @@ void	h_me_sessions_revoke_others(struct req *);
 
 /* h_admin.c: the Admin Area's sign-in, clients and user search */
 void	h_admin_login(struct req *);
+/* {admin, csrf_token} of a signed-in administrator. */
+void	reply_admin(struct req *, int status, const struct principal *);
 void	h_admin_logout(struct req *);
 void	h_admin_me(struct req *);
 void	h_admin_client_create(struct req *);
 void	h_admin_client_list(struct req *);
 void	h_admin_client_get(struct req *);
 void	h_admin_user_search(struct req *);
+
+/* h_twofactor.c: two-factor authentication (DESIGN §8.3) */
+void	h_2fa_setup(struct req *);
+void	h_2fa_enable(struct req *);
+void	h_2fa_disable(struct req *);
+void	h_2fa_recovery_codes(struct req *);
+void	h_login_2fa(struct req *);
+void	h_admin_login_2fa(struct req *);
+void	h_account_settings_get(struct req *);
+void	h_account_settings_update(struct req *);
+void	h_admin_user_2fa_reset(struct req *);
+/*
+ * The first step's answer when 2FA is on: 200 {two_factor_required,
+ * challenge, expires_at}, no session yet.
+ */
+void	reply_two_factor_required(struct req *, bool admin, long long id);
+/*
+ * 403 two_factor_required (field named) when client_id requires 2FA and
+ * the caller has none: 0 may go on, -1 replied.
+ */
+int	require_2fa_or_reply(struct req *, long long client_id,
+	    const char *field) MUST_CHECK;
 
 /* h_account.c: User Management of the active account (Client Area) */
 void	h_account_users(struct req *);

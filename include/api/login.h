@@ -22,6 +22,13 @@ struct req;
  */
 int	login_check_or_reply(struct req *, bool admin, const char *email,
 	    const char *password, long long *id) MUST_CHECK;
+/*
+ * The same for the first step of a sign-in (signin_password): *two_factor
+ * tells whether 2FA is on; then nothing is forgiven until the second
+ * step's code is right (login_forgive).
+ */
+int	login_password_or_reply(struct req *, bool admin, const char *email,
+	    const char *password, long long *id, bool *two_factor) MUST_CHECK;
 /* signin_forgive(), under the name the edge has always used. */
 int	login_forgive(struct db *, bool admin, long long id) MUST_CHECK;
 

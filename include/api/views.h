@@ -73,6 +73,10 @@ int	 users_get_json(struct db *, long long id, cJSON **out) MUST_CHECK;
  * (0 if none; first_open may be NULL). */
 int	 accounts_json(struct db *, long long user_id, cJSON **out,
 	    long long *first_open) MUST_CHECK;
+/* The same where first_open must be an account the user may make active:
+ * one that requires 2FA only when two_factor (the user has it). */
+int	 accounts_json_2fa(struct db *, long long user_id, bool two_factor,
+	    cJSON **out, long long *first_open) MUST_CHECK;
 
 /*
  * The answer to a flow that returned e: status with {"invite": ...} or

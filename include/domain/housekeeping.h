@@ -17,6 +17,7 @@ struct housekeeping_counts {
 	long	resets_deleted;
 	long	sso_links_deleted;
 	long	login_failures_deleted;
+	long	challenges_deleted;	/* second steps of logins, expired */
 	long	mail_purged;
 };
 

@@ -31,6 +31,7 @@ struct invite_link {
 	char		 inviter[DISPLAY_NAME_MAX + 1];	/* as the email named them */
 	enum actor_kind	 inviter_kind;		/* ACTOR_ADMIN or ACTOR_MEMBER */
 	char		 expires_at[TEXT_TIME];
+	bool		 require_2fa;	/* the account's (DESIGN §8.3) */
 };
 
 /*

@@ -17,10 +17,10 @@ struct db;
 struct db_res;
 
 /* member: {user_id, email, first_name, last_name, is_owner, permissions,
- * last_login_at, added_at} from users u, client_users cu, clients c */
+ * last_login_at, added_at, two_factor} from users u, client_users cu, clients c */
 #define MEMBER_COLS "u.id, u.email, u.first_name, u.last_name," \
 	" c.owner_user_id = u.id, cu.permissions, rfc3339(u.last_login_at)," \
-	" rfc3339(cu.added_at)"
+	" rfc3339(cu.added_at), u.totp_enabled_at IS NOT NULL"
 
 /* The member in row of res, laid out by MEMBER_COLS from col on. */
 void	 member_read(const struct db_res *, int row, int col, struct member *);

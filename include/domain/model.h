@@ -103,6 +103,7 @@ struct member {
 	perms_t		 perms;		/* every one for the owner */
 	char		 last_login_at[TEXT_TIME];	/* "": never */
 	char		 added_at[TEXT_TIME];
+	bool		 two_factor;	/* 2FA is on for this user */
 };
 
 /* A user as the API shows one. */
@@ -125,6 +126,7 @@ struct account {
 	bool		 is_owner;
 	perms_t		 perms;		/* every one for the owner */
 	enum client_status status;
+	bool		 require_2fa;	/* members need 2FA to make it active */
 	/* whom a member asks for access: "First Last", else the address */
 	char		 owner_name[DISPLAY_NAME_MAX + 1];
 };

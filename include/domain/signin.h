@@ -33,6 +33,15 @@ struct db;
 enum err	signin_check(struct flow *, bool admin, const char *email,
 		    const char *password, long long *id) MUST_CHECK;
 /*
+ * The same for the first step of a sign-in: *two_factor tells whether
+ * 2FA is on. Then this attempt stays counted as a failure, and nothing
+ * is forgiven, until the second step's code is right (signin_forgive):
+ * a challenge that dies or is left is a failed login.
+ */
+enum err	signin_password(struct flow *, bool admin, const char *email,
+		    const char *password, long long *id, bool *two_factor)
+		    MUST_CHECK;
+/*
  * Clear the failed logins of a user (admin false) or an administrator
  * (a new password). Failures are counted per id when the address reaches
  * someone, so every spelling of the address is cleared. 0, or -1.

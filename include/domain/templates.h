@@ -59,6 +59,21 @@ bool	template_is_unnamed_admin(const char *inviter_name);
 void	template_invite(const struct config *, const struct invite_mail *,
 	    struct email *out);
 
+/* What happened to someone's two-factor authentication. */
+enum tf_change {
+	TF_TURNED_ON,
+	TF_TURNED_OFF,
+	TF_RESET_BY_ADMIN,	/* turned off by an administrator */
+};
+/*
+ * Two-Factor Authentication Changed: to the user (or administrator)
+ * whose 2FA went on or off, when (at, an RFC 3339 time), and what to do
+ * when it was not them.
+ */
+void	template_two_factor_changed(const struct config *, const char *to,
+	    const char *first_name, enum tf_change, const char *at,
+	    struct email *out);
+
 void	html_escape(struct buf *, const char *);
 /* "7 days", "1 hour", "30 minutes". */
 void	duration_words(long seconds, char *out, size_t outlen);

@@ -20,6 +20,8 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "secretbox.h"
+#include "twofactor.h"
 #include "worker.h"
 #include "banned.h"
 
@@ -157,6 +159,25 @@ serve_one(FCGX_Request *fr, struct db *db, const struct config *cfg)
 }
 
 /*
+ * The key that seals TOTP secrets, read by each worker at its start (so
+ * a reload reads it again). Without one, 2FA answers 500 saying so.
+ */
+static void
+worker_key_load(const struct config *cfg)
+{
+	char	err[512], path[4096];
+
+	if (twofactor_key_load(cfg, err, sizeof(err)) == 0)
+		return;
+	if (secretbox_key_source(cfg, path, sizeof(path)))
+		log_warnx("worker: %s: two-factor authentication is "
+		    "unavailable", err);
+	else
+		log_debug("worker: no secret key configured: two-factor "
+		    "authentication is unavailable");
+}
+
+/*
  * A worker's signals: it dies with the parent, whatever killed it;
  * SIGTERM and SIGINT stay blocked but in the accept loop's ppoll, whose
  * mask goes to *waitmask.
@@ -203,6 +224,7 @@ worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		fatalx("FCGX_InitRequest failed");
 	db = db_open(cfg, "memberd");
+	worker_key_load(cfg);
 	db_set_timeouts(db, cfg->db_statement_timeout_ms,
 	    cfg->db_lock_timeout_ms);
 	(void)metrics_worker_start(getpid());

@@ -27,7 +27,8 @@
 #include "banned.h"
 
 static struct stmt st_admin = STMT(
-    "SELECT id, email, name FROM admins WHERE id = $1", 1);
+    "SELECT id, email, name, totp_enabled_at IS NOT NULL FROM admins"
+    " WHERE id = $1", 1);
 static struct stmt st_admin_logged_in = STMT(
     "UPDATE admins SET last_login_at = now() WHERE id = $1", 1);
 
@@ -46,12 +47,13 @@ admin_json(struct req *r, long long id)
 		json_add_int(a, "id", db_int(res, 0, 0));
 		cJSON_AddStringToObject(a, "email", db_str(res, 0, 1));
 		cJSON_AddStringToObject(a, "name", db_str(res, 0, 2));
+		cJSON_AddBoolToObject(a, "two_factor", db_bool(res, 0, 3));
 	}
 	db_res_free(res);
 	return a;
 }
 
-static void
+void
 reply_admin(struct req *r, int status, const struct principal *who)
 {
 	cJSON	*body, *a;
@@ -71,8 +73,9 @@ reply_admin(struct req *r, int status, const struct principal *who)
 
 /*
  * POST /api/v1/admin/auth/login {email, password}
- * 200 {admin, csrf_token} and a memberd_admin cookie; 401
- * invalid_credentials; 422; 429 too_many_attempts.
+ * 200 {admin, csrf_token} and a memberd_admin cookie, or with 2FA on
+ * 200 {two_factor_required, challenge, expires_at} and no session yet;
+ * 401 invalid_credentials; 422; 429 too_many_attempts.
  */
 void
 h_admin_login(struct req *r)
@@ -81,13 +84,19 @@ h_admin_login(struct req *r)
 	char		 email[EMAIL_MAX + 1], sid[24];
 	const char	*password;
 	long long	 id;
+	bool		 two_factor;
 
 	if (input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
 	    input_string_or_reply(r, r->json, "password", "password", true,
 	    &password) < 0)
 		return;
-	if (!login_check_or_reply(r, true, email, password, &id))
+	if (!login_password_or_reply(r, true, email, password, &id,
+	    &two_factor))
 		return;
+	if (two_factor) {
+		reply_two_factor_required(r, true, id);
+		return;
+	}
 	if (tx_begin_or_reply(r) != 0)
 		return;
 	if (session_end_presented(r, true) != 0 ||

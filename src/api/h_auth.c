@@ -165,7 +165,9 @@ h_register(struct req *r)
 
 /*
  * POST /api/v1/auth/login {email, password}
- * 200 {user, accounts, csrf_token} and a new session cookie;
+ * 200 {user, accounts, csrf_token} and a new session cookie, the first
+ * account the user may make active made so; with 2FA on 200
+ * {two_factor_required, challenge, expires_at} and no session yet;
  * 401 invalid_credentials; 422; 429 too_many_attempts.
  */
 void
@@ -176,14 +178,20 @@ h_login(struct req *r)
 	const char	*password;
 	cJSON		*accounts = NULL;
 	long long	 id, first_open = 0;
+	bool		 two_factor;
 
 	if (input_email_or_reply(r, r->json, "email", "email", true, email) < 0 ||
 	    input_string_or_reply(r, r->json, "password", "password", true,
 	    &password) < 0)
 		return;
-	if (!login_check_or_reply(r, false, email, password, &id))
+	if (!login_password_or_reply(r, false, email, password, &id,
+	    &two_factor))
 		return;
-	if (accounts_json(r->db, id, &accounts, &first_open) != 0) {
+	if (two_factor) {
+		reply_two_factor_required(r, false, id);
+		return;
+	}
+	if (accounts_json_2fa(r->db, id, false, &accounts, &first_open) != 0) {
 		reply_db_error(r);
 		return;
 	}

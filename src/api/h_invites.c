@@ -152,6 +152,11 @@ accept_as_user(struct req *r, const char *token)
 		    "for another email address: sign in with that address.");
 		return;
 	}
+	if (f.require_2fa && !r->who.two_factor) {
+		db_rollback(r->db);
+		reply_err(r, ERR_TWO_FACTOR_REQUIRED, NULL);
+		return;
+	}
 	if (accept_write_or_reply(r, &f, r->who.id, r->who.email) != 0)
 		return;
 	/* a privilege change: a new session token, the new account active */
@@ -167,6 +172,26 @@ accept_as_user(struct req *r, const char *token)
 	json_add_int(body, "client_id", f.client_id);
 	cJSON_AddItemToObject(body, "permissions", perms_to_json(f.perms));
 	reply_json(r, 200, body);
+}
+
+/*
+ * The invitation a new user would accept, found usable (no transaction
+ * yet). A new user has no 2FA: for an account that requires it, 403
+ * two_factor_required (register, set it up, then accept). 1, or 0 after
+ * replying.
+ */
+static int
+register_find_or_reply(struct req *r, const char *token, struct invite_link *f)
+{
+	if (!invite_find_or_reply(r, token, false, f))
+		return 0;
+	if (f->require_2fa) {
+		reply_err_msg(r, ERR_TWO_FACTOR_REQUIRED, NULL, "This account "
+		    "requires two-factor authentication: register, turn it on "
+		    "under Security, then open this link again.");
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -188,7 +213,7 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
 		    "be {email, password, first_name, last_name}.");
 		return;
 	}
-	if (!invite_find_or_reply(r, token, false, &f))
+	if (!register_find_or_reply(r, token, &f))
 		return;
 	if (registration_prepare_or_reply(r, reg_in, "register.", &reg) != 0)
 		return;
@@ -241,7 +266,9 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
  * for a new user. 401 without a session or register; 403 (a closed
  * account, or invite_accept = matching_verified_email and another
  * address; impersonation_forbidden inside "Login as User"; user_disabled
- * for a user disabled meanwhile); 404 invite_not_found; 409 already_member | email_taken; 410
+ * for a user disabled meanwhile; two_factor_required for an account that
+ * requires 2FA of a user without it); 404 invite_not_found; 409
+ * already_member | email_taken; 410
  * invite_used | invite_cancelled | invite_expired; 422.
  */
 void

@@ -43,7 +43,8 @@ h_me(struct req *r)
 /*
  * POST /api/v1/me/active-account {client_id}
  * 200 as GET /me; 403 forbidden for an account the user does not belong
- * to or a closed one; 404 not_found for no such account; 422.
+ * to or a closed one, two_factor_required for one that requires 2FA of a
+ * user without it; 404 not_found for no such account; 422.
  */
 void
 h_me_active_account(struct req *r)
@@ -73,6 +74,8 @@ h_me_active_account(struct req *r)
 		reply_err_msg(r, ERR_FORBIDDEN, "client_id", MSG_CLOSED);
 		return;
 	}
+	if (require_2fa_or_reply(r, client_id, "client_id") != 0)
+		return;
 	if (session_set_active(r->db, r->who.session_id, client_id) != 0) {
 		reply_db_error(r);
 		return;

@@ -15,10 +15,18 @@ int
 login_check_or_reply(struct req *r, bool admin, const char *email,
     const char *password, long long *id)
 {
+	return login_password_or_reply(r, admin, email, password, id, NULL);
+}
+
+int
+login_password_or_reply(struct req *r, bool admin, const char *email,
+    const char *password, long long *id, bool *two_factor)
+{
 	struct flow	f;
 
 	req_flow(r, &f);
-	if (signin_check(&f, admin, email, password, id) == ERR_NONE)
+	if (signin_password(&f, admin, email, password, id, two_factor) ==
+	    ERR_NONE)
 		return 1;
 	reply_fault(r, &f.fault);
 	return 0;

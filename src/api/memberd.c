@@ -32,10 +32,12 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "metrics.h"
 #include "worker.h"
 #include "secretbox.h"
+#include "twofactor.h"
 #include "banned.h"
 
 #define SHUTDOWN_GRACE_S	30
@@ -401,6 +403,49 @@ reload_request(const char *arg)
 	return 1;
 }
 
+/*
+ * memberd -t: the key that seals stored secrets. A configured key must
+ * load (32 bytes). Without one, the database is asked whether anyone has
+ * a TOTP secret (2FA set up or on): then the missing key is an error,
+ * since nobody could complete a login. A database -t cannot reach is
+ * said, not fatal: the check is then left to the workers, which log it.
+ * 0, or 1 after saying why.
+ */
+static int
+check_secret_key(void)
+{
+	struct secretbox_key	 key;
+	struct db		*db;
+	char			 err[1024], path[4096];
+	int			 used;
+
+	if (secretbox_key_source(&cfg, path, sizeof(path))) {
+		if (secretbox_key_load(&cfg, &key, err, sizeof(err)) != 0) {
+			fprintf(stderr, "memberd: %s (TOTP and webhook secrets "
+			    "could not be sealed or opened)\n", err);
+			return 1;
+		}
+		secretbox_key_wipe(&key);
+		return 0;
+	}
+	db = db_open(&cfg, "memberd -t");
+	used = db_is_up(db) ? twofactor_in_use(db) : -1;
+	db_close(db);
+	if (used == 1) {
+		fprintf(stderr, "memberd: secret_key_file: no key configured "
+		    "(nor the credential secret_key), but two-factor "
+		    "authentication is in use: nobody with 2FA could sign "
+		    "in\n");
+		return 1;
+	}
+	if (used < 0)
+		fprintf(stderr, "memberd: warning: the database did not "
+		    "answer, so whether two-factor authentication is in use "
+		    "(which needs secret_key_file or the credential "
+		    "secret_key) was not checked\n");
+	return 0;
+}
+
 static void
 shutdown_workers(void)
 {
@@ -436,8 +481,6 @@ main(int argc, char **argv)
 	char		 err[1024];
 	const char	*reload_pid = NULL;
 	bool		 check = false;
-	struct secretbox_key key;
-	char		 keypath[4096];
 	siginfo_t	 info;
 	sigset_t	 set;
 	int		 ch, sig;
@@ -474,15 +517,8 @@ main(int argc, char **argv)
 			    "start)\n", err);
 			return 1;
 		}
-		if (secretbox_key_source(&cfg, keypath, sizeof(keypath))) {
-			if (secretbox_key_load(&cfg, &key, err,
-			    sizeof(err)) != 0) {
-				fprintf(stderr, "memberd: %s (webhook secrets "
-				    "could not be sealed or opened)\n", err);
-				return 1;
-			}
-			secretbox_key_wipe(&key);
-		}
+		if (check_secret_key() != 0)
+			return 1;
 		printf("memberd: configuration ok\n");
 		return 0;
 	}

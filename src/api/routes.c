@@ -110,6 +110,28 @@ const struct route routes[] = {
 	{ "GET",  V1 "/admin/webhooks", AUTH_ADMIN, h_admin_webhooks },
 	{ "GET",  V1 "/admin/webhooks/{id}/deliveries", AUTH_ADMIN,
 	  h_admin_webhook_deliveries },
+
+	/* two-factor authentication (DESIGN §8.3) */
+	{ "POST", V1 "/me/2fa/setup", AUTH_USER | NEED_CSRF, h_2fa_setup },
+	{ "POST", V1 "/me/2fa/enable", AUTH_USER | NEED_CSRF, h_2fa_enable },
+	{ "POST", V1 "/me/2fa/disable", AUTH_USER | NEED_CSRF, h_2fa_disable },
+	{ "POST", V1 "/me/2fa/recovery-codes", AUTH_USER | NEED_CSRF,
+	  h_2fa_recovery_codes },
+	{ "POST", V1 "/auth/login/2fa", AUTH_ANYONE, h_login_2fa },
+	{ "GET",  V1 "/account/settings", AUTH_USER, h_account_settings_get },
+	{ "PATCH", V1 "/account/settings", AUTH_USER | NEED_CSRF,
+	  h_account_settings_update },
+	{ "POST", V1 "/admin/me/2fa/setup", AUTH_ADMIN | NEED_CSRF,
+	  h_2fa_setup },
+	{ "POST", V1 "/admin/me/2fa/enable", AUTH_ADMIN | NEED_CSRF,
+	  h_2fa_enable },
+	{ "POST", V1 "/admin/me/2fa/disable", AUTH_ADMIN | NEED_CSRF,
+	  h_2fa_disable },
+	{ "POST", V1 "/admin/me/2fa/recovery-codes", AUTH_ADMIN | NEED_CSRF,
+	  h_2fa_recovery_codes },
+	{ "POST", V1 "/admin/auth/login/2fa", AUTH_ANYONE, h_admin_login_2fa },
+	{ "POST", V1 "/admin/users/{id}/2fa/reset", AUTH_ADMIN | NEED_CSRF,
+	  h_admin_user_2fa_reset },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -75,6 +75,8 @@ member_to_json(const struct member *m)
 	cJSON_AddItemToObject(o, "permissions", perms_to_json(m->perms));
 	add_time(o, "last_login_at", m->last_login_at);
 	cJSON_AddStringToObject(o, "added_at", m->added_at);
+	/* so the owner sees who lacks it (DESIGN §8.3) */
+	cJSON_AddBoolToObject(o, "two_factor", m->two_factor);
 	return o;
 }
 
@@ -141,6 +143,7 @@ account_to_json(const struct account *a)
 	cJSON_AddBoolToObject(o, "is_owner", a->is_owner);
 	cJSON_AddItemToObject(o, "permissions", perms_to_json(a->perms));
 	cJSON_AddStringToObject(o, "status", client_status_name(a->status));
+	cJSON_AddBoolToObject(o, "require_2fa", a->require_2fa);
 	cJSON_AddStringToObject(o, "owner_name", a->owner_name);
 	return o;
 }
@@ -241,13 +244,21 @@ users_get_json(struct db *db, long long id, cJSON **out)
 	return rc;
 }
 
+/* The accounts of a user, and whether the user has 2FA (first_open). */
+struct account_lists {
+	struct lists	 l;
+	bool		 two_factor;
+};
+
 static void
 account_into(const struct account *a, void *arg)
 {
-	struct lists	*l = arg;
+	struct account_lists	*al = arg;
+	struct lists		*l = &al->l;
 
 	cJSON_AddItemToArray(l->out, account_to_json(a));
-	if (l->first_open == 0 && a->status != CLIENT_CLOSED)
+	if (l->first_open == 0 && a->status != CLIENT_CLOSED &&
+	    (al->two_factor || !a->require_2fa))
 		l->first_open = a->client_id;
 }
 
@@ -255,15 +266,23 @@ int
 accounts_json(struct db *db, long long user_id, cJSON **out,
     long long *first_open)
 {
-	struct lists	l = { cJSON_CreateArray(), NULL, 0 };
+	return accounts_json_2fa(db, user_id, true, out, first_open);
+}
 
-	if (users_accounts(db, user_id, account_into, &l) != 0) {
-		cJSON_Delete(l.out);
+int
+accounts_json_2fa(struct db *db, long long user_id, bool two_factor,
+    cJSON **out, long long *first_open)
+{
+	struct account_lists	al = { { cJSON_CreateArray(), NULL, 0 },
+				    two_factor };
+
+	if (users_accounts(db, user_id, account_into, &al) != 0) {
+		cJSON_Delete(al.l.out);
 		return -1;
 	}
-	*out = l.out;
+	*out = al.l.out;
 	if (first_open != NULL)
-		*first_open = l.first_open;
+		*first_open = al.l.first_open;
 	return 0;
 }
 

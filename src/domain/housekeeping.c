@@ -33,6 +33,9 @@ static struct stmt st_sso = STMT(
 static struct stmt st_failures = STMT(
     "DELETE FROM login_failures"
     " WHERE at < now() - make_interval(secs => $1::int)", 1);
+static struct stmt st_challenges = STMT(
+    "DELETE FROM login_challenges WHERE expires_at < now() - interval '1 day'",
+    0);
 #define PURGE_CHUNK	1000
 
 /* Mark expired invitations, one account per transaction. 0 or -1. */
@@ -93,7 +96,8 @@ housekeeping_run(struct db *db, const struct config *cfg,
 	    step(db, &st_sessions, idle, &n->sessions_deleted) != 0 ||
 	    step(db, &st_resets, NULL, &n->resets_deleted) != 0 ||
 	    step(db, &st_sso, NULL, &n->sso_links_deleted) != 0 ||
-	    step(db, &st_failures, window, &n->login_failures_deleted) != 0)
+	    step(db, &st_failures, window, &n->login_failures_deleted) != 0 ||
+	    step(db, &st_challenges, NULL, &n->challenges_deleted) != 0)
 		return -1;
 	/* the mailer's own purge, in chunks, so no lock is held for long */
 	n->mail_purged = 0;

@@ -17,7 +17,8 @@
 #define FIND_SQL \
     "SELECT i.id, i.client_id, i.email, i.permissions, i.status," \
     " i.expires_at <= now(), c.status, c.company_name, c.first_name," \
-    " c.last_name, i.inviter_name, i.created_by_kind, rfc3339(i.expires_at)" \
+    " c.last_name, i.inviter_name, i.created_by_kind, rfc3339(i.expires_at)," \
+    " c.require_2fa" \
     " FROM invites i JOIN clients c ON c.id = i.client_id" \
     " WHERE i.token_hash = $1"
 
@@ -61,6 +62,7 @@ link_read(struct flow *f, const struct db_res *res, struct invite_link *out)
 		    db_str(res, 0, 10));
 	(void)str_copy(out->expires_at, sizeof(out->expires_at),
 	    db_str(res, 0, 12));
+	out->require_2fa = db_bool(res, 0, 13);
 }
 
 /* Is the invitation of row 0 usable? ERR_NONE, or its error with why. */

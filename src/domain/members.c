@@ -90,6 +90,7 @@ member_read(const struct db_res *res, int row, int col, struct member *m)
 	    db_str(res, row, col + 6));
 	(void)str_copy(m->added_at, sizeof(m->added_at),
 	    db_str(res, row, col + 7));
+	m->two_factor = db_bool(res, row, col + 8);
 }
 
 int

@@ -1,6 +1,7 @@
 /*
- * templates.c: Password Reset, Email Address Verification, Email Address
- * Changed and Account Access Invitation emails.
+ * templates.c: the emails of DESIGN §6 (Password Reset, Email Address
+ * Verification, Email Address Changed, Account Access Invitation) and
+ * the 2FA emails of §8.3; see templates.h.
  */
 #include <stdio.h>
 #include <string.h>
@@ -290,6 +291,64 @@ template_invite(const struct config *cfg, const struct invite_mail *m,
 	out->to = m->to;
 	out->to_name = greet ? m->to_name : NULL;
 	out->subject = buf_detach(&subj);
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+}
+
+void
+template_two_factor_changed(const struct config *cfg, const char *to,
+    const char *first_name, enum tf_change change, const char *at,
+    struct email *out)
+{
+	struct buf	 t = { 0 }, h = { 0 };
+	const char	*hello = first_name && *first_name ? first_name : to;
+	const char	*what, *advice;
+
+	switch (change) {
+	case TF_TURNED_ON:
+		what = "was turned on";
+		advice = "From now on, signing in asks for a code from your "
+		    "authenticator app after your password. Keep your "
+		    "recovery codes somewhere safe.";
+		break;
+	case TF_TURNED_OFF:
+		what = "was turned off";
+		advice = "Signing in now asks for your password only.";
+		break;
+	default:
+		what = "was turned off by an administrator";
+		advice = "Signing in now asks for your password only; you can "
+		    "set up two-factor authentication again under Security.";
+		break;
+	}
+	buf_printf(&t, "Hello %s,\n\n"
+	    "Two-factor authentication of the account %s at %s %s on %s.\n\n"
+	    "%s\n\n"
+	    "If this was not you, reset your password at once from the "
+	    "sign-in page and contact support.\n\n-- \n%s\n",
+	    hello, to, cfg->public_url, what, at, advice,
+	    cfg->mail_from_name);
+
+	html_open(&h, "Two-Factor Authentication Changed");
+	buf_puts(&h, "<p>Hello ");
+	html_escape(&h, hello);
+	buf_puts(&h, ",</p>\n<p>Two-factor authentication of the account "
+	    "<strong>");
+	html_escape(&h, to);
+	buf_puts(&h, "</strong> ");
+	html_escape(&h, what);
+	buf_puts(&h, " on ");
+	html_escape(&h, at);
+	buf_puts(&h, ".</p>\n<p>");
+	html_escape(&h, advice);
+	buf_puts(&h, "</p>\n<p>If this was not you, reset your password at "
+	    "once from the sign-in page and contact support.</p>\n");
+	html_close(&h, cfg);
+
+	out->template = "two_factor_changed";
+	out->to = to;
+	out->to_name = first_name;
+	out->subject = xstrdup("Two-Factor Authentication Changed");
 	out->text = buf_detach(&t);
 	out->html = buf_detach(&h);
 }

@@ -14,7 +14,7 @@ static struct stmt st_user = STMT(
 static struct stmt st_accounts = STMT(
     "SELECT c.id, c.company_name, c.owner_user_id = cu.user_id,"
     " cu.permissions, c.status, COALESCE(NULLIF(btrim(o.first_name || ' '"
-    " || o.last_name), ''), o.email)"
+    " || o.last_name), ''), o.email), c.require_2fa"
     " FROM client_users cu JOIN clients c ON c.id = cu.client_id"
     " JOIN users o ON o.id = c.owner_user_id"
     " WHERE cu.user_id = $1"
@@ -141,6 +141,7 @@ users_accounts(struct db *db, long long user_id,
 		    perms_from_pg(db_str(res, i, 3));
 		if (client_status_parse(db_str(res, i, 4), &a.status) != 0)
 			a.status = CLIENT_CLOSED;	/* no other in the schema */
+		a.require_2fa = db_bool(res, i, 6);
 		(void)str_copy(a.owner_name, sizeof(a.owner_name),
 		    db_str(res, i, 5));
 		each(&a, arg);

@@ -14,6 +14,8 @@ import { clientsView, newClientView } from './admin-clients.js';
 import { profileView } from './admin-client.js';
 import { userView, usersView } from './admin-users.js';
 import { deliveriesView, webhooksView } from './admin-webhooks.js';
+import { twoFactorStep } from './two-factor-step.js';
+import { mountTwoFactor } from './security-2fa.js';
 
 let admin = null;
 
@@ -39,10 +41,11 @@ function signIn() {
       return call('POST', '/admin/auth/login', { email: v.email, password: v.password });
     }, { invalid_credentials: 'password' });
     if (!r) return;
-    admin = r.admin;
-    setCsrf(r.csrf_token);
-    chrome();
-    route();
+    if (r.two_factor_required) {
+      secondStep(r.challenge);
+      return;
+    }
+    signedIn(r);
   });
   clearFlash(flashBox);
   fill(view, h('section', { class: 'card auth-card narrow', 'aria-labelledby': 'signin-title' },
@@ -50,6 +53,31 @@ function signIn() {
     h('p', { class: 'lede' }, 'Sign in with your administrator account.'),
     form));
   $('#admin-email').focus();
+}
+
+function signedIn(r) {
+  admin = r.admin;
+  setCsrf(r.csrf_token);
+  chrome();
+  route();
+}
+
+// With two-factor authentication on: the code before any session.
+function secondStep(challenge) {
+  const step = twoFactorStep({
+    challenge,
+    admin: true,
+    id: 'admin-two-factor',
+    onDone: signedIn,
+    onRestart: (message) => {
+      signIn();
+      flash(flashBox, 'error', message);
+    },
+  });
+  fill(view, h('section', { class: 'card auth-card narrow', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, 'Two-factor authentication'),
+    step));
+  step.querySelector('input').focus();
 }
 
 function chrome() {
@@ -70,8 +98,22 @@ function chrome() {
     h('summary', null, h('span', { class: 'menu-label' }, admin.name || admin.email)),
     h('div', { class: 'menu-panel' },
       h('div', { class: 'menu-head' }, `Signed in as ${admin.email}`),
-      h('ul', null, h('li', null, out))));
+      h('ul', null,
+        h('li', null, h('a', { class: 'menu-item', href: '#/security', id: 'admin-security' }, 'Two-factor authentication')),
+        h('li', { class: 'menu-sep', 'aria-hidden': 'true' }),
+        h('li', null, out))));
   fill($('#admin-menu'), menu);
+}
+
+// The administrator's own two-factor authentication (security-2fa.js).
+function securityView() {
+  document.title = 'Two-factor authentication · Admin Area';
+  for (const d of document.querySelectorAll('details.menu[open]')) d.open = false;
+  const box = h('div', { id: 'admin-2fa' });
+  fill(view, h('div', { class: 'page-head' }, h('div', null,
+    h('h1', { id: 'security-title' }, 'Your sign-in'),
+    h('p', null, 'Two-factor authentication for your administrator account.'))), box);
+  mountTwoFactor(box, { admin: true });
 }
 
 // ---- routing ----
@@ -90,7 +132,8 @@ async function route() {
     $('#nav-webhooks').setAttribute('aria-current', 'page');
     if (hook[1]) await deliveriesView(Number(hook[1]), query);
     else await webhooksView();
-  } else if (path === '/clients/new') newClientView();
+  } else if (path === '/security') securityView();
+  else if (path === '/clients/new') newClientView();
   else if (u && u[1]) await userView(Number(u[1]));
   else if (u) await usersView(query);
   else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users', query);

@@ -10,6 +10,7 @@ import { ApiError, call, describe, setCsrf } from './api.js';
 import { $, fill, formatDateTime, fragment, fromNow, fullName, h } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
 import { grantList } from './perms.js';
+import { twoFactorStep } from './two-factor-step.js';
 
 const view = $('#view');
 
@@ -119,6 +120,11 @@ function acceptError(err, form) {
     dead(linkCode(err));
     return true;
   }
+  if (err instanceof ApiError && err.code === 'two_factor_required') {
+    fieldError(form, null, `${invite.client_name} requires two-factor authentication. Turn it on under Security, then open this invitation link again.`);
+    form.querySelector('.form-alert').append(' ', h('a', { href: '/portal/#security' }, 'Set up two-factor authentication'));
+    return true;
+  }
   if (err instanceof ApiError && err.code === 'already_member') {
     fieldError(form, null, `You already have access to ${invite.client_name}. The invitation stays open for someone else to use.`);
     form.querySelector('.form-alert').append(' ', h('a', { href: '/portal/' }, 'Go to the Client Area'));
@@ -196,9 +202,14 @@ function signedOut() {
     e.preventDefault();
     const v = values(login);
     let failure = null;
+    let challenge = null;
     const r = await submitting(login, async () => {
       if (!requireFilled(login, ['email', 'password'], { email: 'your email address', password: 'your password' })) return null;
       const who = await call('POST', '/auth/login', { email: v.email, password: v.password });
+      if (who.two_factor_required) {
+        challenge = who.challenge;
+        return null;
+      }
       setCsrf(who.csrf_token);
       try {
         return await call('POST', '/invites/accept', { token });
@@ -207,9 +218,34 @@ function signedOut() {
         throw err;
       }
     }, { invalid_credentials: 'password' });
-    if (r) landInAccount();
+    if (challenge) secondStep(challenge);
+    else if (r) landInAccount();
     else if (failure) acceptError(failure, login);
   });
+
+  // two-factor authentication on: the code, then the acceptance
+  function secondStep(challenge) {
+    const step = twoFactorStep({
+      challenge,
+      id: 'invite-two-factor',
+      onDone: async (who) => {
+        setCsrf(who.csrf_token);
+        try {
+          await call('POST', '/invites/accept', { token });
+          landInAccount();
+        } catch (err) {
+          if (!acceptError(err, step)) fieldError(step, null, describe(err));
+        }
+      },
+      onRestart: (message) => {
+        step.replaceWith(login);
+        login.elements.password.value = '';
+        fieldError(login, 'password', message);
+      },
+    });
+    login.replaceWith(step);
+    step.querySelector('input').focus();
+  }
 
   register.addEventListener('submit', async (e) => {
     e.preventDefault();

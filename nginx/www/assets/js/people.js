@@ -128,6 +128,13 @@ export function resendButton(inv, send) {
 }
 
 // members: [member]; actions(m) -> [button]
+// Whether a member has two-factor authentication, so owners see who lacks it.
+function twoFactorBadge(m) {
+  const b = m.two_factor ? badge('On', 'ok') : badge('Off', 'warn');
+  b.title = m.two_factor ? 'Two-factor authentication is on' : 'Two-factor authentication is off';
+  return b;
+}
+
 export function membersTable(members, { selfId, actions, caption }) {
   const rows = members.map((m) => {
     const badges = [];
@@ -136,6 +143,7 @@ export function membersTable(members, { selfId, actions, caption }) {
     return h('tr', { dataset: { userId: m.user_id, email: m.email } },
       h('td', { class: 'cell-main' }, whoBlock(m, ...badges)),
       h('td', { 'data-label': 'Permissions' }, permSummary(m.permissions, { owner: m.is_owner })),
+      h('td', { 'data-label': '2FA', class: 'cell-2fa' }, twoFactorBadge(m)),
       h('td', { 'data-label': 'Last login', class: 'nowrap' }, when(m.last_login_at)),
       actionsCell(actions(m)));
   });
@@ -145,6 +153,7 @@ export function membersTable(members, { selfId, actions, caption }) {
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, 'User'),
         h('th', { scope: 'col' }, 'Permissions'),
+        h('th', { scope: 'col' }, h('abbr', { title: 'Two-factor authentication' }, '2FA')),
         h('th', { scope: 'col' }, 'Last login'),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', null, rows)));

@@ -125,7 +125,8 @@ function renderSwitcher() {
     h('span', { class: 'grow' }, accountName(a)),
     a.is_owner ? badge('Owner', 'owner') : null,
     closed ? badge('Closed') : null,
-    a.status === 'inactive' ? badge('Inactive', 'warn') : null);
+    a.status === 'inactive' ? badge('Inactive', 'warn') : null,
+    a.require_2fa && !me.user.two_factor ? badge('Needs 2FA', 'warn') : null);
     if (!closed && !current) btn.addEventListener('click', () => switchTo(a));
     if (current) btn.addEventListener('click', () => closeMenus());
     return h('li', null, btn);
@@ -186,11 +187,66 @@ async function switchTo(a) {
   closeMenus();
   try {
     applyMe(await call('POST', '/me/active-account', { client_id: a.client_id }));
+    if (onSecurity()) history.pushState(null, '', location.pathname + location.search);
     await render();
     flash(flashBox, 'ok', 'You are now working in ', h('strong', null, accountName(a)), '.');
   } catch (err) {
+    if (err.code === 'two_factor_required') {
+      needsTwoFactor(a);
+      return;
+    }
     flash(flashBox, 'error', describe(err));
   }
+}
+
+// An account that requires 2FA, refused to a user without it: off to
+// the Security page to set it up, saying why.
+async function needsTwoFactor(a) {
+  history.pushState(null, '', '#security');
+  await render();
+  flash(flashBox, 'error', h('strong', null, accountName(a)),
+    ' requires two-factor authentication. Set it up below, then switch to the account again.');
+  $('#main').focus();
+}
+
+// The owner's "Require two-factor authentication" of the account.
+async function settingsCard(a) {
+  let settings;
+  try {
+    settings = await call('GET', '/account/settings');
+  } catch {
+    return null;
+  }
+  const box = h('input', { type: 'checkbox', id: 'require-2fa', checked: settings.require_2fa, disabled: !a.is_owner, 'aria-describedby': 'require-2fa-hint' });
+  const line = h('p', { class: 'field-error row-error', role: 'alert', hidden: true });
+  box.addEventListener('change', async () => {
+    line.hidden = true;
+    box.disabled = true;
+    try {
+      const r = await call('PATCH', '/account/settings', { require_2fa: box.checked });
+      box.checked = r.settings.require_2fa;
+      flash(flashBox, 'ok', r.settings.require_2fa
+        ? 'Two-factor authentication is now required: members without it cannot switch to this account.'
+        : 'Two-factor authentication is no longer required.');
+    } catch (err) {
+      box.checked = !box.checked;
+      line.textContent = describe(err);
+      line.hidden = false;
+    } finally {
+      box.disabled = false;
+      box.focus();
+    }
+  });
+  return h('section', { class: 'card', id: 'account-security', 'aria-labelledby': 'account-security-title' },
+    h('div', { class: 'card-head' }, h('div', null,
+      h('h2', { id: 'account-security-title' }, 'Account security'))),
+    h('div', { class: 'card-body' },
+      h('label', { class: a.is_owner ? 'choice' : 'choice is-disabled', for: 'require-2fa' }, box,
+        h('span', { class: 'choice-text' }, 'Require two-factor authentication')),
+      h('p', { class: 'hint', id: 'require-2fa-hint' }, a.is_owner
+        ? 'Members without two-factor authentication cannot make this account active or accept its invitations. The 2FA column shows who has it.'
+        : 'Only the owner can change this. Members without two-factor authentication cannot make this account active.'),
+      line));
 }
 
 // ---- the page ----
@@ -205,6 +261,22 @@ function pageHead(a) {
 }
 
 function noAccount() {
+  const waiting = me.accounts.filter((a) => a.status !== 'closed' && a.require_2fa && !me.user.two_factor);
+  if (waiting.length) {
+    fill(view,
+      h('div', { class: 'page-head' }, h('div', null,
+        h('h1', { id: 'page-title' }, `Hello, ${me.user.first_name || me.user.email}!`),
+        h('p', null, 'Welcome to the Client Area.'))),
+      h('section', { class: 'card form-card', id: 'needs-2fa' },
+        h('div', { class: 'card-body' },
+          h('h2', null, 'Two-factor authentication required'),
+          h('p', null, waiting.map(accountName).join(', '),
+            waiting.length === 1 ? ' requires ' : ' require ',
+            'two-factor authentication of its users. Set it up, then choose the account in the switcher.'),
+          h('div', { class: 'form-actions' },
+            h('a', { class: 'btn btn-primary', href: '#security', id: 'go-security' }, 'Set up two-factor authentication')))));
+    return;
+  }
   fill(view,
     h('div', { class: 'page-head' }, h('div', null,
       h('h1', { id: 'page-title' }, `Hello, ${me.user.first_name || me.user.email}!`),
@@ -689,7 +761,8 @@ async function render() {
     fill(view, pageHead(a), h('div', { class: 'alert alert-error', role: 'alert' }, describe(err)));
     return;
   }
-  fill(view, pageHead(a), membersCard(a, data), inviteCard(a), bulkCard(a), invitesCard(a, invitesOf(data)),
+  const settings = await settingsCard(a);
+  fill(view, pageHead(a), membersCard(a, data), inviteCard(a), bulkCard(a), invitesCard(a, invitesOf(data)), settings,
     h('section', { class: 'card', id: 'activity', 'aria-labelledby': 'activity-title' },
       h('div', { class: 'card-head' }, h('div', null, h('h2', { id: 'activity-title' }, 'Activity'))),
       h('p', { class: 'loading', role: 'status' }, 'Loading the activity…')));
@@ -709,7 +782,8 @@ async function boot() {
     return;
   }
   if (!activeAccount()) {
-    const open = me.accounts.find((a) => a.status !== 'closed');
+    // not one that requires 2FA of a user without it: that would be 403
+    const open = me.accounts.find((a) => a.status !== 'closed' && (!a.require_2fa || me.user.two_factor));
     if (open) {
       try {
         applyMe(await call('POST', '/me/active-account', { client_id: open.client_id }));
