@@ -68,6 +68,16 @@ test('Users: search by keyboard, a user\'s page, Edit, Disable and Enable, clien
   await dlg.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: 'Wanda Webb-Smith', level: 1 }).waitFor();
 
+  // Reset 2FA: offered only while it is on, asked first (i13b's endpoint)
+  assert.equal(await page.getByRole('button', { name: 'Reset 2FA' }).count(), 0, 'no Reset 2FA while 2FA is off');
+  s.sql(`UPDATE users SET totp_enabled_at = now() WHERE id = ${u.id}`);
+  await page.reload();
+  await page.locator('#detail-2fa').getByText('On').waitFor();
+  await page.getByRole('button', { name: 'Reset 2FA' }).click();
+  await page.getByRole('dialog', { name: 'Reset two-factor authentication?' }).getByRole('button', { name: 'Reset 2FA' }).click();
+  await page.locator('#detail-2fa').getByText('Off').waitFor();
+  assert.equal(s.sql(`SELECT totp_enabled_at IS NULL FROM users WHERE id = ${u.id}`)[0][0], 't');
+
   // Disable (asked first), then Enable
   await page.getByRole('button', { name: 'Disable', exact: true }).click();
   await page.getByRole('dialog', { name: 'Disable this user?' }).getByRole('button', { name: 'Disable' }).click();

@@ -1,8 +1,9 @@
 // The Admin Area's users (DESIGN §9): the Users directory
 // (#/users?search=&page=), searched as one types, 25 a page; and a user's
 // page (#/users/ID): details, the accounts they reach (links to the
-// client pages), Edit, Send Password Reset, Disable or Enable, Delete
-// and Login as User. Editing is admin-users-edit.js's.
+// client pages), Edit, Send Password Reset, Reset 2FA (when it is on),
+// Disable or Enable, Delete and Login as User. Editing is
+// admin-users-edit.js's.
 import { call, describe } from './api.js';
 import { $, badge, fill, formatDate, fullName, h, when } from './dom.js';
 import { confirmDialog } from './forms.js';
@@ -137,6 +138,15 @@ export async function userView(id) {
       });
       if (done) await reload(`A password reset link is on its way to ${u.email}.`);
     }),
+    u.two_factor ? actionButton('reset-2fa', 'Reset 2FA', async () => {
+      const done = await confirmDialog({
+        title: 'Reset two-factor authentication?',
+        body: h('p', null, `${userName(u)} signs in with the password alone until they set it up again; their recovery codes stop working. They get an email saying so.`),
+        confirm: 'Reset 2FA', cancel: 'Cancel',
+        run: () => call('POST', `/admin/users/${u.id}/2fa/reset`),
+      });
+      if (done) await reload(`Two-factor authentication of ${u.email} is off.`);
+    }) : null,
     disabled ? null : actionButton('login-as', 'Login as User', () => loginAs(u.id)),
     actionButton('toggle-status', disabled ? 'Enable' : 'Disable', async () => {
       const done = await confirmDialog({
