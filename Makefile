@@ -265,7 +265,7 @@ distclean: clean
 	-tools/stack.sh purge
 	rm -rf var node_modules
 
--include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(wildcard build/obj/*.d build/asan/obj/*.d)
+-include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(wildcard build/obj/*/*.d build/asan/obj/*/*.d)
 
 # Fuzz the parsers with libFuzzer (clang), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 10

@@ -129,7 +129,7 @@ main(int argc, char **argv)
 		const char *ins[] = { ":client", email, hash, "'{domains}'",
 		    ":ttl", subj.data, text.data, html.data, "'admin'", ":admin",
 		    "NULL", "'Ada Admin'", "'admin@example.com'", "'127.0.0.1'",
-		    ":lim", "NULL", ":cap", ":rcap" };
+		    ":lim", "NULL", ":cap", ":rcap", "NULL", "NULL" };
 		const char *rcpt[] = { email };
 
 		printf("\\set n random(1, 1000000000000)\n"

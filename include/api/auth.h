@@ -32,7 +32,7 @@ struct principal {
 	char		 token[64];	/* the cookie value, for rotation */
 	bool		 two_factor;	/* TOTP is on for this user or admin */
 	/* a user session made by "Login as User" (DESIGN §9): the
-	 * administrator's id and name; 0 and "" otherwise */
+	 * administrator's id and name (else email); 0 and "" otherwise */
 	long long	 impersonated_by;
 	char		 impersonator[DISPLAY_NAME_MAX + 1];
 };
@@ -45,5 +45,13 @@ struct req;
  * (401 not_authenticated, 403 csrf_failed, 503 unavailable).
  */
 int	auth_check_or_reply(struct req *) MUST_CHECK;
+
+/*
+ * Inside "Login as User" (r->who.impersonated_by set, DESIGN §9) the
+ * password, the email, 2FA, the sessions and invitations stay the
+ * user's own: 403 impersonation_forbidden is sent and -1 returned.
+ * 0 for any other caller.
+ */
+int	auth_forbid_impersonated_or_reply(struct req *) MUST_CHECK;
 
 #endif

@@ -34,8 +34,11 @@ void	h_logout(struct req *);
 void	h_password_reset(struct req *);
 void	h_password_reset_confirm(struct req *);
 void	h_password_reset_check(struct req *);
-/* {user, accounts, csrf_token} for who's new session, with its cookie */
+/* {user, accounts, csrf_token, impersonated_by} for who's new session,
+ * with its cookie */
 void	reply_logged_in(struct req *, int status, const struct principal *who);
+/* "impersonated_by": {admin_id, name} of who's "Login as User", or null */
+void	me_impersonation_add(cJSON *body, const struct principal *who);
 /* {user, accounts, csrf_token} of a user; NULL after replying 503/500. */
 cJSON	*me_body_or_reply(struct req *, long long user_id, const char *csrf)
 	    MUST_CHECK;
@@ -130,6 +133,18 @@ void	activity_page_reply(struct req *, long long client_id, long page);
 void	h_invite_lookup(struct req *);
 void	h_invite_accept(struct req *);
 void	h_invite_decline(struct req *);
+
+/* h_admin_users.c: the Admin Area's users, client profiles, acting as a
+ * user, SSO links (DESIGN §9) */
+void	h_admin_users_list(struct req *);
+void	h_admin_users_get(struct req *);
+void	h_admin_users_update(struct req *);
+void	h_admin_users_delete(struct req *);
+void	h_admin_users_password_reset(struct req *);
+void	h_admin_users_login_as(struct req *);
+void	h_admin_users_sso_token(struct req *);
+void	h_admin_client_update(struct req *);
+void	h_auth_sso(struct req *);
 
 /* h_admin_access.c: the Users tab of a client's profile (Admin Area) */
 void	h_admin_associate(struct req *);

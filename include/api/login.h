@@ -16,8 +16,9 @@ struct req;
 
 /*
  * Check email and password (signin_check). Returns 1 with *id set on
- * success; otherwise the reply is sent (401 invalid_credentials, 429
- * too_many_attempts with Retry-After, 503) and the result is 0.
+ * success; otherwise the reply is sent (401 invalid_credentials, 403
+ * user_disabled after the right password, 429 too_many_attempts with
+ * Retry-After, 503) and the result is 0.
  */
 int	login_check_or_reply(struct req *, bool admin, const char *email,
 	    const char *password, long long *id) MUST_CHECK;

@@ -34,6 +34,19 @@ int	session_create(struct db *, const struct config *, bool admin,
 int	session_start(struct req *, bool admin, long long id,
 	    long long active_client_id, struct principal *who) MUST_CHECK;
 /*
+ * "Login as User" (DESIGN §9): a user session for the administrator
+ * admin_id, who is the request's caller, marked impersonated_by, that
+ * ends after session_impersonation_lifetime(); it records the caller's
+ * address and User-Agent as session_start() does. Fills who as
+ * session_find() would. 0, or -1.
+ */
+#define SESSION_IMPERSONATION_MAX	3600	/* s: at most an hour */
+int	session_start_impersonated(struct req *, long long user_id,
+	    long long client_id, long long admin_id, struct principal *who)
+	    MUST_CHECK;
+/* An hour, or session_lifetime when shorter. */
+long	session_impersonation_lifetime(const struct config *);
+/*
  * Resolve a cookie token into who, refreshing last_seen_at now and then.
  * 1 found and alive, 0 not (unknown, idle too long or too old), -1 on a
  * database error.
@@ -60,6 +73,9 @@ int	session_set_active(struct db *, long long session_id,
 
 /* Set-Cookie for who's token (lifetime from the config), or clear it. */
 void	session_cookie_set(struct req *, bool admin, const char *token);
+/* The same with its own Max-Age (s). */
+void	session_cookie_set_for(struct req *, bool admin, const char *token,
+	    long max_age);
 void	session_cookie_clear(struct req *, bool admin);
 
 #endif

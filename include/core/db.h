@@ -44,12 +44,18 @@ struct db_res;
 struct stmt {
 	const char	*sql;
 	int		 nparams;
+	/* planned for its parameters at every run, never prepared: for a
+	 * search whose best plan depends on the pattern (a generic plan
+	 * would pick one for all) */
+	bool		 custom_plan;
 	/* bookkeeping of db.c */
 	unsigned	 id;
 	unsigned long	 prepared_gen;
 };
 
 #define STMT(sql_, nparams_) { .sql = (sql_), .nparams = (nparams_) }
+#define STMT_CUSTOM_PLAN(sql_, nparams_) \
+	{ .sql = (sql_), .nparams = (nparams_), .custom_plan = true }
 
 enum db_err {
 	DB_OK,

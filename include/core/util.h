@@ -55,6 +55,12 @@ bool	 str_equal_ct(const char *, const char *);
 bool	 str_has_prefix(const char *, const char *);
 /* Trim ASCII spaces and tabs in place; returns s moved past leading ones. */
 char	*str_trim(char *s);
+/*
+ * A LIKE pattern for s: "s%" (prefix) or "%s%" (contains), with %, _
+ * and the backslash of s escaped by a backslash and ASCII letters
+ * lowercased; "" when s is empty. Caller frees.
+ */
+char	*str_like_pattern(const char *s, bool contains);
 /* The index of s in names[0..n), or -1: how state enums are parsed. */
 int	 str_index(const char *const *names, size_t n, const char *s);
 

@@ -35,4 +35,16 @@ const char *name_check(const char *in, char *out, size_t outlen,
 /* At least 10 characters, at most 1024 bytes. */
 const char *password_check(const char *pw);
 
+#define LOCAL_PATH_MAX	2048
+/*
+ * A path on this site to send a browser to (an SSO link's destination):
+ * "/" and more, at most LOCAL_PATH_MAX bytes; refused: anything else
+ * ("https:", "javascript:"), "//" or "/\" (another host to a browser),
+ * a backslash or "%5c" anywhere, spaces and control characters (which
+ * URL parsers drop: "/\t/x" is "//x"), and "." or ".." segments, plain
+ * or as "%2e", in the path (they can resolve to "//host"). The same rule
+ * as the portal's safeNext().
+ */
+const char *local_path_check(const char *path);
+
 #endif

@@ -89,7 +89,10 @@
  *   id, $12 inviter name, $13 actor name, $14 IP, $15 the pending limit,
  *   $16 the actor's permissions as the caller judged them (NULL: no
  *   membership row; always NULL for an administrator), $17 the
- *   account's cap on invitation emails a day, $18 the recipient's.
+ *   account's cap on invitation emails a day, $18 the recipient's, $19
+ *   the administrator acting as the user ("Login as User": the audit
+ *   entry names them, on behalf of $11 with address $20; NULL
+ *   otherwise).
  * It writes when the address is no member, no invitation to it is
  * pending (nor one past its expiry, which the caller marks first), fewer
  * than the limit are pending, both caps on emails leave room, and the
@@ -131,15 +134,19 @@
 	"   RETURNING *)," \
 	" a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name," \
 	"   client_id, action, details, ip)" \
-	"   SELECT $9, COALESCE($10::bigint, $11::bigint), $13, $1, 'invite_created'," \
+	"   SELECT CASE WHEN $19::bigint IS NULL THEN $9 ELSE 'admin' END," \
+	"   COALESCE($19::bigint, $10::bigint, $11::bigint), $13, $1, 'invite_created'," \
 	"   jsonb_build_object('invite_id', i.id, 'email', i.email," \
-	"   'permissions', i.permissions, 'email_id', i.last_email_id), $14" \
+	"   'permissions', i.permissions, 'email_id', i.last_email_id)" \
+	"   || CASE WHEN $19::bigint IS NULL THEN '{}'::jsonb ELSE" \
+	"   jsonb_build_object('on_behalf_of_user_id', $11::bigint," \
+	"   'on_behalf_of', $20::text) END, $14" \
 	"   FROM i)" \
 	" SELECT f.member, f.pending_id, f.pending, f.stale, f.actor," \
 	" f.n_acct, f.wait_acct, f.n_rcpt, f.wait_rcpt, " \
 	INVITE_COLS_OF("i", "e") \
 	" FROM f LEFT JOIN i ON true LEFT JOIN e ON e.id = i.last_email_id"
-#define SQL_INVITE_INSERT_NPARAMS 18
+#define SQL_INVITE_INSERT_NPARAMS 20
 /* the columns of SQL_INVITE_INSERT before the invitation's */
 #define SQL_INVITE_INSERT_FACTS 9
 

@@ -32,9 +32,28 @@ void	audit_details_release(struct audit_details *);
 const char *actor_kind_name(enum actor_kind);
 
 /*
- * Record action by who on client_id (0 for none), with details (NULL for
- * none; not released). The actor is named by its email, else its name.
- * 0, or -1 on a database error.
+ * Who the audit log names for who: its kind, id (0 for none) and name
+ * (its email, else its name). A user in a session an administrator
+ * opened as them is named as that administrator (kind "admin"): every
+ * change made inside "Login as User" is the administrator's.
+ */
+const char *audit_actor_kind(const struct actor *);
+long long   audit_actor_id(const struct actor *);
+const char *audit_actor_name(const struct actor *);
+
+/*
+ * For a statement that writes its own audit row: the details to add for
+ * who, as a JSON object text ("{}", or the on_behalf_of keys of an
+ * impersonated user), built in d (zeroed by the caller, who releases it).
+ */
+const char *audit_on_behalf_json(const struct actor *who,
+	    struct audit_details *d);
+
+/*
+ * Record action by who (as audit_actor_*() name it) on client_id (0 for
+ * none), with details (NULL for none; not released); an impersonated
+ * user's entry adds "on_behalf_of_user_id" and "on_behalf_of" (their
+ * address) to the details. 0, or -1 on a database error.
  */
 int	audit_record(struct db *, const struct actor *who, long long client_id,
 	    const char *action, const struct audit_details *) MUST_CHECK;

@@ -1,7 +1,8 @@
 /*
  * housekeeping.h: the periodic clean-up run by `memberctl housekeeping`
  * (a systemd timer in production): expired invitations marked, dead
- * sessions, old reset links and login failures deleted, sent mail past
+ * sessions, old reset links, SSO links and login failures deleted, sent
+ * mail past
  * its retention purged.
  */
 #ifndef MEMBERD_HOUSEKEEPING_H
@@ -14,6 +15,7 @@ struct housekeeping_counts {
 	long	invites_expired;
 	long	sessions_deleted;
 	long	resets_deleted;
+	long	sso_links_deleted;
 	long	login_failures_deleted;
 	long	challenges_deleted;	/* second steps of logins, expired */
 	long	mail_purged;

@@ -59,8 +59,10 @@ enum err	access_invite_decline(struct flow *, const char *token,
  * user_id (whose address is email) a member with the invitation's
  * permissions, mark the invitation accepted, mark the address verified
  * when it is the invited one (the link reached that mailbox), and audit
- * "invite_accepted". ERR_ALREADY_MEMBER (the invitation stays pending)
- * or a database error, rolled back; ERR_NONE leaves the transaction open
+ * "invite_accepted". ERR_USER_DISABLED (the user was disabled
+ * meanwhile: the user's row is share-locked, so a disabling waits or
+ * comes first), ERR_ALREADY_MEMBER (the invitation stays pending) or a
+ * database error, rolled back; ERR_NONE leaves the transaction open
  * for the caller to commit.
  */
 enum err	invite_link_accept(struct flow *, const struct invite_link *,

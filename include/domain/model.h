@@ -64,6 +64,13 @@ struct actor {
 	const char	*name;		/* display name ("First Last" or email) */
 	const char	*email;		/* what the audit log names it by */
 	const char	*ip;		/* REMOTE_ADDR; NULL for none */
+	/*
+	 * A user acting in a session an administrator opened ("Login as
+	 * User", DESIGN §9): the rules judge the user, the audit log names
+	 * this administrator as the actor (audit.h). 0 and NULL otherwise.
+	 */
+	long long	 impersonator_id;
+	const char	*impersonator;	/* the administrator's name */
 };
 
 #define TEXT_EMAIL	(EMAIL_MAX + 1)

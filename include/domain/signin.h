@@ -26,7 +26,8 @@ struct db;
 /*
  * Check email and password; ERR_NONE with *id set. Every attempt counts
  * against the throttle until the password proves right.
- * ERR_INVALID_CREDENTIALS, ERR_TOO_MANY_ATTEMPTS (retry_after),
+ * ERR_INVALID_CREDENTIALS, ERR_USER_DISABLED (a disabled user, only
+ * after the right password), ERR_TOO_MANY_ATTEMPTS (retry_after),
  * ERR_INTERNAL, ERR_UNAVAILABLE.
  */
 enum err	signin_check(struct flow *, bool admin, const char *email,

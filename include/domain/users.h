@@ -17,6 +17,7 @@ struct db_res;
 #define USER_COLS "u.id, u.email, u.first_name, u.last_name," \
 	" u.email_verified_at IS NOT NULL, rfc3339(u.created_at)," \
 	" rfc3339(u.last_login_at), u.status, u.totp_enabled_at IS NOT NULL"
+#define USER_NCOLS 9
 
 /* A user as another table refers to one. */
 struct user_ref {

@@ -66,3 +66,15 @@ auth_check_or_reply(struct req *r)
 	}
 	return 0;
 }
+
+int
+auth_forbid_impersonated_or_reply(struct req *r)
+{
+	if (r->who.kind != PRINCIPAL_USER || r->who.impersonated_by == 0)
+		return 0;
+	reply_err_msg(r, ERR_IMPERSONATION_FORBIDDEN, NULL, "Signed in as "
+	    "this user by an administrator: their password, email, "
+	    "two-factor authentication, sessions and invitations stay "
+	    "theirs to change.");
+	return -1;
+}

@@ -1,13 +1,16 @@
 /*
  * h_admin.c: the Admin Area's sign-in, client accounts and the user search
  * of "Select User". Every route here needs an administrator (cookie with
- * CSRF for state changes, or an API token).
+ * CSRF for state changes, or an API token). The accounts' and users' SQL
+ * is the domain's (client_admin.h, admin_users.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_users.h"
 #include "audit.h"
+#include "client_admin.h"
 #include "clients.h"
 #include "config.h"
 #include "db.h"
@@ -23,64 +26,11 @@
 #include "views.h"
 #include "banned.h"
 
-#define CLIENTS_PER_PAGE	25
-#define USER_SEARCH_MAX		"20"
-
 static struct stmt st_admin = STMT(
     "SELECT id, email, name, totp_enabled_at IS NOT NULL FROM admins"
     " WHERE id = $1", 1);
 static struct stmt st_admin_logged_in = STMT(
     "UPDATE admins SET last_login_at = now() WHERE id = $1", 1);
-static struct stmt st_client_create = STMT(
-    "INSERT INTO clients (company_name, first_name, last_name, status,"
-    " owner_user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5);
-static struct stmt st_owner_member = STMT(
-    "INSERT INTO client_users (client_id, user_id, permissions)"
-    " VALUES ($1, $2, memberd_permission_keys())", 2);
-
-/* the search matches company, contact name and owner email */
-#define CLIENT_MATCH \
-    " FROM clients c JOIN users o ON o.id = c.owner_user_id" \
-    " WHERE $1 = '' OR lower(c.company_name) LIKE $1" \
-    " OR lower(c.first_name) LIKE $1 OR lower(c.last_name) LIKE $1" \
-    " OR lower(c.first_name || ' ' || c.last_name) LIKE $1" \
-    " OR lower(o.email) LIKE $1"
-static struct stmt st_clients_count = STMT(
-    "SELECT count(*)" CLIENT_MATCH, 1);
-static struct stmt st_clients_page = STMT(
-    "SELECT " CLIENT_COLS CLIENT_MATCH
-    " ORDER BY lower(c.company_name), c.id LIMIT $2 OFFSET $3", 3);
-
-static struct stmt st_user_search = STMT(
-    "SELECT " USER_COLS " FROM users u"
-    " WHERE lower(u.email) LIKE $1 OR lower(u.first_name) LIKE $1"
-    " OR lower(u.last_name) LIKE $1"
-    " OR lower(u.first_name || ' ' || u.last_name) LIKE $1"
-    " ORDER BY lower(u.email) LIMIT " USER_SEARCH_MAX, 1);
-
-/*
- * A LIKE pattern for s, lowercased by SQL: "%s%" (contains) or "s%"
- * (prefix), with the wildcards of s escaped. "" when s is empty.
- */
-static char *
-like_pattern(const char *s, bool contains)
-{
-	struct buf	b = { 0 };
-
-	buf_puts(&b, "");
-	if (*s == '\0')
-		return buf_detach(&b);
-	if (contains)
-		buf_putc(&b, '%');
-	for (; *s != '\0'; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			buf_putc(&b, '\\');
-		buf_putc(&b, *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') :
-		    *s);
-	}
-	buf_putc(&b, '%');
-	return buf_detach(&b);
-}
 
 /* The admin object {id, email, name}. NULL on a database error. */
 static cJSON *
@@ -244,91 +194,26 @@ owner_parse_or_reply(struct req *r, const cJSON *owner, const char *first,
 	return 0;
 }
 
-/*
- * Inside the transaction: the owner's user id, creating a user without a
- * password for an unknown email. 0 with *id and *created set, or -1 after
- * rolling back and replying (404 for an unknown user_id; 409
- * email_unverified for an address someone registered and never verified:
- * anyone can register any address, and would own the account).
- */
-static int
-owner_resolve_or_reply(struct req *r, const struct owner_in *in,
-    long long *id, bool *created)
-{
-	struct user_ref	 u;
-	int		 found;
-
-	*created = false;
-	if (in->user_id > 0) {
-		if ((found = users_by_id(r->db, in->user_id, &u)) < 0)
-			return tx_fail(r);
-		if (!found) {
-			db_rollback(r->db);
-			reply_err_msg(r, ERR_NOT_FOUND, "owner.user_id",
-			    MSG_NO_USER);
-			return -1;
-		}
-		*id = in->user_id;
-		return 0;
-	}
-	if (users_find_or_create(r->db, in->email, in->first, in->last,
-	    &u) != 0)
-		return tx_fail(r);
-	if (!u.created && !u.verified) {
-		db_rollback(r->db);
-		reply_err_msg(r, ERR_EMAIL_UNVERIFIED, "owner.email", "A user "
-		    "has registered this address but not verified it: pick the "
-		    "user after checking who they are, or another owner.");
-		return -1;
-	}
-	*id = u.id;
-	*created = u.created;
-	return 0;
-}
-
-/* The client, its owner's membership and its audit entry; answered. */
+/* Create the client of the parsed request and answer 201 {client}. */
 static void
 client_write(struct req *r, const char *company, const char *first,
-    const char *last, const char *status, const struct owner_in *oin)
+    const char *last, enum client_status st, const struct owner_in *oin)
 {
-	struct db_res		*res;
-	struct audit_details	 details = { 0 };
-	long long		 owner_id = 0, client_id;
-	bool			 created;
-	int			 rc;
-	cJSON			*client = NULL;
+	struct client_new	 in = {
+		.company_name = company, .first_name = first,
+		.last_name = last, .status = st,
+		.owner_user_id = oin->user_id, .owner_email = oin->email,
+		.owner_first = oin->first, .owner_last = oin->last,
+	};
+	struct flow		 f;
+	struct client		 c;
 
-	if (tx_begin_or_reply(r) != 0)
-		return;
-	if (owner_resolve_or_reply(r, oin, &owner_id, &created) < 0)
-		return;
-	res = DB_EXEC(r->db, &st_client_create, company, first, last, status,
-	    DB_INT(owner_id));
-	if (res == NULL) {
-		tx_fail(r);
+	req_flow(r, &f);
+	if (client_admin_create(&f, &in, &c) != ERR_NONE) {
+		reply_fault(r, &f.fault);
 		return;
 	}
-	client_id = db_int(res, 0, 0);
-	db_res_free(res);
-	if (tx_exec_or_reply(r, DB_EXEC(r->db, &st_owner_member,
-	    DB_INT(client_id), DB_INT(owner_id))) != 0)
-		return;
-	audit_detail_str(&details, "company_name", company);
-	audit_detail_int(&details, "owner_user_id", owner_id);
-	audit_detail_bool(&details, "owner_created", created);
-	audit_detail_str(&details, "owner_bound_by", oin->user_id > 0 ?
-	    "user_id" : "email");
-	rc = req_audit(r, client_id, "client_created", &details);
-	audit_details_release(&details);
-	if (rc != 0 || clients_get_json(r->db, client_id, &client) != 1) {
-		tx_fail(r);
-		return;
-	}
-	if (tx_commit_or_reply(r) != 0) {
-		cJSON_Delete(client);
-		return;
-	}
-	reply_wrapped_json(r, 201, "client", client);
+	reply_wrapped_json(r, 201, "client", client_to_json(&c));
 }
 
 /*
@@ -369,14 +254,14 @@ h_admin_client_create(struct req *r)
 	}
 	if (owner_parse_or_reply(r, owner, first, last, &oin) < 0)
 		return;
-	client_write(r, company, first, last, status, &oin);
+	client_write(r, company, first, last, st, &oin);
 }
 
-/* Read ?search= into a LIKE pattern (caller frees). NULL after replying. */
+/* ?search= trimmed (caller frees; "" when absent). NULL after a 422. */
 static char *
-search_or_reply(struct req *r, bool contains)
+search_or_reply(struct req *r)
 {
-	char	*s = NULL, *pat;
+	char	*s = NULL, *t;
 	int	 rc;
 
 	if ((rc = req_query(r, "search", &s)) < 0 ||
@@ -386,9 +271,15 @@ search_or_reply(struct req *r, bool contains)
 		    "malformed or too long.");
 		return NULL;
 	}
-	pat = like_pattern(s ? str_trim(s) : "", contains);
+	t = xstrdup(s ? str_trim(s) : "");
 	free(s);
-	return pat;
+	return t;
+}
+
+static void
+client_into(const struct client *c, void *arg)
+{
+	cJSON_AddItemToArray(arg, client_to_json(c));
 }
 
 /*
@@ -398,39 +289,35 @@ search_or_reply(struct req *r, bool contains)
 void
 h_admin_client_list(struct req *r)
 {
-	struct db_res	*count = NULL, *res = NULL;
-	struct client	 c;
-	char		*pat, lim[24], off[24];
+	char		*search;
+	long long	 total;
 	long		 page;
+	int		 rc;
 	cJSON		*body, *list;
-	int		 i;
 
-	if (input_page_or_reply(r, &page) < 0 || (pat = search_or_reply(r, true)) ==
-	    NULL)
+	if (input_page_or_reply(r, &page) < 0 ||
+	    (search = search_or_reply(r)) == NULL)
 		return;
-	count = DB_EXEC(r->db, &st_clients_count, pat);
-	if (count != NULL)
-		res = DB_EXEC(r->db, &st_clients_page, pat,
-		    db_fmt_int(lim, CLIENTS_PER_PAGE),
-		    db_fmt_int(off, (page - 1) * CLIENTS_PER_PAGE));
-	free(pat);
-	if (res == NULL) {
-		db_res_free(count);
+	body = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(body, "clients");
+	rc = client_admin_search(r->db, search, page, &total, client_into,
+	    list);
+	free(search);
+	if (rc != 0) {
+		cJSON_Delete(body);
 		reply_db_error(r);
 		return;
 	}
-	body = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(body, "clients");
-	for (i = 0; i < db_rows(res); i++) {
-		client_read(res, i, 0, &c);
-		cJSON_AddItemToArray(list, client_to_json(&c));
-	}
 	json_add_int(body, "page", page);
 	json_add_int(body, "per_page", CLIENTS_PER_PAGE);
-	json_add_int(body, "total", db_int(count, 0, 0));
-	db_res_free(count);
-	db_res_free(res);
+	json_add_int(body, "total", total);
 	reply_json(r, 200, body);
+}
+
+static void
+user_into(const struct user *u, void *arg)
+{
+	cJSON_AddItemToArray(arg, user_to_json(u));
 }
 
 /*
@@ -441,31 +328,21 @@ h_admin_client_list(struct req *r)
 void
 h_admin_user_search(struct req *r)
 {
-	struct db_res	*res;
-	struct user	 u;
-	char		*pat;
-	cJSON		*body, *list;
-	int		 i;
+	char	*search;
+	int	 rc;
+	cJSON	*body, *list;
 
-	if ((pat = search_or_reply(r, false)) == NULL)
+	if ((search = search_or_reply(r)) == NULL)
 		return;
-	if (*pat == '\0') {
-		free(pat);
-		pat = xstrdup("%");
-	}
-	res = DB_EXEC(r->db, &st_user_search, pat);
-	free(pat);
-	if (res == NULL) {
+	body = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(body, "users");
+	rc = admin_users_select(r->db, search, user_into, list);
+	free(search);
+	if (rc != 0) {
+		cJSON_Delete(body);
 		reply_db_error(r);
 		return;
 	}
-	body = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(body, "users");
-	for (i = 0; i < db_rows(res); i++) {
-		user_read(res, i, 0, &u);
-		cJSON_AddItemToArray(list, user_to_json(&u));
-	}
-	db_res_free(res);
 	reply_json(r, 200, body);
 }
 

@@ -45,13 +45,32 @@ me_body_or_reply(struct req *r, long long user_id, const char *csrf)
 }
 
 void
+me_impersonation_add(cJSON *body, const struct principal *who)
+{
+	cJSON	*by;
+
+	if (who->impersonated_by == 0) {
+		cJSON_AddNullToObject(body, "impersonated_by");
+		return;
+	}
+	by = cJSON_AddObjectToObject(body, "impersonated_by");
+	json_add_int(by, "admin_id", who->impersonated_by);
+	cJSON_AddStringToObject(by, "name", who->impersonator);
+}
+
+void
 reply_logged_in(struct req *r, int status, const struct principal *who)
 {
 	cJSON	*body;
 
 	if ((body = me_body_or_reply(r, who->id, who->csrf)) == NULL)
 		return;
-	session_cookie_set(r, false, who->token);
+	me_impersonation_add(body, who);
+	if (who->impersonated_by > 0)
+		session_cookie_set_for(r, false, who->token,
+		    session_impersonation_lifetime(r->cfg));
+	else
+		session_cookie_set(r, false, who->token);
 	reply_json(r, status, body);
 }
 

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "auth.h"
 #include "handlers.h"
 #include "http.h"
 #include "identity.h"
@@ -18,20 +19,6 @@
 #include "token.h"
 #include "views.h"
 #include "banned.h"
-
-/*
- * An administrator acting as the user ("Login as User", DESIGN §9) may
- * not change the password, the email or the sessions. 0, or -1 after
- * 403 impersonation_forbidden.
- */
-static int
-refuse_impersonated_or_reply(struct req *r)
-{
-	if (r->who.impersonated_by == 0)
-		return 0;
-	reply_err(r, ERR_IMPERSONATION_FORBIDDEN, NULL);
-	return -1;
-}
 
 /*
  * current_password of the body, checked as a login of the caller's
@@ -110,7 +97,7 @@ h_me_password(struct req *r)
 	char		 phc[PASSWORD_PHC_MAX], token[TOKEN_LEN + 1];
 	struct flow	 f;
 
-	if (refuse_impersonated_or_reply(r) != 0 ||
+	if (auth_forbid_impersonated_or_reply(r) != 0 ||
 	    input_password_or_reply(r, r->json, "new_password", "new_password",
 	    &password) < 0 || current_password_or_reply(r) != 0)
 		return;
@@ -141,7 +128,7 @@ h_me_email(struct req *r)
 	char		 email[EMAIL_MAX + 1];
 	struct flow	 f;
 
-	if (refuse_impersonated_or_reply(r) != 0 ||
+	if (auth_forbid_impersonated_or_reply(r) != 0 ||
 	    input_email_or_reply(r, r->json, "email", "email", true,
 	    email) < 0 || current_password_or_reply(r) != 0)
 		return;
@@ -234,7 +221,7 @@ h_me_session_end(struct req *r)
 {
 	struct flow	 f;
 
-	if (refuse_impersonated_or_reply(r) != 0)
+	if (auth_forbid_impersonated_or_reply(r) != 0)
 		return;
 	req_flow(r, &f);
 	if (identity_session_end(&f, r->ids[0]) != ERR_NONE) {
@@ -256,7 +243,7 @@ h_me_sessions_revoke_others(struct req *r)
 {
 	struct flow	 f;
 
-	if (refuse_impersonated_or_reply(r) != 0)
+	if (auth_forbid_impersonated_or_reply(r) != 0)
 		return;
 	req_flow(r, &f);
 	if (identity_sessions_end_others(&f, r->who.session_id) != ERR_NONE) {

@@ -265,8 +265,10 @@ accept_by_registering(struct req *r, const char *token, const cJSON *reg_in)
  * made active; or 201 {user, accounts, csrf_token, client_id, permissions}
  * for a new user. 401 without a session or register; 403 (a closed
  * account, or invite_accept = matching_verified_email and another
- * address; two_factor_required for an account that requires 2FA of a
- * user without it); 404 invite_not_found; 409 already_member | email_taken; 410
+ * address; impersonation_forbidden inside "Login as User"; user_disabled
+ * for a user disabled meanwhile; two_factor_required for an account that
+ * requires 2FA of a user without it); 404 invite_not_found; 409
+ * already_member | email_taken; 410
  * invite_used | invite_cancelled | invite_expired; 422.
  */
 void
@@ -278,6 +280,8 @@ h_invite_accept(struct req *r)
 	if (input_token_or_reply(r, r->json, "token", &token) < 0)
 		return;
 	if (r->who.kind == PRINCIPAL_USER) {
+		if (auth_forbid_impersonated_or_reply(r) != 0)
+			return;
 		accept_as_user(r, token);
 		return;
 	}

@@ -20,6 +20,7 @@ reply_me(struct req *r)
 
 	if ((body = me_body_or_reply(r, r->who.id, r->who.csrf)) == NULL)
 		return;
+	me_impersonation_add(body, &r->who);
 	if (r->who.active_client_id > 0)
 		json_add_int(body, "active_client_id", r->who.active_client_id);
 	else
@@ -30,7 +31,8 @@ reply_me(struct req *r)
 /*
  * GET /api/v1/me
  * 200 {user, accounts:[{client_id, company_name, is_owner, permissions,
- * status}], active_client_id, csrf_token}; 401.
+ * status}], active_client_id, csrf_token, impersonated_by: null or
+ * {admin_id, name} inside "Login as User"}; 401.
  */
 void
 h_me(struct req *r)

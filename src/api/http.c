@@ -212,6 +212,9 @@ req_actor(const struct req *r, struct actor *a)
 	a->name = r->who.name;
 	a->email = r->who.email;
 	a->ip = r->remote_addr;
+	/* inside "Login as User", the administrator is audited (audit.h) */
+	a->impersonator_id = r->who.impersonated_by;
+	a->impersonator = r->who.impersonator;
 }
 
 void

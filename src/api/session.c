@@ -19,11 +19,21 @@ static struct stmt st_create = STMT(
     " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int),"
     " $7, $8) RETURNING id", 8);
 
+/* "Login as User": $5 the administrator, $6 the lifetime (s), $7-$8 where
+ * the administrator's browser is */
+static struct stmt st_create_impersonated = STMT(
+    "INSERT INTO sessions (token_hash, user_id, active_client_id,"
+    " csrf_token, impersonated_by, expires_at, ip, user_agent)"
+    " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int),"
+    " $7, $8)"
+    " RETURNING id, (SELECT COALESCE(NULLIF(name, ''), email) FROM admins"
+    " WHERE id = $5)", 8);
+
 static struct stmt st_find_user = STMT(
     "SELECT s.id, s.user_id, COALESCE(s.active_client_id, 0), s.csrf_token,"
     " u.email, btrim(u.first_name || ' ' || u.last_name),"
     " s.last_seen_at < now() - interval '" TOUCH_EVERY_S " seconds',"
-    " COALESCE(s.impersonated_by, 0), COALESCE(a.name, a.email, ''),"
+    " COALESCE(s.impersonated_by, 0), COALESCE(NULLIF(a.name, ''), a.email, ''),"
     " u.totp_enabled_at IS NOT NULL"
     " FROM sessions s JOIN users u ON u.id = s.user_id"
     " LEFT JOIN admins a ON a.id = s.impersonated_by"
@@ -104,13 +114,58 @@ session_create(struct db *db, const struct config *cfg, bool admin,
 	    NULL, who);
 }
 
+/* The caller's address, NULL when the server names none. */
+static const char *
+session_ip(const struct req *r)
+{
+	return r->remote_addr != NULL && *r->remote_addr ? r->remote_addr :
+	    NULL;
+}
+
 int
 session_start(struct req *r, bool admin, long long id,
     long long active_client_id, struct principal *who)
 {
 	return session_create_from(r->db, r->cfg, admin, id, active_client_id,
-	    r->remote_addr != NULL && *r->remote_addr ? r->remote_addr : NULL,
-	    r->user_agent, who);
+	    session_ip(r), r->user_agent, who);
+}
+
+int
+session_start_impersonated(struct req *r, long long user_id,
+    long long client_id, long long admin_id, struct principal *who)
+{
+	struct db_res	*res;
+	char		 hash[TOKEN_HASH_PARAM];
+	char		 ua[USERAGENT_MAX + 1];
+
+	memset(who, 0, sizeof(*who));
+	if (token_new(who->token) != 0 || token_new(who->csrf) != 0)
+		return -1;
+	res = DB_EXEC(r->db, &st_create_impersonated,
+	    token_hash_param(who->token, hash), DB_INT(user_id),
+	    client_id > 0 ? DB_INT(client_id) : NULL, who->csrf,
+	    DB_INT(admin_id), DB_INT(session_impersonation_lifetime(r->cfg)),
+	    session_ip(r), r->user_agent != NULL &&
+	    useragent_clean(r->user_agent, ua) > 0 ? ua : NULL);
+	if (res == NULL)
+		return -1;
+	who->kind = PRINCIPAL_USER;
+	who->id = user_id;
+	who->session_id = db_int(res, 0, 0);
+	who->active_client_id = client_id;
+	who->via_cookie = true;
+	who->impersonated_by = admin_id;
+	(void)str_copy(who->impersonator, sizeof(who->impersonator),
+	    db_str(res, 0, 1));
+	db_res_free(res);
+	return 0;
+}
+
+long
+session_impersonation_lifetime(const struct config *cfg)
+{
+	return cfg->session_lifetime < SESSION_IMPERSONATION_MAX ?
+	    cfg->session_lifetime : SESSION_IMPERSONATION_MAX;
 }
 
 int
@@ -210,11 +265,18 @@ session_set_active(struct db *db, long long session_id, long long client_id)
 void
 session_cookie_set(struct req *r, bool admin, const char *token)
 {
+	session_cookie_set_for(r, admin, token, r->cfg->session_lifetime);
+}
+
+void
+session_cookie_set_for(struct req *r, bool admin, const char *token,
+    long max_age)
+{
 	char	v[256];
 
 	snprintf(v, sizeof(v), "%s=%s; Path=/; Max-Age=%ld; HttpOnly; "
 	    "SameSite=Lax%s", admin ? COOKIE_ADMIN : COOKIE_USER, token,
-	    r->cfg->session_lifetime, r->cfg->plain_http ? "" : "; Secure");
+	    max_age, r->cfg->plain_http ? "" : "; Secure");
 	reply_header(r, "Set-Cookie", v);
 }
 

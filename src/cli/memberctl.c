@@ -273,11 +273,11 @@ cmd_housekeeping(struct ctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	printf("invitations expired: %ld\nsessions deleted: %ld\n"
-	    "reset links deleted: %ld\nlogin failures deleted: %ld\n"
-	    "login challenges deleted: %ld\n"
+	    "reset links deleted: %ld\nSSO links deleted: %ld\n"
+	    "login failures deleted: %ld\nlogin challenges deleted: %ld\n"
 	    "sent mail purged: %ld\n", n.invites_expired, n.sessions_deleted,
-	    n.resets_deleted, n.login_failures_deleted, n.challenges_deleted,
-	    n.mail_purged);
+	    n.resets_deleted, n.sso_links_deleted, n.login_failures_deleted,
+	    n.challenges_deleted, n.mail_purged);
 	return 0;
 }
 

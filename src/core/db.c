@@ -419,7 +419,7 @@ db_run(struct db *db, struct stmt *st, const char *const *params)
 	char		 name[32];
 	PGresult	*res;
 
-	if (!db->named) {
+	if (!db->named || st->custom_plan) {
 		if (!db->in_tx && db_has_timeouts(db))
 			return db_run_timed(db, st, params);
 		return PQexecParams(db->conn, st->sql, st->nparams, NULL,
@@ -509,6 +509,7 @@ db_send(struct db *db, struct stmt *st, const char *const *params)
 	char		 name[32];
 	PGresult	*res;
 	int		 ok;
+	bool		 named;
 
 	if (db_collect_pending(db))
 		db_res_free(db_collect(db));
@@ -519,12 +520,13 @@ db_send(struct db *db, struct stmt *st, const char *const *params)
 		db_set_error(db, DB_UNAVAILABLE, NULL);
 		return -1;
 	}
-	if (db->named && (res = db_prepare(db, st)) != NULL) {
+	named = db->named && !st->custom_plan;
+	if (named && (res = db_prepare(db, st)) != NULL) {
 		db_fail(db, res, "prepare");
 		return -1;
 	}
 	db_stmt_name(st, name);
-	ok = db->named ? PQsendQueryPrepared(db->conn, name, st->nparams,
+	ok = named ? PQsendQueryPrepared(db->conn, name, st->nparams,
 	    params, NULL, NULL, 0) : PQsendQueryParams(db->conn, st->sql,
 	    st->nparams, NULL, params, NULL, NULL, 0);
 	if (!ok) {

@@ -345,3 +345,23 @@ hex_value(unsigned char c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+char *
+str_like_pattern(const char *s, bool contains)
+{
+	struct buf	b = { 0 };
+
+	buf_puts(&b, "");
+	if (*s == '\0')
+		return buf_detach(&b);
+	if (contains)
+		buf_putc(&b, '%');
+	for (; *s != '\0'; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') :
+		    *s);
+	}
+	buf_putc(&b, '%');
+	return buf_detach(&b);
+}

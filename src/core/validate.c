@@ -1,5 +1,6 @@
 /* validate.c: emails, names and passwords, checked before anything else. */
 #include <string.h>
+#include <strings.h>
 
 #include "password.h"
 #include "validate.h"
@@ -181,6 +182,52 @@ password_check(const char *pw)
 		return "A password must be valid text.";
 	if (utf8_chars(pw) < PASSWORD_MIN_CHARS)
 		return "A password has at least 10 characters.";
+	return NULL;
+}
+
+/* A "." or ".." path segment from s (just after a '/'), "%2e" for '.'. */
+static bool
+dot_segment(const char *s)
+{
+	int	dots = 0;
+
+	for (;;) {
+		if (*s == '.')
+			s++;
+		else if (strncasecmp(s, "%2e", 3) == 0)
+			s += 3;
+		else
+			break;
+		dots++;
+	}
+	return dots > 0 && dots <= 2 && (*s == '\0' || *s == '/' ||
+	    *s == '?' || *s == '#');
+}
+
+const char *
+local_path_check(const char *path)
+{
+	const char	*p;
+	bool		 in_path = true;
+
+	if (strlen(path) > LOCAL_PATH_MAX)
+		return "The destination has at most 2048 characters.";
+	if (path[0] != '/' || path[1] == '/' || path[1] == '\\')
+		return "The destination is a path on this site, such as "
+		    "/portal/.";
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '\\' || (unsigned char)*p <= 0x20 ||
+		    (unsigned char)*p == 0x7f || strncasecmp(p, "%5c", 3) == 0)
+			return "The destination cannot hold backslashes, "
+			    "spaces or control characters.";
+		if (*p == '?' || *p == '#')
+			in_path = false;
+		if (in_path && *p == '/' && (p[1] == '/' || dot_segment(p + 1)))
+			return "The destination cannot hold \"//\", \".\" or "
+			    "\"..\" segments.";
+	}
+	if (!utf8_valid(path, strlen(path)))
+		return "The destination must be valid text.";
 	return NULL;
 }
 

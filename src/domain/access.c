@@ -385,11 +385,13 @@ invite_insert(struct flow *f, struct invite_new *in, const struct locked *lc,
 	    in->hash, in->pg.data, DB_INT(f->cfg->invite_ttl),
 	    in->mail.subject, in->mail.text, in->mail.html,
 	    admin ? "admin" : "user", admin ? aid : NULL, admin ? NULL : aid,
-	    in->inviter, f->who.email, f->who.ip,
+	    in->inviter, audit_actor_name(&f->who), f->who.ip,
 	    DB_INT(f->cfg->invite_pending_limit),
 	    lc->actor_member ? lc->actor_perms : NULL,
 	    DB_INT(f->cfg->invite_sends_per_day),
-	    DB_INT(INVITE_SENDS_PER_RECIPIENT));
+	    DB_INT(INVITE_SENDS_PER_RECIPIENT),
+	    f->who.impersonator_id > 0 ? DB_INT(f->who.impersonator_id) :
+	    NULL, f->who.impersonator_id > 0 ? f->who.email : NULL);
 	if (res == NULL) {
 		/* another request invited the same address just now */
 		if (db_error(f->db) == DB_UNIQUE)

@@ -97,21 +97,68 @@ audit_details_release(struct audit_details *d)
 	buf_release(&d->json);
 }
 
+const char *
+audit_actor_kind(const struct actor *who)
+{
+	return actor_kind_name(who->impersonator_id > 0 ? ACTOR_ADMIN :
+	    who->kind);
+}
+
+long long
+audit_actor_id(const struct actor *who)
+{
+	return who->impersonator_id > 0 ? who->impersonator_id : who->id;
+}
+
+const char *
+audit_actor_name(const struct actor *who)
+{
+	if (who->impersonator_id > 0)
+		return who->impersonator != NULL ? who->impersonator : "";
+	return who->email != NULL ? who->email : who->name != NULL ?
+	    who->name : "";
+}
+
+/* The keys that say on whose behalf an administrator acted, if one did. */
+static void
+on_behalf(const struct actor *who, struct audit_details *d)
+{
+	if (who->impersonator_id > 0) {
+		audit_detail_int(d, "on_behalf_of_user_id", who->id);
+		audit_detail_str(d, "on_behalf_of", who->email);
+	}
+}
+
+const char *
+audit_on_behalf_json(const struct actor *who, struct audit_details *d)
+{
+	on_behalf(who, d);
+	if (d->json.len == 0)
+		return "{}";
+	buf_putc(&d->json, '}');
+	return d->json.data;
+}
+
 int
 audit_record(struct db *db, const struct actor *who, long long client_id,
     const char *action, const struct audit_details *d)
 {
-	struct db_res	*res;
-	struct buf	 json = { 0 };
-	char		 aid[24], cid[24];
+	struct db_res		*res;
+	struct audit_details	 more = { 0 };
+	struct buf		 json = { 0 };
+	char			 aid[24], cid[24];
+	long long		 actor_id = audit_actor_id(who);
 
 	if (d != NULL && d->json.len > 0)
-		buf_printf(&json, "%s}", d->json.data);
-	res = DB_EXEC(db, &st_audit, actor_kind_name(who->kind),
-	    who->id > 0 ? db_fmt_int(aid, who->id) : NULL,
-	    who->email != NULL ? who->email : who->name != NULL ? who->name :
-	    "", client_id > 0 ? db_fmt_int(cid, client_id) : NULL, action,
-	    json.len > 0 ? json.data : "{}", who->ip);
+		buf_puts(&more.json, d->json.data);
+	on_behalf(who, &more);
+	if (more.json.len > 0)
+		buf_printf(&json, "%s}", more.json.data);
+	audit_details_release(&more);
+	res = DB_EXEC(db, &st_audit, audit_actor_kind(who),
+	    actor_id > 0 ? db_fmt_int(aid, actor_id) : NULL,
+	    audit_actor_name(who), client_id > 0 ? db_fmt_int(cid, client_id) :
+	    NULL, action, json.len > 0 ? json.data : "{}", who->ip);
 	buf_release(&json);
 	if (res == NULL)
 		return -1;

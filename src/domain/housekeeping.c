@@ -27,6 +27,9 @@ static struct stmt st_sessions = STMT(
 static struct stmt st_resets = STMT(
     "DELETE FROM password_resets"
     " WHERE expires_at < now() - interval '1 day'", 0);
+/* SSO links live 60 s; a day later nothing needs them */
+static struct stmt st_sso = STMT(
+    "DELETE FROM sso_tokens WHERE expires_at < now() - interval '1 day'", 0);
 static struct stmt st_failures = STMT(
     "DELETE FROM login_failures"
     " WHERE at < now() - make_interval(secs => $1::int)", 1);
@@ -92,6 +95,7 @@ housekeeping_run(struct db *db, const struct config *cfg,
 	if (expire_invites(db, &n->invites_expired) != 0 ||
 	    step(db, &st_sessions, idle, &n->sessions_deleted) != 0 ||
 	    step(db, &st_resets, NULL, &n->resets_deleted) != 0 ||
+	    step(db, &st_sso, NULL, &n->sso_links_deleted) != 0 ||
 	    step(db, &st_failures, window, &n->login_failures_deleted) != 0 ||
 	    step(db, &st_challenges, NULL, &n->challenges_deleted) != 0)
 		return -1;

@@ -32,6 +32,9 @@ static struct stmt st_declined = STMT(
 static struct stmt st_accepted = STMT(
     "UPDATE invites SET status = 'accepted', accepted_by_user_id = $2,"
     " accepted_at = now() WHERE id = $1", 2);
+/* under the lock a disabling takes: a disabled user accepts nothing */
+static struct stmt st_user_active = STMT(
+    "SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE", 1);
 static struct stmt st_verified = STMT(
     "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now())"
     " WHERE id = $1", 1);
@@ -161,8 +164,15 @@ invite_link_accept(struct flow *f, const struct invite_link *l,
     long long user_id, const char *email)
 {
 	struct audit_details	 d = { 0 };
+	struct db_res		*res;
 	int			 rc;
 
+	if ((res = DB_EXEC(f->db, &st_user_active, DB_INT(user_id))) == NULL)
+		return flow_db_fail(f);
+	rc = db_rows(res);
+	db_res_free(res);
+	if (rc != 1)
+		return flow_fail(f, ERR_USER_DISABLED, NULL, NULL);
 	if ((rc = members_add(f->db, l->client_id, user_id, l->perms)) < 0)
 		return flow_db_fail(f);
 	if (rc == 0)

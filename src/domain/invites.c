@@ -73,7 +73,8 @@ static struct stmt st_expire_stale = STMT(
 /*
  * A new token, email and validity, and the audit entry: $1 invite, $2
  * token hash, $3-$6 recipient, subject, text, html, $7 validity (s),
- * $8-$11 the actor's kind, id, name and IP. Answers the invitation.
+ * $8-$11 the actor's kind, id, name and IP, $12 more details (on whose
+ * behalf, audit.h). Answers the invitation.
  */
 static struct stmt st_resend = STMT(
     "WITH e AS (" SQL_EMAIL_INSERT
@@ -85,12 +86,13 @@ static struct stmt st_resend = STMT(
     " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
     "   client_id, action, details, ip) SELECT $8, $9, $10, i.client_id,"
     "   'invite_resent', jsonb_build_object('invite_id', i.id, 'email',"
-    "   i.email, 'email_id', i.last_email_id), $11 FROM i)"
+    "   i.email, 'email_id', i.last_email_id) || $12::jsonb, $11 FROM i)"
     " SELECT " INVITE_COLS_OF("i", "e")
-    " FROM i LEFT JOIN e ON e.id = i.last_email_id", 11);
+    " FROM i LEFT JOIN e ON e.id = i.last_email_id", 12);
 /*
  * Cancel $1 unless it is cancelled already, with the audit entry ($2-$5
- * the actor's kind, id, name, IP). Answers the invitation either way.
+ * the actor's kind, id, name, IP, $6 more details). Answers the
+ * invitation either way.
  */
 static struct stmt st_cancel = STMT(
     "WITH u AS (UPDATE invites SET status = 'cancelled', ended_at = now()"
@@ -98,11 +100,11 @@ static struct stmt st_cancel = STMT(
     " a AS (INSERT INTO audit_log (actor_kind, actor_id, actor_name,"
     "   client_id, action, details, ip) SELECT $2, $3, $4, u.client_id,"
     "   'invite_cancelled', jsonb_build_object('invite_id', u.id, 'email',"
-    "   u.email), $5 FROM u),"
+    "   u.email) || $6::jsonb, $5 FROM u),"
     " i AS (SELECT * FROM u UNION ALL SELECT * FROM invites"
     "   WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u))"
     " SELECT " INVITE_COLS_OF("i", "e")
-    " FROM i LEFT JOIN email_queue e ON e.id = i.last_email_id", 5);
+    " FROM i LEFT JOIN email_queue e ON e.id = i.last_email_id", 6);
 /* The pending invitations a member sent, when it loses "users". */
 static struct stmt st_cancel_sent_by = STMT(
     "UPDATE invites SET status = 'cancelled', ended_at = now()"
@@ -235,19 +237,31 @@ int
 invites_resend(struct db *db, const struct invite_resend *rs,
     const struct actor *who, struct invite *out)
 {
-	return answer(DB_EXEC(db, &st_resend, DB_INT(rs->id), rs->token_hash,
+	struct audit_details	d = { 0 };
+	int			rc;
+
+	rc = answer(DB_EXEC(db, &st_resend, DB_INT(rs->id), rs->token_hash,
 	    rs->mail->to, rs->mail->subject, rs->mail->text, rs->mail->html,
-	    DB_INT(rs->ttl), actor_kind_name(who->kind), DB_INT(who->id),
-	    who->email, who->ip), out);
+	    DB_INT(rs->ttl), audit_actor_kind(who),
+	    DB_INT(audit_actor_id(who)), audit_actor_name(who), who->ip,
+	    audit_on_behalf_json(who, &d)), out);
+	audit_details_release(&d);
+	return rc;
 }
 
 int
 invites_cancel(struct db *db, long long id, const struct actor *who,
     struct invite *out)
 {
-	return answer(DB_EXEC(db, &st_cancel, DB_INT(id),
-	    actor_kind_name(who->kind), DB_INT(who->id), who->email, who->ip),
+	struct audit_details	d = { 0 };
+	int			rc;
+
+	rc = answer(DB_EXEC(db, &st_cancel, DB_INT(id),
+	    audit_actor_kind(who), DB_INT(audit_actor_id(who)),
+	    audit_actor_name(who), who->ip, audit_on_behalf_json(who, &d)),
 	    out);
+	audit_details_release(&d);
+	return rc;
 }
 
 int

@@ -50,12 +50,13 @@ static struct stmt st_forgive = STMT(
  * unknown address costs the statement a known one does.
  */
 static struct stmt st_user = STMT(
-    "SELECT u.id, u.password_hash, lower($1), u.totp_enabled_at IS NOT NULL"
+    "SELECT u.id, u.password_hash, lower($1), u.totp_enabled_at IS NOT NULL,"
+    " u.status = 'disabled'"
     " FROM (VALUES (1)) one"
     " LEFT JOIN users u ON lower(u.email) = lower($1)", 1);
 static struct stmt st_admin = STMT(
-    "SELECT a.id, a.password_hash, lower($1), a.totp_enabled_at IS NOT NULL"
-    " FROM (VALUES (1)) one"
+    "SELECT a.id, a.password_hash, lower($1), a.totp_enabled_at IS NOT NULL,"
+    " false FROM (VALUES (1)) one"
     " LEFT JOIN admins a ON lower(a.email) = lower($1)", 1);
 static struct stmt st_rehash_user = STMT(
     "UPDATE users SET password_hash = $2 WHERE id = $1", 2);
@@ -190,6 +191,30 @@ reserve(struct flow *f, const char *key)
 	return e;
 }
 
+/*
+ * What a password check found, when it is not a login: a wrong password
+ * (audited; the attempt stays counted), ERR_INVALID_CREDENTIALS; a
+ * disabled user (DESIGN §9), ERR_USER_DISABLED, told only after the right
+ * password (to anyone else the address answers as every address does;
+ * the attempt stays counted). ERR_NONE otherwise.
+ */
+static enum err
+password_verdict(struct flow *f, bool admin, const char *email, bool ok,
+    bool disabled)
+{
+	if (!ok) {
+		if (audit_record(f->db, &(struct actor){
+		    .kind = ACTOR_ANONYMOUS, .email = email, .ip = f->who.ip },
+		    0, admin ? "admin_login_failed" : "login_failed", NULL) != 0)
+			return flow_db_fail(f);
+		return flow_fail(f, ERR_INVALID_CREDENTIALS, NULL, NULL);
+	}
+	if (disabled)
+		return flow_fail(f, ERR_USER_DISABLED, NULL, "This user is "
+		    "disabled: ask the site's support to enable it.");
+	return ERR_NONE;
+}
+
 enum err
 signin_check(struct flow *f, bool admin, const char *email,
     const char *password, long long *id)
@@ -229,14 +254,10 @@ signin_password(struct flow *f, bool admin, const char *email,
 		password_burn(f->cfg, password);
 		ok = false;
 	}
-	if (!ok) {
-		/* the attempt stays counted */
+	if ((e = password_verdict(f, admin, email, ok, ok &&
+	    db_bool(res, 0, 4))) != ERR_NONE) {
 		db_res_free(res);
-		if (audit_record(f->db, &(struct actor){
-		    .kind = ACTOR_ANONYMOUS, .email = email, .ip = f->who.ip },
-		    0, admin ? "admin_login_failed" : "login_failed", NULL) != 0)
-			return flow_db_fail(f);
-		return flow_fail(f, ERR_INVALID_CREDENTIALS, NULL, NULL);
+		return e;
 	}
 	if (password_needs_rehash(f->cfg, phc))
 		rehash(f, admin, found_id, password);

@@ -27,7 +27,7 @@ const CSP = /script-src 'self'; style-src 'self';/;
 
 test('every page is served with a strict CSP, no framing, and no Referer where a token travels', async () => {
   for (const p of ['/', '/login', '/register', '/reset-password', '/portal/', '/admin/', '/invite',
-    '/invite.html', '/verify-email', '/assets/portal.css', '/assets/js/portal.js']) {
+    '/invite.html', '/sso', '/verify-email', '/assets/portal.css', '/assets/js/portal.js']) {
     const r = await fetch(s.url + p);
     assert.equal(r.status, 200, p);
     const csp = r.headers.get('content-security-policy') || '';
@@ -37,11 +37,11 @@ test('every page is served with a strict CSP, no framing, and no Referer where a
     assert.match(csp, /require-trusted-types-for 'script'/, p);
     assert.equal(r.headers.get('x-frame-options'), 'DENY', p);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff', p);
-    const want = /^\/(invite|reset-password|verify-email)/.test(p) ? 'no-referrer' : 'same-origin';
+    const want = /^\/(invite|reset-password|sso|verify-email)/.test(p) ? 'no-referrer' : 'same-origin';
     assert.equal(r.headers.get('referrer-policy'), want, p);
   }
   // the pages ship no inline script or style, and load nothing from elsewhere
-  for (const p of ['/', '/login', '/register', '/reset-password', '/portal/', '/admin/', '/invite', '/verify-email']) {
+  for (const p of ['/', '/login', '/register', '/reset-password', '/portal/', '/admin/', '/invite', '/sso', '/verify-email']) {
     const html = await (await fetch(s.url + p)).text();
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, `${p}: inline script`);
     assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i, `${p}: inline style or handler`);

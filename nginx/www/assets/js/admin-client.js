@@ -8,6 +8,8 @@ import { invitesTable, isExpired, membersTable, permissionsDialog, resendButton,
 import { clientName, go, statusBadge, view } from './admin-common.js';
 import { activityTab } from './admin-activity.js';
 import { associateCard } from './admin-associate.js';
+import { loginAs } from './admin-users.js';
+import { clientEditDialog } from './admin-users-edit.js';
 
 export async function profileView(id, tab, query) {
   fill(view, h('p', { class: 'loading', role: 'status' }, 'Loading the client…'));
@@ -28,6 +30,23 @@ export async function profileView(id, tab, query) {
       'Users', h('span', { class: 'count' }, String(data.users.length))),
     h('a', { href: `#/clients/${id}/activity`, 'aria-current': tab === 'activity' ? 'page' : null, id: 'tab-activity' }, 'Activity'));
   const body = h('div', { id: 'tab-body' });
+  const edit = h('button', { type: 'button', class: 'btn', id: 'edit-client' }, 'Edit');
+  edit.addEventListener('click', async () => {
+    const saved = await clientEditDialog(c);
+    if (saved) await go(`#/clients/${id}`, ['Client ', h('strong', null, clientName(saved)), ' saved.']);
+  });
+  const actionError = h('p', { class: 'field-error', id: 'client-action-error', role: 'alert', hidden: true });
+  const asOwner = owner && c.status !== 'closed'
+    ? h('button', { type: 'button', class: 'btn', id: 'login-as-owner' }, 'Login as Owner') : null;
+  asOwner?.addEventListener('click', async () => {
+    actionError.hidden = true;
+    try {
+      await loginAs(owner.user_id, c.id);
+    } catch (err) {
+      actionError.textContent = describe(err);
+      actionError.hidden = false;
+    }
+  });
   fill(view,
     h('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/clients' }, 'Clients'), ` / ${clientName(c)}`),
     h('div', { class: 'page-head' }, h('div', null,
@@ -35,8 +54,10 @@ export async function profileView(id, tab, query) {
       h('div', { class: 'profile-meta' },
         h('span', null, `Client #${c.id}`),
         fullName(c) ? h('span', null, `Contact: ${fullName(c)}`) : null,
-        owner ? h('span', null, `Owner: ${owner.email}`) : null,
-        h('span', null, `Since ${formatDate(c.created_at)}`)))),
+        owner ? h('span', null, 'Owner: ', h('a', { href: `#/users/${owner.user_id}` }, owner.email)) : null,
+        h('span', null, `Since ${formatDate(c.created_at)}`))),
+      h('div', { class: 'btns' }, edit, asOwner)),
+    actionError,
     tabs, body);
   if (tab === 'activity') await activityTab(c, body, query, new Map(data.users.map((m) => [m.user_id, m.email])));
   else usersTab(c, data, body);

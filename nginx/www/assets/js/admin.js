@@ -2,14 +2,17 @@
 // client (#/clients?search=, admin-clients.js); create one
 // (#/clients/new, admin-clients.js); a client's profile with its Users
 // tab (#/clients/ID, admin-client.js and admin-associate.js) and its
-// Activity tab (#/clients/ID/activity, admin-activity.js); the webhook
-// endpoints and their deliveries (#/webhooks, admin-webhooks.js).
+// Activity tab (#/clients/ID/activity, admin-activity.js); the Users
+// directory (#/users?search=&page=) and a user's page (#/users/ID),
+// admin-users.js; the webhook endpoints and their deliveries (#/webhooks,
+// admin-webhooks.js).
 import { call, describe, setCsrf, whenSignedOut } from './api.js';
 import { $, clearFlash, clearFlashOnAction, fill, flash, h } from './dom.js';
 import { requireFilled, submitting, values } from './forms.js';
 import { flashBox, setRouter, showNextFlash, view } from './admin-common.js';
 import { clientsView, newClientView } from './admin-clients.js';
 import { profileView } from './admin-client.js';
+import { userView, usersView } from './admin-users.js';
 import { deliveriesView, webhooksView } from './admin-webhooks.js';
 import { twoFactorStep } from './two-factor-step.js';
 import { mountTwoFactor } from './security-2fa.js';
@@ -118,9 +121,11 @@ function securityView() {
 async function route() {
   if (!admin) return;
   $('#nav-clients').removeAttribute('aria-current');
+  $('#nav-users').removeAttribute('aria-current');
   const hash = location.hash.replace(/^#/, '') || '/clients';
   const [path, query] = hash.split('?');
   const m = path.match(/^\/clients\/(\d+)(\/activity)?$/);
+  const u = path.match(/^\/users(?:\/(\d+))?$/);
   const hook = path.match(/^\/webhooks(?:\/(\d+))?$/);
   $('#nav-webhooks').removeAttribute('aria-current');
   if (hook) {
@@ -129,6 +134,8 @@ async function route() {
     else await webhooksView();
   } else if (path === '/security') securityView();
   else if (path === '/clients/new') newClientView();
+  else if (u && u[1]) await userView(Number(u[1]));
+  else if (u) await usersView(query);
   else if (m) await profileView(Number(m[1]), m[2] ? 'activity' : 'users', query);
   else await clientsView(query);
   showNextFlash();

@@ -188,7 +188,11 @@ export function toLogin(loginPath = '/login') {
 const NEXT_REFUSED = /[\\\u0000-\u0020\u007f]|%5c/i;
 
 export function safeNext(fallback) {
-  const next = new URLSearchParams(location.search).get('next');
+  return safePath(new URLSearchParams(location.search).get('next'), fallback);
+}
+
+// The same rule for any path given (an SSO link's destination).
+export function safePath(next, fallback) {
   if (!next || !next.startsWith('/') || NEXT_REFUSED.test(next)) return fallback;
   let url;
   try {

@@ -9,6 +9,9 @@
 // explanation of their own access instead, naming the owner to ask. A
 // delegate (a member holding "users") acts only on users and invitations
 // within its own permissions: the other rows say why they offer nothing.
+// Inside "Login as User" a banner says who is signed in by which
+// administrator, with the way back to the Admin Area (which ends that
+// session).
 import { call, describe, download, setCsrf, whenSignedOut } from './api.js';
 import { $, badge, clearFlash, clearFlashOnAction, fill, flash, fullName, h, toLogin } from './dom.js';
 import { confirmDialog, fieldError, requireFilled, submitting, values } from './forms.js';
@@ -51,6 +54,33 @@ function withinReach(a, keys) {
 function applyMe(m) {
   me = m;
   setCsrf(m.csrf_token);
+  impersonationBanner();
+}
+
+// "Signed in as {user} by {admin}" while an administrator acts as the user.
+function impersonationBanner() {
+  const by = me.impersonated_by;
+  const old = $('#impersonation');
+  if (!by) {
+    old?.remove();
+    return;
+  }
+  const back = h('button', { type: 'button', class: 'btn btn-sm', id: 'return-to-admin' }, 'Return to Admin Area');
+  back.addEventListener('click', async () => {
+    back.disabled = true;
+    try {
+      await call('POST', '/auth/logout');
+    } catch {
+      /* the session may be over already: the Admin Area is the way on */
+    }
+    location.assign('/admin/');
+  });
+  const banner = h('div', { class: 'impersonation-banner', id: 'impersonation', role: 'region', 'aria-label': 'Signed in by an administrator' },
+    h('p', null, 'Signed in as ', h('strong', null, fullName(me.user) || me.user.email), ' by ', h('strong', null, by.name),
+      '. Password, email, two-factor authentication, sessions and invitations stay the user’s own.'),
+    back);
+  if (old) old.replaceWith(banner);
+  else document.querySelector('.skip-link').after(banner);
 }
 
 async function reloadMe() {
