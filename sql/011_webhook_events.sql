@@ -145,7 +145,8 @@ BEGIN
 		'permissions', memberd_webhook_perms(CASE WHEN owner = m.user_id
 			THEN memberd_permission_keys() ELSE m.permissions END),
 		'last_login_at', rfc3339(u.last_login_at),
-		'added_at', rfc3339(m.added_at));
+		'added_at', rfc3339(m.added_at),
+		'two_factor', u.totp_enabled_at IS NOT NULL);
 END
 $$;
 

@@ -117,7 +117,7 @@ describe('each event after its flow', () => {
     const [c, m] = await take(['client.created', 'member.added']);
     assert.deepEqual(c.data, { client: r.json.client });
     assert.deepEqual(Object.keys(m.data.member).sort(), ['added_at', 'client_id', 'email', 'first_name',
-      'is_owner', 'last_login_at', 'last_name', 'permissions', 'user_id']);
+      'is_owner', 'last_login_at', 'last_name', 'permissions', 'two_factor', 'user_id']);
     assert.equal(m.data.member.client_id, r.json.client.id);
     assert.equal(m.data.member.user_id, user.id);
     assert.equal(m.data.member.email, user.email);
