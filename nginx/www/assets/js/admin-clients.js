@@ -1,41 +1,19 @@
 // The Admin Area's list of clients (#/clients?search=&page=), searched as
 // one types, and New Client (#/clients/new) with its owner picker.
-import { ApiError, call, describe } from './api.js';
+import { ApiError, call } from './api.js';
 import { userPicker } from './combobox.js';
 import { $, fill, formatDate, fullName, h } from './dom.js';
 import { fieldError, requireFilled, submitting, values } from './forms.js';
-import { clientName, go, parseQuery, statusBadge, view } from './admin-common.js';
+import { clientName, go, parseQuery, searchList, statusBadge, view } from './admin-common.js';
 
 export async function clientsView(query) {
   const { search, page } = parseQuery(query);
   document.title = 'Clients · Admin Area';
   $('#nav-clients').setAttribute('aria-current', 'page');
-  const input = h('input', { id: 'client-search', name: 'search', type: 'search', value: search, placeholder: 'Company, contact name or owner email', autocomplete: 'off' });
-  const results = h('div', { id: 'client-results' }, h('p', { class: 'loading', role: 'status' }, 'Searching…'));
-  const form = h('form', { class: 'search-bar', role: 'search', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: 'client-search' }, 'Search clients'), input),
-    h('button', { type: 'submit', class: 'btn' }, 'Search'));
-  let timer = null;
-  let asked = 0;
-  const load = async (s, p) => {
-    const mine = ++asked;
-    history.replaceState(null, '', `#/clients${s || p > 1 ? `?${new URLSearchParams({ ...(s ? { search: s } : {}), ...(p > 1 ? { page: p } : {}) })}` : ''}`);
-    try {
-      const r = await call('GET', `/admin/clients?search=${encodeURIComponent(s)}&page=${p}`);
-      if (mine === asked) fill(results, clientTable(r, s, (np) => load(s, np)));
-    } catch (err) {
-      if (mine === asked) fill(results, h('div', { class: 'card-body' }, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err))));
-    }
-  };
-  input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => load(input.value.trim(), 1), 250);
+  const { input, form, results, load } = searchList({
+    what: 'clients', label: 'Search clients', placeholder: 'Company, contact name or owner email', table: clientTable,
   });
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearTimeout(timer);
-    load(input.value.trim(), 1);
-  });
+  input.value = search;
   fill(view,
     h('div', { class: 'page-head' },
       h('div', null, h('h1', null, 'Clients'), h('p', null, 'Find a client to manage who can reach its account.')),

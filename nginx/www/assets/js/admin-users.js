@@ -8,7 +8,7 @@ import { call, describe } from './api.js';
 import { $, badge, fill, formatDate, fullName, h, when } from './dom.js';
 import { confirmDialog } from './forms.js';
 import { permSummary } from './perms.js';
-import { go, parseQuery, statusBadge, view } from './admin-common.js';
+import { go, parseQuery, searchList, statusBadge, view } from './admin-common.js';
 import { userEditDialog } from './admin-users-edit.js';
 
 const userName = (u) => fullName(u) || u.email;
@@ -25,32 +25,10 @@ export async function usersView(query) {
   const { search, page } = parseQuery(query);
   document.title = 'Users · Admin Area';
   $('#nav-users').setAttribute('aria-current', 'page');
-  const input = h('input', { id: 'user-search', name: 'search', type: 'search', value: search, placeholder: 'Name or email address, or part of it', autocomplete: 'off' });
-  const results = h('div', { id: 'user-results', 'aria-live': 'polite' }, h('p', { class: 'loading', role: 'status' }, 'Searching…'));
-  const form = h('form', { class: 'search-bar', role: 'search', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: 'user-search' }, 'Search users'), input),
-    h('button', { type: 'submit', class: 'btn' }, 'Search'));
-  let timer = null;
-  let asked = 0;
-  const load = async (s, p) => {
-    const mine = ++asked;
-    history.replaceState(null, '', `#/users${s || p > 1 ? `?${new URLSearchParams({ ...(s ? { search: s } : {}), ...(p > 1 ? { page: p } : {}) })}` : ''}`);
-    try {
-      const r = await call('GET', `/admin/users?search=${encodeURIComponent(s)}&page=${p}`);
-      if (mine === asked) fill(results, userTable(r, s, (np) => load(s, np)));
-    } catch (err) {
-      if (mine === asked) fill(results, h('div', { class: 'card-body' }, h('div', { class: 'alert alert-error', role: 'alert' }, describe(err))));
-    }
-  };
-  input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => load(input.value.trim(), 1), 250);
+  const { input, form, results, load } = searchList({
+    what: 'users', label: 'Search users', placeholder: 'Name or email address, or part of it', table: userTable, live: true,
   });
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearTimeout(timer);
-    load(input.value.trim(), 1);
-  });
+  input.value = search;
   fill(view,
     h('div', { class: 'page-head' },
       h('div', null, h('h1', null, 'Users'), h('p', null, 'Everyone who can sign in, and the accounts each reaches.'))),
