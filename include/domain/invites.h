@@ -111,4 +111,13 @@ int	 invites_dismiss(struct db *, long long id) MUST_CHECK;
 int	 invites_cancel(struct db *, long long id, const struct actor *who,
 	    struct invite *out) MUST_CHECK;
 
+struct db_res;
+/*
+ * Audit each invitation a statement cancelled, as invite_cancelled with
+ * why in its details: res holds rows (client_id, id, email) and is freed
+ * here (NULL, the statement's failure, is passed on). 0 or -1.
+ */
+int	 invites_audit_cancelled(struct db *, const struct actor *who,
+	    struct db_res *res, const char *why) MUST_CHECK;
+
 #endif

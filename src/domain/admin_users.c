@@ -8,6 +8,7 @@
 #include "config.h"
 #include "db.h"
 #include "enqueue.h"
+#include "invites.h"
 #include "templates.h"
 #include "token.h"
 #include "users.h"
@@ -315,23 +316,10 @@ admin_users_send_reset(struct flow *f, long long id)
 static enum err
 cancel_sent(struct flow *f, long long id)
 {
-	struct db_res		*res;
-	struct audit_details	 d;
-	int			 i, rc = 0;
-
-	if ((res = DB_EXEC(f->db, &st_cancel_sent, DB_INT(id))) == NULL)
+	if (invites_audit_cancelled(f->db, &f->who, DB_EXEC(f->db,
+	    &st_cancel_sent, DB_INT(id)), "inviter_deleted") != 0)
 		return flow_db_fail(f);
-	for (i = 0; i < db_rows(res) && rc == 0; i++) {
-		memset(&d, 0, sizeof(d));
-		audit_detail_int(&d, "invite_id", db_int(res, i, 1));
-		audit_detail_str(&d, "email", db_str(res, i, 2));
-		audit_detail_str(&d, "reason", "inviter_deleted");
-		rc = audit_record(f->db, &f->who, db_int(res, i, 0),
-		    "invite_cancelled", &d);
-		audit_details_release(&d);
-	}
-	db_res_free(res);
-	return rc == 0 ? ERR_NONE : flow_db_fail(f);
+	return ERR_NONE;
 }
 
 enum err

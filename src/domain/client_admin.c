@@ -6,6 +6,7 @@
 #include "client_admin.h"
 #include "clients.h"
 #include "db.h"
+#include "invites.h"
 #include "users.h"
 #include "banned.h"
 
@@ -39,7 +40,8 @@ static struct stmt st_update = STMT(
     " WHERE c.id = $1 RETURNING " CLIENT_COLS, 5);
 static struct stmt st_cancel_pending = STMT(
     "UPDATE invites SET status = 'cancelled', ended_at = now()"
-    " WHERE client_id = $1 AND status = 'pending' RETURNING id, email", 1);
+    " WHERE client_id = $1 AND status = 'pending'"
+    " RETURNING client_id, id, email", 1);
 static struct stmt st_unselect = STMT(
     "UPDATE sessions SET active_client_id = NULL"
     " WHERE active_client_id = $1", 1);
@@ -148,22 +150,9 @@ client_admin_search(struct db *db, const char *search, long page,
 static enum err
 close_account(struct flow *f, long long id)
 {
-	struct db_res		*res;
-	struct audit_details	 d;
-	int			 i, rc = 0;
-
-	if ((res = DB_EXEC(f->db, &st_cancel_pending, DB_INT(id))) == NULL)
-		return flow_db_fail(f);
-	for (i = 0; i < db_rows(res) && rc == 0; i++) {
-		memset(&d, 0, sizeof(d));
-		audit_detail_int(&d, "invite_id", db_int(res, i, 0));
-		audit_detail_str(&d, "email", db_str(res, i, 1));
-		audit_detail_str(&d, "reason", "account_closed");
-		rc = audit_record(f->db, &f->who, id, "invite_cancelled", &d);
-		audit_details_release(&d);
-	}
-	db_res_free(res);
-	if (rc != 0 || DB_DONE(f->db, &st_unselect, DB_INT(id)) != 0)
+	if (invites_audit_cancelled(f->db, &f->who, DB_EXEC(f->db,
+	    &st_cancel_pending, DB_INT(id)), "account_closed") != 0 ||
+	    DB_DONE(f->db, &st_unselect, DB_INT(id)) != 0)
 		return flow_db_fail(f);
 	return ERR_NONE;
 }

@@ -288,3 +288,25 @@ invites_dismiss(struct db *db, long long id)
 	db_res_free(res);
 	return changed;
 }
+
+int
+invites_audit_cancelled(struct db *db, const struct actor *who,
+    struct db_res *res, const char *why)
+{
+	struct audit_details	 d;
+	int			 i, rc = 0;
+
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < db_rows(res) && rc == 0; i++) {
+		memset(&d, 0, sizeof(d));
+		audit_detail_int(&d, "invite_id", db_int(res, i, 1));
+		audit_detail_str(&d, "email", db_str(res, i, 2));
+		audit_detail_str(&d, "reason", why);
+		rc = audit_record(db, who, db_int(res, i, 0), "invite_cancelled",
+		    &d);
+		audit_details_release(&d);
+	}
+	db_res_free(res);
+	return rc;
+}
