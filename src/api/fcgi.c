@@ -218,6 +218,9 @@ worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 	worker_signals(&waitmask);
 	if (getppid() == 1)
 		exit(0);
+	/* in the gauge from the start: connecting and loading the key take
+	 * a while, and a scrape meanwhile must count this worker (idle) */
+	(void)metrics_worker_start(getpid());
 
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
@@ -227,7 +230,6 @@ worker_run(const struct config *cfg, int listen_fd, int ready_fd)
 	worker_key_load(cfg);
 	db_set_timeouts(db, cfg->db_statement_timeout_ms,
 	    cfg->db_lock_timeout_ms);
-	(void)metrics_worker_start(getpid());
 	if (ready_fd >= 0) {
 		/* A reload waits for this before it retires the old workers. */
 		if (write(ready_fd, db_is_up(db) ? "y" : "n", 1) != 1)
