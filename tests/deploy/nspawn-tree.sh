@@ -11,7 +11,7 @@ CACHE=${MEMBERD_NSPAWN_CACHE:-/var/cache/memberd-test}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 INCLUDE="systemd,systemd-sysv,dbus"
 PKGS="postgresql nginx openssl ca-certificates libpq5 libfcgi0ldbl libcjson1
-libesmtp6 libargon2-1 libssl3 libsystemd0"
+libesmtp6 libargon2-1 libssl3 libsystemd0 libcurl4 liboath0 libqrencode4"
 key=$(printf '%s\n%s\n' "$INCLUDE" "$PKGS" | sha256sum | cut -c1-12)
 base=$CACHE/bookworm-$key
 
