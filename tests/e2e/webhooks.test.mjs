@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { sleep, startStack, waitFor } from '../lib/stack.mjs';
 import { makeCA } from '../lib/test-ca.mjs';
+import { addEndpoint, receiver } from '../lib/webhook-peer.mjs';
 
 let s;
 before(async () => { s = await startStack({ mailer: false, workers: 1 }); });
@@ -18,35 +18,8 @@ after(async () => { await s?.stop(); });
 
 const CONF = 'webhooks_poll_interval = 1s\nwebhooks_backoff_unit = 50ms\nwebhooks_batch_size = 20\n';
 
-// A receiver: handler(req, body, n) answers; every request is kept.
-async function receiver(handler = (req, res) => { res.writeHead(204); res.end(); }) {
-  const got = [];
-  const srv = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const r = { path: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      got.push(r);
-      handler(req, res, r, got.length);
-    });
-  });
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  return {
-    got, url: `http://127.0.0.1:${srv.address().port}`,
-    close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }),
-  };
-}
-
-let seq = 0;
-function endpoint(url, events = '*') {
-  const secret = 'whsec_' + crypto.randomBytes(32).toString('base64');
-  const f = path.join(s.dir, `secret-${++seq}`);
-  fs.writeFileSync(f, secret + '\n', { mode: 0o600 });
-  const r = s.memberctl(['webhook', 'add', url, '--events', events, '--secret-file', f]);
-  assert.equal(r.status, 0, r.stderr);
-  const id = Number(/endpoint (\d+)/.exec(r.stdout)[1]);
-  return { id, secret };
-}
+// the receiver and memberctl webhook add of tests/lib/webhook-peer.mjs
+const endpoint = (url, events = '*') => addEndpoint(s, url, events);
 
 function emit(type, data, n = 1) {
   const q = (v) => `'${String(v).replaceAll("'", "''")}'`;
