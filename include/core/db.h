@@ -112,6 +112,12 @@ int		 db_send(struct db *, struct stmt *, const char *const *params)
 #define DB_SEND(db, st, ...) \
 	db_send((db), (st), (const char *const[]){ __VA_ARGS__ })
 bool		 db_collect_pending(const struct db *);
+/*
+ * Without blocking: read what has arrived of the reply to a db_send (so
+ * the server is not left waiting on a full socket); true when db_collect
+ * would not wait (or nothing was sent).
+ */
+bool		 db_collect_ready(struct db *);
 struct db_res	*db_collect(struct db *) MUST_CHECK;
 
 /* Run fixed SQL without parameters (BEGIN, migrations). 0 or -1. */

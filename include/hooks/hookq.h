@@ -15,11 +15,12 @@
  *                                or dead when that was the last attempt
  *   dead, failed ──memberctl webhook retry──> queued (attempts from 0)
  *
- * Order per endpoint: a claim first locks endpoint rows (FOR NO KEY
- * UPDATE SKIP LOCKED, so emitting transactions, which only take KEY
- * SHARE through the foreign key, never wait), then, in a new snapshot of
- * the same transaction, takes the oldest open rows of each endpoint whose
- * oldest open row is neither being sent nor waiting for a retry. Two
+ * Order per endpoint: a claim (sql/016_webhook_claim.sql, one statement)
+ * first locks endpoint rows (FOR NO KEY UPDATE SKIP LOCKED, so emitting
+ * transactions, which only take KEY SHARE through the foreign key, never
+ * wait), then, in a new snapshot, takes the oldest open rows of each
+ * endpoint whose oldest open row is neither being sent nor waiting for a
+ * retry. Two
  * deliverers thus never hold rows of one endpoint at once, and a later
  * event waits while an earlier one is retried. Dead rows do not block.
  *
@@ -27,11 +28,10 @@
  * locked_by (an id unique per process start), claim_lock (the key of a
  * session advisory lock the deliverer holds while its connection lives)
  * and lease_until; every write after
- * it is fenced on (state = 'sending', locked_by = me). The claim commits
- * without waiting for its WAL flush (synchronous_commit off): a claim a
- * server crash forgets leaves its rows queued, which is where they were.
- * memberd-webhooks runs its whole session so: a forgotten verdict only
- * sends an event again.
+ * it is fenced on (state = 'sending', locked_by = me). memberd-webhooks
+ * runs its session with synchronous_commit off, the claim's commit too:
+ * a claim a server crash forgets leaves its rows queued, which is where
+ * they were, and a forgotten verdict only sends an event again.
  */
 #ifndef MEMBERD_HOOKQ_H
 #define MEMBERD_HOOKQ_H
@@ -66,6 +66,17 @@ struct hookq_row {
  */
 int	hookq_claim(struct db *, const struct drain_claimer *,
 	    int max_endpoints, int per_endpoint, struct hookq_row **rows);
+/*
+ * The next claim, sent while this deliverer still sends the rows of the
+ * last one (db_send: nothing else may be sent until it is collected). It
+ * also takes the next rows of endpoints whose oldest open row this
+ * deliverer is sending: the caller sends them after those, and gives
+ * them back unsent when an earlier row of theirs is to be retried.
+ * Collect: as hookq_claim.
+ */
+int	hookq_claim_ahead_send(struct db *, const struct drain_claimer *,
+	    int max_endpoints, int per_endpoint);
+int	hookq_claim_ahead_collect(struct db *, struct hookq_row **rows);
 void	hookq_row_release(struct hookq_row *);
 
 /*

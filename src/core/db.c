@@ -543,6 +543,17 @@ db_collect_pending(const struct db *db)
 	return db->sent || db->early != NULL;
 }
 
+bool
+db_collect_ready(struct db *db)
+{
+	if (!db->sent)
+		return true;
+	if (db->conn == NULL || PQconsumeInput(db->conn) == 0 ||
+	    !PQisBusy(db->conn))
+		db_read_sent(db);
+	return !db->sent;
+}
+
 struct db_res *
 db_collect(struct db *db)
 {

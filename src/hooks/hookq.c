@@ -7,42 +7,13 @@
 #include "util.h"
 #include "banned.h"
 
-/* Endpoints with due work that no other deliverer is claiming now. */
-static struct stmt st_lock_endpoints = STMT(
-    "SELECT e.id FROM webhook_endpoints e WHERE e.enabled AND EXISTS ("
-    "   SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
-    "   AND d.state IN ('queued', 'failed') AND d.next_attempt_at <= now())"
-    " ORDER BY e.id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED", 1);
-
 /*
- * Run in the same transaction after the lock, so in a snapshot that sees
- * every claim committed before the lock was taken. The steps are
- * materialized: each runs once whatever the planner believes of a table
- * just filled (a plan that ran them per row took minutes on 5,000 rows).
+ * The claim (hookq.h), one statement: sql/016_webhook_claim.sql locks the
+ * endpoints, then takes their rows in a snapshot taken after the lock.
  */
 static struct stmt st_claim = STMT(
-    "WITH heads AS MATERIALIZED ("
-    "   SELECT DISTINCT ON (d.endpoint_id) d.endpoint_id, d.state,"
-    "     d.next_attempt_at FROM webhook_deliveries d"
-    "   WHERE d.endpoint_id = ANY($1::bigint[])"
-    "   AND d.state IN ('queued', 'sending', 'failed')"
-    "   ORDER BY d.endpoint_id, d.id),"
-    " pick AS MATERIALIZED ("
-    "   SELECT id FROM (SELECT d.id, row_number() OVER"
-    "     (PARTITION BY d.endpoint_id ORDER BY d.id) AS rn"
-    "     FROM webhook_deliveries d JOIN heads h USING (endpoint_id)"
-    "     WHERE h.state <> 'sending' AND h.next_attempt_at <= now()"
-    "     AND d.state IN ('queued', 'failed')) x WHERE rn <= $2),"
-    " upd AS ("
-    "   UPDATE webhook_deliveries d SET state = 'sending', locked_by = $3,"
-    "   claim_lock = NULLIF($4::bigint, 0),"
-    "   lease_until = now() + make_interval(secs => $5::int),"
-    "   attempts = d.attempts + 1, last_attempt_at = now()"
-    "   FROM pick p, webhook_endpoints e"
-    "   WHERE d.id = p.id AND e.id = d.endpoint_id"
-    "   RETURNING d.id, d.endpoint_id, d.event_id, d.type, d.payload::text,"
-    "     e.url, e.secret_sealed, d.attempts)"
-    " SELECT * FROM upd ORDER BY endpoint_id, id", 5);
+    "SELECT * FROM memberd_webhook_claim($1::int, $2::int, $3, $4::bigint,"
+    " $5::int, $6::boolean)", 6);
 
 static struct stmt st_delivered = STMT(
     "WITH done AS ("
@@ -163,55 +134,58 @@ claim_rows(struct db_res *res, struct hookq_row **out)
 	return n;
 }
 
+static int
+claim_send_or_exec(struct db *db, const struct drain_claimer *c,
+    int max_endpoints, int per_endpoint, bool ahead, struct db_res **res)
+{
+	char	smax[24], sper[24], skey[24], slease[24];
+	const char *const params[] = { db_fmt_int(smax, max_endpoints),
+	    db_fmt_int(sper, per_endpoint), c->id,
+	    db_fmt_int(skey, c->lock_key), db_fmt_int(slease, c->lease_s),
+	    ahead ? "true" : "false" };
+
+	if (res == NULL)
+		return db_send(db, &st_claim, params);
+	*res = db_exec(db, &st_claim, params);
+	return *res == NULL ? -1 : 0;
+}
+
 int
 hookq_claim(struct db *db, const struct drain_claimer *c, int max_endpoints,
     int per_endpoint, struct hookq_row **rows)
 {
 	struct db_res	*res;
-	struct buf	 ids = { 0 };
-	char		 smax[24], sper[24], skey[24], slease[24];
-	int		 i, n = -1;
+	int		 n;
 
 	*rows = NULL;
-	if (db_begin(db) != 0)
+	if (claim_send_or_exec(db, c, max_endpoints, per_endpoint, false,
+	    &res) != 0)
 		return -1;
-	if (db_command(db, "SET LOCAL synchronous_commit = off") != 0)
-		goto fail;
-	res = DB_EXEC(db, &st_lock_endpoints, db_fmt_int(smax, max_endpoints));
-	if (res == NULL)
-		goto fail;
-	buf_putc(&ids, '{');
-	for (i = 0; i < db_rows(res); i++)
-		buf_printf(&ids, "%s%s", i ? "," : "", db_str(res, i, 0));
-	buf_putc(&ids, '}');
-	if (db_rows(res) == 0) {
-		db_res_free(res);
-		buf_release(&ids);
-		db_rollback(db);
-		*rows = xcalloc(1, sizeof(**rows));
-		return 0;
-	}
-	db_res_free(res);
-	res = DB_EXEC(db, &st_claim, ids.data, db_fmt_int(sper, per_endpoint),
-	    c->id, db_fmt_int(skey, c->lock_key),
-	    db_fmt_int(slease, c->lease_s));
-	if (res == NULL)
-		goto fail;
 	n = claim_rows(res, rows);
 	db_res_free(res);
-	if (db_commit(db) != 0) {
-		for (i = 0; i < n; i++)
-			hookq_row_release(&(*rows)[i]);
-		free(*rows);
-		*rows = NULL;
-		n = -1;
-	}
-	buf_release(&ids);
 	return n;
-fail:
-	buf_release(&ids);
-	db_rollback(db);
-	return -1;
+}
+
+int
+hookq_claim_ahead_send(struct db *db, const struct drain_claimer *c,
+    int max_endpoints, int per_endpoint)
+{
+	return claim_send_or_exec(db, c, max_endpoints, per_endpoint, true,
+	    NULL);
+}
+
+int
+hookq_claim_ahead_collect(struct db *db, struct hookq_row **rows)
+{
+	struct db_res	*res;
+	int		 n;
+
+	*rows = NULL;
+	if ((res = db_collect(db)) == NULL)
+		return -1;
+	n = claim_rows(res, rows);
+	db_res_free(res);
+	return n;
 }
 
 void
