@@ -164,6 +164,30 @@ test('order per endpoint holds while an earlier event is retried', async () => {
   }
 });
 
+test('order holds when the next batch was claimed ahead of a retried event', async () => {
+  /* the first claim takes 10 rows an endpoint; the one sent ahead while
+     they go out takes the next ones, and must give them back when the
+     5th is to be retried */
+  let fails = 2;
+  const rx = await receiver((req, res, r) => {
+    if (JSON.parse(r.body).data.n === 5 && fails-- > 0) { res.writeHead(503); res.end(); return; }
+    res.writeHead(204); res.end();
+  });
+  const ep = endpoint(rx.url);
+  emit('member.updated', {}, 120);
+  const d = deliverer('wh-ahead');
+  try {
+    await waitFor('120 delivered', () => states(ep).delivered === 120, { timeout: 60000 });
+    const ns = rx.got.map((r) => JSON.parse(r.body).data.n);
+    assert.deepEqual(ns, [1, 2, 3, 4, 5, 5, ...[...Array(116).keys()].map((i) => i + 5)]);
+    assert.equal(s.sql(`SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = ${ep.id} AND attempts <> 1`)[0][0], '1');
+  } finally {
+    assert.equal((await d.stop()).code, 0);
+    cleanup(ep);
+    await rx.close();
+  }
+});
+
 test('two deliverers at once deliver each event once', async () => {
   const rx = await receiver();
   const eps = [endpoint(rx.url + '/a'), endpoint(rx.url + '/b'), endpoint(rx.url + '/c')];
