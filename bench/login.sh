@@ -39,9 +39,11 @@ response = function(status) if status ~= 200 then bad = bad + 1 end end
 done = function() if bad > 0 then io.stderr:write("non-200 answers: " .. bad .. "\n") end end
 LUA
 
-# Users with 2FA on, enough that none needs a code of a step it used
-# (each code works once): one login per user and round.
-USERS_2FA=${USERS_2FA:-200}
+# Users with 2FA on, enough that none needs a code of a step it used:
+# each code works once, so N users allow at most N logins per 30-second
+# step (200 capped the 2FA rate at 6.7/s, and slices collapsed to it once
+# every user had used the current step). 2,000 last 44 s at 45 logins/s.
+USERS_2FA=${USERS_2FA:-2000}
 node "$REPO/bench/login-2fa.mjs" setup "$URL" "$USERS_2FA" "$BENCH_DIR/users-2fa.json"
 seq 1 $USERS | awk 'BEGIN { printf "[" } { printf "%s{\"email\":\"bench%d@example.com\"}", (NR > 1 ? "," : ""), $1 } END { print "]" }' \
     > "$BENCH_DIR/users.json"
