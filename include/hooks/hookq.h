@@ -72,11 +72,12 @@ int	hookq_claim(struct db *, const struct drain_claimer *,
  * also takes the next rows of endpoints whose oldest open row this
  * deliverer is sending: the caller sends them after those, and gives
  * them back unsent when an earlier row of theirs is to be retried.
- * Collect: as hookq_claim.
+ * hookq_claim_collect reads its rows (hookq_claim is the same send and
+ * collect, without those rows of endpoints being sent).
  */
 int	hookq_claim_ahead_send(struct db *, const struct drain_claimer *,
 	    int max_endpoints, int per_endpoint);
-int	hookq_claim_ahead_collect(struct db *, struct hookq_row **rows);
+int	hookq_claim_collect(struct db *, struct hookq_row **rows);
 void	hookq_row_release(struct hookq_row *);
 
 /*

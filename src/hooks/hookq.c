@@ -134,48 +134,38 @@ claim_rows(struct db_res *res, struct hookq_row **out)
 	return n;
 }
 
+/* Send the claim without waiting; hookq_claim_collect reads its rows. */
 static int
-claim_send_or_exec(struct db *db, const struct drain_claimer *c,
-    int max_endpoints, int per_endpoint, bool ahead, struct db_res **res)
+claim_send(struct db *db, const struct drain_claimer *c, int max_endpoints,
+    int per_endpoint, bool ahead)
 {
 	char	smax[24], sper[24], skey[24], slease[24];
-	const char *const params[] = { db_fmt_int(smax, max_endpoints),
+
+	return DB_SEND(db, &st_claim, db_fmt_int(smax, max_endpoints),
 	    db_fmt_int(sper, per_endpoint), c->id,
 	    db_fmt_int(skey, c->lock_key), db_fmt_int(slease, c->lease_s),
-	    ahead ? "true" : "false" };
-
-	if (res == NULL)
-		return db_send(db, &st_claim, params);
-	*res = db_exec(db, &st_claim, params);
-	return *res == NULL ? -1 : 0;
+	    ahead ? "true" : "false");
 }
 
 int
 hookq_claim(struct db *db, const struct drain_claimer *c, int max_endpoints,
     int per_endpoint, struct hookq_row **rows)
 {
-	struct db_res	*res;
-	int		 n;
-
 	*rows = NULL;
-	if (claim_send_or_exec(db, c, max_endpoints, per_endpoint, false,
-	    &res) != 0)
+	if (claim_send(db, c, max_endpoints, per_endpoint, false) != 0)
 		return -1;
-	n = claim_rows(res, rows);
-	db_res_free(res);
-	return n;
+	return hookq_claim_collect(db, rows);
 }
 
 int
 hookq_claim_ahead_send(struct db *db, const struct drain_claimer *c,
     int max_endpoints, int per_endpoint)
 {
-	return claim_send_or_exec(db, c, max_endpoints, per_endpoint, true,
-	    NULL);
+	return claim_send(db, c, max_endpoints, per_endpoint, true);
 }
 
 int
-hookq_claim_ahead_collect(struct db *db, struct hookq_row **rows)
+hookq_claim_collect(struct db *db, struct hookq_row **rows)
 {
 	struct db_res	*res;
 	int		 n;

@@ -106,7 +106,7 @@ ahead_collect(struct db *db)
 	if (!ahead.sent)
 		return;
 	ahead.sent = false;
-	if ((n = hookq_claim_ahead_collect(db, &ahead.rows)) < 0) {
+	if ((n = hookq_claim_collect(db, &ahead.rows)) < 0) {
 		log_warnx("webhook: the claim sent ahead failed (database)");
 		free(ahead.rows);
 		ahead.rows = NULL;
